@@ -1,0 +1,41 @@
+/**
+ * One Jest run over every project so that coverage is reported for the whole
+ * workspace. Workspace imports (`@aoe/*`) resolve to TypeScript sources, so
+ * tests never need a build first; `npm run typecheck` checks the types.
+ */
+const projectDirs = {
+  contracts: 'contracts',
+  telemetry: 'libs/telemetry',
+  testing: 'libs/testing',
+  store: 'libs/store',
+  messaging: 'libs/messaging',
+  gateway: 'services/gateway',
+  'source-analysis': 'services/source-analysis',
+};
+
+const moduleNameMapper = Object.fromEntries(
+  Object.entries(projectDirs).map(([name, dir]) => [`^@aoe/${name}$`, `<rootDir>/${dir}/src/index.ts`]),
+);
+
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: Object.values(projectDirs).map((dir) => `<rootDir>/${dir}`),
+  testMatch: ['**/src/**/*.spec.ts', '**/test/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.base.json', isolatedModules: true, diagnostics: false }],
+  },
+  moduleNameMapper,
+  collectCoverageFrom: [
+    '<rootDir>/{contracts,libs,services}/**/src/**/*.ts',
+    '!**/*.spec.ts',
+    '!**/index.ts',
+    '!**/main.ts',
+    '!**/dist/**',
+  ],
+  coverageReporters: ['text-summary', 'lcov'],
+  coverageThreshold: { global: { lines: 80 } },
+  testTimeout: 60_000,
+  maxWorkers: 2,
+};
