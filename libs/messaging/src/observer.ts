@@ -1,0 +1,35 @@
+import type { Logger, Metrics } from '@aoe/telemetry';
+import { scrubText } from '@aoe/telemetry';
+
+/** What the bus reports about its traffic: metrics and log lines. */
+export interface BusObserver {
+  published(subject: string): void;
+  handled(service: string, subject: string, seconds: number): void;
+  failed(service: string, subject: string, error: unknown, attempt: number, willRetry: boolean): void;
+  deadLettered(service: string, subject: string, kind: string, reason: string): void;
+}
+
+export const silentObserver: BusObserver = {
+  published: () => undefined,
+  handled: () => undefined,
+  failed: () => undefined,
+  deadLettered: () => undefined,
+};
+
+export function telemetryObserver(metrics: Metrics, logger: Logger): BusObserver {
+  return {
+    published: (subject) => metrics.bus.published.inc({ subject }),
+    handled: (service, subject, seconds) => {
+      metrics.bus.handled.inc({ service, subject });
+      metrics.bus.handlerSeconds.observe({ service, subject }, seconds);
+    },
+    failed: (service, subject, error, attempt, willRetry) => {
+      metrics.bus.failed.inc({ service, subject });
+      logger.warn({ service, subject, attempt, willRetry, err: error }, 'handler failed');
+    },
+    deadLettered: (service, subject, kind, reason) => {
+      metrics.bus.deadLettered.inc({ service, subject, kind });
+      logger.error({ service, subject, kind, reason: scrubText(reason) }, 'message dead-lettered');
+    },
+  };
+}

@@ -1,0 +1,95 @@
+import { mkdir } from 'node:fs/promises';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import type { Database, QueryResult, SqlParam } from './database';
+import { quoteSchema } from './schema-name';
+import { runInBlock, savepointBlock } from './transaction-block';
+
+export interface PgliteDatabaseOptions {
+  /** A directory for the data files; omit for an in-memory database. */
+  dataDir?: string;
+  /** Every unqualified table name resolves in this schema (search_path). */
+  schema: string;
+}
+
+/**
+ * PostgreSQL compiled to WASM, in this process. It is a single session, so
+ * search_path is set once; a data directory must be opened by one process at a time.
+ */
+export class PgliteDatabase implements Database {
+  readonly dialect = 'pglite' as const;
+  private readonly lockTails = new Map<string, Promise<unknown>>();
+
+  private constructor(private readonly pglite: PGlite) {}
+
+  static async open(options: PgliteDatabaseOptions): Promise<PgliteDatabase> {
+    const searchPath = quoteSchema(options.schema);
+    if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
+    const pglite = await PGlite.create(options.dataDir ? { dataDir: options.dataDir } : {});
+    try {
+      await pglite.query(`SET search_path TO ${searchPath}`);
+    } catch (error) {
+      await pglite.close();
+      throw error;
+    }
+    return new PgliteDatabase(pglite);
+  }
+
+  async query<T = Record<string, unknown>>(sql: string, params: readonly SqlParam[] = []): Promise<QueryResult<T>> {
+    return toResult<T>(await this.pglite.query<T>(sql, [...params]));
+  }
+
+  async transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T> {
+    return this.pglite.transaction((tx) => fn(new PgliteTransaction(tx, 1)));
+  }
+
+  /** One process owns a PGlite database, so an in-process queue per key is the whole lock. */
+  async withExclusiveLock<T>(key: string, fn: (session: Database) => Promise<T>): Promise<T> {
+    const previous = this.lockTails.get(key) ?? Promise.resolve();
+    const run = previous.then(
+      () => fn(this),
+      () => fn(this),
+    );
+    const tail = run.catch(() => undefined);
+    this.lockTails.set(key, tail);
+    try {
+      return await run;
+    } finally {
+      if (this.lockTails.get(key) === tail) this.lockTails.delete(key);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.pglite.closed) await this.pglite.close();
+  }
+}
+
+class PgliteTransaction implements Database {
+  readonly dialect = 'pglite' as const;
+
+  constructor(
+    private readonly tx: Transaction,
+    private readonly depth: number,
+  ) {}
+
+  async query<T = Record<string, unknown>>(sql: string, params: readonly SqlParam[] = []): Promise<QueryResult<T>> {
+    return toResult<T>(await this.tx.query<T>(sql, [...params]));
+  }
+
+  async transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T> {
+    const inner = new PgliteTransaction(this.tx, this.depth + 1);
+    return runInBlock((sql) => this.tx.query(sql), savepointBlock(this.depth), () => fn(inner));
+  }
+
+  async withExclusiveLock<T>(_key: string, fn: (session: Database) => Promise<T>): Promise<T> {
+    return fn(this);
+  }
+
+  async close(): Promise<void> {
+    throw new Error('a transaction closes with the database that opened it');
+  }
+}
+
+function toResult<T>(result: { rows: T[]; rowCount?: number; affectedRows?: number }): QueryResult<T> {
+  // rowCount is per statement (SELECT and DML alike); affectedRows only counts DML.
+  return { rows: result.rows, rowCount: result.rowCount ?? result.affectedRows ?? result.rows.length };
+}

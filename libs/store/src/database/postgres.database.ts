@@ -1,0 +1,115 @@
+import { Pool, types, type CustomTypesConfig, type PoolClient } from 'pg';
+import type { Database, QueryResult, SqlParam } from './database';
+import { advisoryLockKey } from './advisory-lock-key';
+import { validateSchemaName } from './schema-name';
+import { runInBlock, savepointBlock, transactionBlock } from './transaction-block';
+
+export interface PostgresDatabaseOptions {
+  /** postgres://user@host:port/database */
+  url: string;
+  /** Every unqualified table name resolves in this schema (search_path). */
+  schema: string;
+  poolSize?: number;
+  applicationName?: string;
+  connectionTimeoutMillis?: number;
+  /** Errors of idle pooled connections (the pool drops the connection either way). */
+  onIdleError?: (error: Error) => void;
+}
+
+const INT8_OID = 20;
+
+/** int8 as a number, as PGlite returns it, instead of pg's default string. */
+const typeParsers: CustomTypesConfig = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary'): unknown =>
+    oid === INT8_OID && format !== 'binary' ? (value: string) => Number(value) : types.getTypeParser(oid, format),
+};
+
+/** PostgreSQL through a node-postgres pool. */
+export class PostgresDatabase implements Database {
+  readonly dialect = 'postgres' as const;
+  private readonly pool: Pool;
+
+  constructor(options: PostgresDatabaseOptions) {
+    const schema = validateSchemaName(options.schema);
+    this.pool = new Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      application_name: options.applicationName ?? 'aoe-store',
+      connectionTimeoutMillis: options.connectionTimeoutMillis ?? 10_000,
+      options: `-c search_path=${schema}`,
+      types: typeParsers,
+    });
+    const onIdleError = options.onIdleError ?? (() => undefined);
+    this.pool.on('error', onIdleError);
+  }
+
+  async query<T = Record<string, unknown>>(sql: string, params: readonly SqlParam[] = []): Promise<QueryResult<T>> {
+    return toResult<T>(await this.pool.query(sql, [...params]));
+  }
+
+  async transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T> {
+    return this.withClient((client) => new PostgresSession(client, 0).transaction(fn));
+  }
+
+  async withExclusiveLock<T>(key: string, fn: (session: Database) => Promise<T>): Promise<T> {
+    return this.withClient((client) => new PostgresSession(client, 0).withExclusiveLock(key, fn));
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  /**
+   * A session that ended in an error is discarded rather than returned to the pool,
+   * so a half-open transaction or a held advisory lock can never leak to a later user.
+   */
+  private async withClient<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      const result = await fn(client);
+      client.release();
+      return result;
+    } catch (error) {
+      client.release(true);
+      throw error;
+    }
+  }
+}
+
+/** One pooled connection; depth counts the transaction blocks open on it. */
+class PostgresSession implements Database {
+  readonly dialect = 'postgres' as const;
+
+  constructor(
+    private readonly client: PoolClient,
+    private readonly depth: number,
+  ) {}
+
+  async query<T = Record<string, unknown>>(sql: string, params: readonly SqlParam[] = []): Promise<QueryResult<T>> {
+    return toResult<T>(await this.client.query(sql, [...params]));
+  }
+
+  async transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T> {
+    const block = this.depth === 0 ? transactionBlock : savepointBlock(this.depth);
+    const inner = new PostgresSession(this.client, this.depth + 1);
+    return runInBlock((sql) => this.client.query(sql), block, () => fn(inner));
+  }
+
+  async withExclusiveLock<T>(key: string, fn: (session: Database) => Promise<T>): Promise<T> {
+    const lockKey = advisoryLockKey(key);
+    await this.client.query('SELECT pg_advisory_lock($1::bigint)', [lockKey]);
+    try {
+      return await fn(this);
+    } finally {
+      await this.client.query('SELECT pg_advisory_unlock($1::bigint)', [lockKey]);
+    }
+  }
+
+  async close(): Promise<void> {
+    throw new Error('a transaction or lock session closes with the database that opened it');
+  }
+}
+
+function toResult<T>(result: { rows: unknown[]; rowCount: number | null }): QueryResult<T> {
+  return { rows: result.rows as T[], rowCount: result.rowCount ?? result.rows.length };
+}

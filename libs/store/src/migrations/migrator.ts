@@ -1,0 +1,71 @@
+import { Umzug } from 'umzug';
+import type { Database } from '../database/database';
+import { validateSchemaName } from '../database/schema-name';
+import { migrations as allMigrations } from './index';
+import type { NamedMigration } from './migration';
+import { forgetMigration, recordMigration, SchemaMigrationsStorage } from './schema-migrations.storage';
+
+export interface MigrateOptions {
+  schema: string;
+  /** Defaults to every migration of this package. */
+  migrations?: readonly NamedMigration[];
+}
+
+export interface RevertOptions extends MigrateOptions {
+  /** Revert down to and including this migration; 0 reverts all. Default: only the last one. */
+  to?: string | 0;
+}
+
+/**
+ * Applies the pending migrations and returns their names. Replicas starting at
+ * the same time queue on a lock keyed by the schema, so exactly one applies them.
+ */
+export async function runMigrations(db: Database, options: MigrateOptions): Promise<string[]> {
+  return withMigrator(db, options, async (umzug) => (await umzug.up()).map((m) => m.name));
+}
+
+export async function revertMigrations(db: Database, options: RevertOptions): Promise<string[]> {
+  const to = options.to;
+  return withMigrator(db, options, async (umzug) =>
+    (await umzug.down(to === undefined ? {} : { to })).map((m) => m.name),
+  );
+}
+
+async function withMigrator<T>(
+  db: Database,
+  options: MigrateOptions,
+  fn: (umzug: Umzug<Database>) => Promise<T>,
+): Promise<T> {
+  const schema = validateSchemaName(options.schema);
+  return db.withExclusiveLock(`aoe-store-migrations:${schema}`, async (session) => {
+    await createSchemaIfMissing(session, schema);
+    const storage = new SchemaMigrationsStorage(session);
+    await storage.ensureTable();
+    const umzug = new Umzug<Database>({
+      migrations: (options.migrations ?? allMigrations).map(({ name, module }) => ({
+        name,
+        // The migration and its record commit together, so a crash between them cannot re-run DDL.
+        up: ({ context }) =>
+          context.transaction(async (tx) => {
+            await module.up(tx);
+            await recordMigration(tx, name);
+          }),
+        down: ({ context }) =>
+          context.transaction(async (tx) => {
+            await module.down(tx);
+            await forgetMigration(tx, name);
+          }),
+      })),
+      context: session,
+      storage,
+      logger: undefined,
+    });
+    return fn(umzug);
+  });
+}
+
+/** Checked first because CREATE SCHEMA IF NOT EXISTS still needs the CREATE privilege. */
+async function createSchemaIfMissing(db: Database, schema: string): Promise<void> {
+  const existing = await db.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+  if (existing.rowCount === 0) await db.query(`CREATE SCHEMA "${schema}"`);
+}

@@ -1,0 +1,94 @@
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  context,
+  propagation,
+  trace,
+  type Attributes,
+  type Span,
+} from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import type { TraceContext } from '@aoe/contracts';
+
+export { SpanKind } from '@opentelemetry/api';
+
+
+export interface TracingOptions {
+  serviceName: string;
+  /** Extra processors (tests pass an in-memory exporter here). */
+  spanProcessors?: SpanProcessor[];
+}
+
+let provider: NodeTracerProvider | undefined;
+
+/**
+ * Registers the process's tracer provider with W3C propagation. Spans are
+ * exported over OTLP when the standard OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT
+ * variable is set. The first call wins: every service in one process (embedded
+ * mode) shares one provider.
+ */
+export function initTracing(options: TracingOptions): NodeTracerProvider {
+  if (provider) return provider;
+  const processors = [...(options.spanProcessors ?? [])];
+  if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
+    processors.push(new BatchSpanProcessor(new OTLPTraceExporter()));
+  }
+  provider = new NodeTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': process.env.OTEL_SERVICE_NAME ?? options.serviceName }),
+    spanProcessors: processors,
+  });
+  provider.register({ propagator: new W3CTraceContextPropagator() });
+  return provider;
+}
+
+export async function shutdownTracing(): Promise<void> {
+  await provider?.shutdown();
+}
+
+/** The active span's context, ready to travel in an envelope or headers. */
+export function activeTraceContext(): TraceContext | undefined {
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  if (!carrier.traceparent) return undefined;
+  return carrier.tracestate
+    ? { traceparent: carrier.traceparent, tracestate: carrier.tracestate }
+    : { traceparent: carrier.traceparent };
+}
+
+export interface SpanOptions {
+  kind?: SpanKind;
+  attributes?: Attributes;
+  /** Continue the trace a message or request carried in; otherwise the active one. */
+  parent?: TraceContext;
+}
+
+/** Runs `fn` inside a new active span that records failures and always ends. */
+export function inSpan<T>(name: string, options: SpanOptions, fn: (span: Span) => Promise<T>): Promise<T> {
+  const tracer = trace.getTracer('aoe');
+  const parentContext = options.parent ? propagation.extract(ROOT_CONTEXT, { ...options.parent }) : context.active();
+  return tracer.startActiveSpan(
+    name,
+    { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes },
+    parentContext,
+    async (span) => {
+      try {
+        return await fn(span);
+      } catch (error) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+  );
+}
+
+export function traceIdOf(traceContext: TraceContext | undefined): string | undefined {
+  return traceContext?.traceparent.split('-')[1];
+}
