@@ -9,6 +9,8 @@ const projectDirs = {
   testing: 'libs/testing',
   store: 'libs/store',
   messaging: 'libs/messaging',
+  connectors: 'libs/connectors',
+  engine: 'libs/engine',
   gateway: 'services/gateway',
   'source-analysis': 'services/source-analysis',
 };

@@ -1,0 +1,2 @@
+export * from './connector';
+export * from './secrets';
