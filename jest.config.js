@@ -11,8 +11,10 @@ const projectDirs = {
   messaging: 'libs/messaging',
   connectors: 'libs/connectors',
   engine: 'libs/engine',
+  'service-kit': 'libs/service-kit',
   gateway: 'services/gateway',
   'source-analysis': 'services/source-analysis',
+  e2e: 'e2e',
 };
 
 const moduleNameMapper = Object.fromEntries(
@@ -38,6 +40,7 @@ module.exports = {
   ],
   coverageReporters: ['text-summary', 'lcov'],
   coverageThreshold: { global: { lines: 80 } },
+  setupFiles: ['<rootDir>/jest.setup.js'],
   testTimeout: 60_000,
   maxWorkers: 2,
 };

@@ -11,3 +11,4 @@ export * from './in-process/in-process-broker';
 export * from './in-process/in-process-bus';
 export * from './nest/bus-transport.strategy';
 export * from './nest/bus.module';
+export * from './nest/rethrow-rpc.filter';

@@ -6,6 +6,8 @@ import type { RetryPolicy } from '../retry-policy';
 
 /** Options a handler declares next to its pattern: `@EventPattern(subject, { retry, concurrency })`. */
 export interface HandlerExtras {
+  /** The consuming service, when one Nest app hosts several (embedded mode); default: the strategy's. */
+  service?: string;
   retry?: Partial<RetryPolicy>;
   concurrency?: number;
   ackWaitMs?: number;
@@ -30,8 +32,11 @@ export class BusTransportStrategy extends Server implements CustomTransportStrat
 
   async listen(callback: (error?: unknown) => void): Promise<void> {
     try {
-      for (const [pattern, handler] of this.messageHandlers) {
-        this.handles.push(await this.subscribe(pattern, handler));
+      for (const [pattern, first] of this.messageHandlers) {
+        // Nest chains event handlers that share a pattern; each is its own consumer.
+        for (let handler: NestHandler | undefined = first; handler; handler = handler.next) {
+          this.handles.push(await this.subscribe(pattern, handler));
+        }
       }
       callback();
     } catch (error) {
@@ -44,7 +49,7 @@ export class BusTransportStrategy extends Server implements CustomTransportStrat
     if (definitions.length === 0) throw new Error(`${this.service}: no message in the catalogue matches "${pattern}"`);
     const extras = (handler.extras ?? {}) as HandlerExtras;
     return this.bus.subscribe({
-      service: this.service,
+      service: extras.service ?? this.service,
       definitions,
       filterSubject: pattern,
       retry: extras.retry,

@@ -1,0 +1,80 @@
+import { Module, type INestApplication, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { BusTransportStrategy, RethrowRpcErrorsFilter } from '@aoe/messaging';
+import { PinoNestLogger } from '@aoe/telemetry';
+import { httpTracing } from './http-tracing.middleware';
+import { jsonBody } from './json-body.middleware';
+import { readServiceEnvironment } from './config';
+import { connectMeshPlatform, platformModules, type Platform } from './platform';
+
+export interface ServiceApp {
+  app: INestApplication;
+  /** Base URL of the HTTP server (health, metrics, and any API). */
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** The consumer name shared by the service's replicas. */
+  service: string;
+  /** The service's own Nest modules (controllers, bus handlers, use cases). */
+  modules: Type[];
+  platform: Platform;
+  host?: string;
+  port?: number;
+  /** Largest JSON body accepted (default 1 MB). */
+  bodyLimit?: string;
+}
+
+/**
+ * The service template: one Nest application with the platform's global
+ * modules, the bus transport for every `@EventPattern`, an HTTP server with
+ * /healthz, /readyz and /metrics, request tracing, and graceful shutdown.
+ * The same call runs one service (mesh) or all of them (embedded).
+ */
+export async function startServiceApp(options: StartOptions): Promise<ServiceApp> {
+  @Module({ imports: [...platformModules(options.platform), ...options.modules] })
+  class ServiceRootModule {}
+
+  const app = await NestFactory.create(ServiceRootModule, {
+    logger: new PinoNestLogger(options.platform.telemetry),
+    bodyParser: false,
+  });
+  app.use(httpTracing);
+  app.use(jsonBody(options.bodyLimit ?? '1mb'));
+  app
+    // Deferred, so the filter is in place before the handlers are wrapped.
+    .connectMicroservice(
+      { strategy: new BusTransportStrategy(options.platform.bus, options.service) },
+      { deferInitialization: true },
+    )
+    .useGlobalFilters(new RethrowRpcErrorsFilter());
+  app.enableShutdownHooks();
+  await app.startAllMicroservices();
+  await app.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+
+  return {
+    app,
+    url,
+    close: async () => {
+      await app.close();
+      await options.platform.bus.close();
+      await options.platform.store.close();
+    },
+  };
+}
+
+/** A service's `main`: read the environment, connect to the mesh, serve until a signal. */
+export async function runMeshService(service: string, modules: Type[]): Promise<ServiceApp> {
+  const env = readServiceEnvironment();
+  const platform = await connectMeshPlatform(service, {
+    natsUrl: env.NATS_URL,
+    databaseUrl: env.DATABASE_URL,
+    namespace: env.AOE_BUS_NAMESPACE,
+    schema: env.AOE_STORE_SCHEMA,
+  });
+  const running = await startServiceApp({ service, modules, platform, host: env.HOST, port: env.PORT });
+  platform.telemetry.logger.info({ url: running.url }, `${service} ready`);
+  return running;
+}

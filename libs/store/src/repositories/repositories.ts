@@ -1,0 +1,42 @@
+import type { Clock } from '../clock';
+import type { Database } from '../database/database';
+import { AlertRepository } from './alert.repository';
+import { CheckpointRepository } from './checkpoint.repository';
+import { DeadLetterRepository } from './dead-letter.repository';
+import { DecisionRepository } from './decision.repository';
+import { InboxRepository } from './inbox.repository';
+import { PipelineRepository } from './pipeline.repository';
+import { PlanRepository } from './plan.repository';
+import { ProfileRepository } from './profile.repository';
+import { RunRepository } from './run.repository';
+import { SourceRepository } from './source.repository';
+import { TaskRunRepository } from './task-run.repository';
+
+/** Every repository, bound to one database handle (the pool, or one transaction). */
+export class Repositories {
+  readonly sources: SourceRepository;
+  readonly profiles: ProfileRepository;
+  readonly pipelines: PipelineRepository;
+  readonly plans: PlanRepository;
+  readonly runs: RunRepository;
+  readonly taskRuns: TaskRunRepository;
+  readonly decisions: DecisionRepository;
+  readonly alerts: AlertRepository;
+  readonly checkpoints: CheckpointRepository;
+  readonly deadLetters: DeadLetterRepository;
+  readonly inbox: InboxRepository;
+
+  constructor(db: Database, clock: Clock) {
+    this.sources = new SourceRepository(db, clock);
+    this.profiles = new ProfileRepository(db);
+    this.pipelines = new PipelineRepository(db, clock);
+    this.plans = new PlanRepository(db);
+    this.runs = new RunRepository(db, clock);
+    this.taskRuns = new TaskRunRepository(db, clock);
+    this.decisions = new DecisionRepository(db);
+    this.alerts = new AlertRepository(db, clock);
+    this.checkpoints = new CheckpointRepository(db, clock);
+    this.deadLetters = new DeadLetterRepository(db, clock);
+    this.inbox = new InboxRepository(db, clock);
+  }
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { DeadLetterHandler } from './dead-letters/dead-letter.handler';
+import { SourcesController } from './sources/sources.controller';
+import { GetSourceUseCase } from './usecases/get-source/get-source.usecase';
+import { RecordDeadLetterUseCase } from './usecases/record-dead-letter/record-dead-letter.usecase';
+import { RegisterSourceUseCase } from './usecases/register-source/register-source.usecase';
+
+/** The public entry: REST in, commands on the bus; status reads come from the store. */
+@Module({
+  controllers: [SourcesController, DeadLetterHandler],
+  providers: [RegisterSourceUseCase, GetSourceUseCase, RecordDeadLetterUseCase],
+})
+export class GatewayModule {}
