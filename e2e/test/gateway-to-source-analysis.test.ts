@@ -37,7 +37,7 @@ describe('gateway -> bus -> source-analysis, on real NATS JetStream and PostgreS
       body: JSON.stringify({ name: 'events', spec: { kind: 'file', path: 'examples/events.csv' } }),
     });
     expect(res.status).toBe(202);
-    const { id } = await res.json();
+    const { id } = (await res.json()) as any;
 
     const analyzing = await eventually(async () => {
       const source = await gateway.platform.store.sources.get(id);

@@ -41,6 +41,12 @@ export interface Batch {
   rejected: RejectedRecord[];
   /** Bytes read from the source for this batch (compressed bytes where the source is compressed). */
   bytes: number;
+  /**
+   * The incremental state once this batch (and every batch before it) is loaded, for
+   * sources whose cursor is not a column of the rows (object stores and file globs:
+   * new objects by last-modified). Checkpoint the last one seen; absent for other sources.
+   */
+  cursor?: CursorState;
 }
 
 /**

@@ -46,7 +46,10 @@ export class Store extends Repositories {
    * A store over a database opened by the caller (whose search_path is the
    * schema). The store owns it from now on: close() closes it.
    */
-  static async fromDatabase(db: Database, options: Omit<StoreOptions, 'url' | 'poolSize' | 'applicationName'> = {}): Promise<Store> {
+  static async fromDatabase(
+    db: Database,
+    options: Omit<StoreOptions, 'url' | 'poolSize' | 'applicationName'> = {},
+  ): Promise<Store> {
     try {
       const schema = validateSchemaName(options.schema ?? DEFAULT_SCHEMA);
       if (options.migrate ?? true) await runMigrations(db, { schema });

@@ -29,7 +29,10 @@ export class TestClock implements Clock {
 
 export const fileSpec = (path = 'data/orders.csv'): SourceSpec => SourceSpec.parse({ kind: 'file', path });
 
-export const warehouseTarget = (name = 'orders'): TargetSpec => ({ kind: 'warehouse', table: { schema: 'public', name } });
+export const warehouseTarget = (name = 'orders'): TargetSpec => ({
+  kind: 'warehouse',
+  table: { schema: 'public', name },
+});
 
 export const profileOf = (sourceId: string, profiledAt = '2025-01-01T00:00:00.000Z'): SourceProfile =>
   SourceProfile.parse({

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { PgliteDatabase, Store } from '../src';
 import { describeStoreContract } from './store-contract';
 
-jest.mock('@electric-sql/pglite', () => jest.requireActual<typeof import('@aoe/testing')>('@aoe/testing').pgliteForJest());
+jest.mock('@electric-sql/pglite', () =>
+  jest.requireActual<typeof import('@aoe/testing')>('@aoe/testing').pgliteForJest(),
+);
 
 describeStoreContract('PGlite', {
   async open(clock) {
@@ -32,7 +34,10 @@ describe('PGlite start-up', () => {
     const url = `pglite://${join(dir, 'nested', 'store')}`;
     const first = await Store.open({ url });
     expect(first.schema).toBe('aoe');
-    await first.sources.create({ id: 'kept', spec: { kind: 'file', path: 'x.csv', format: 'auto', compression: 'auto' } });
+    await first.sources.create({
+      id: 'kept',
+      spec: { kind: 'file', path: 'x.csv', format: 'auto', compression: 'auto' },
+    });
     await first.close();
 
     const second = await Store.open({ url });

@@ -54,7 +54,10 @@ describe('PostgreSQL start-up', () => {
     const url = await testDatabaseUrl();
     const schema = newSchema();
     const first = await Store.open({ url, schema });
-    await first.sources.create({ id: 'kept', spec: { kind: 'file', path: 'x.csv', format: 'auto', compression: 'auto' } });
+    await first.sources.create({
+      id: 'kept',
+      spec: { kind: 'file', path: 'x.csv', format: 'auto', compression: 'auto' },
+    });
     await first.close();
     const second = await Store.open({ url, schema });
     try {
@@ -63,6 +66,7 @@ describe('PostgreSQL start-up', () => {
     } finally {
       await second.close();
     }
+    await expect(second.close()).resolves.toBeUndefined();
   });
 
   it('reverts and re-applies migrations', async () => {
@@ -72,7 +76,10 @@ describe('PostgreSQL start-up', () => {
     try {
       await expect(runMigrations(db, { schema })).resolves.toEqual(['0001-initial']);
       await expect(revertMigrations(db, { schema, to: 0 })).resolves.toEqual(['0001-initial']);
-      const tables = await db.query('SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = $2', [schema, 'runs']);
+      const tables = await db.query('SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = $2', [
+        schema,
+        'runs',
+      ]);
       expect(tables.rowCount).toBe(0);
       await expect(runMigrations(db, { schema })).resolves.toEqual(['0001-initial']);
     } finally {

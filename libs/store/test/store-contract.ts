@@ -24,7 +24,10 @@ export interface StoreContractOptions {
   openWithSchema(schema: string): Promise<Store>;
 }
 
-async function collectAll<T>(fetch: (page: PageRequest) => Promise<Page<T>>, limit: number): Promise<{ items: T[]; pages: number }> {
+async function collectAll<T>(
+  fetch: (page: PageRequest) => Promise<Page<T>>,
+  limit: number,
+): Promise<{ items: T[]; pages: number }> {
   const items: T[] = [];
   let cursor: string | null = null;
   let pages = 0;
@@ -213,8 +216,12 @@ export function describeStoreContract(engine: string, options: StoreContractOpti
         const { sourceId, pipelineId } = await givenPipeline();
         await store.pipelines.updateStatus(pipelineId, 'deleted');
         expect((await store.pipelines.list({ sourceId })).items).toEqual([]);
-        expect((await store.pipelines.list({ sourceId, includeDeleted: true })).items.map((p) => p.id)).toEqual([pipelineId]);
-        expect((await store.pipelines.list({ sourceId, status: 'deleted' })).items.map((p) => p.id)).toEqual([pipelineId]);
+        expect((await store.pipelines.list({ sourceId, includeDeleted: true })).items.map((p) => p.id)).toEqual([
+          pipelineId,
+        ]);
+        expect((await store.pipelines.list({ sourceId, status: 'deleted' })).items.map((p) => p.id)).toEqual([
+          pipelineId,
+        ]);
       });
     });
 
@@ -231,7 +238,10 @@ export function describeStoreContract(engine: string, options: StoreContractOpti
         });
 
         const settings = { batchSize: 500, readParallelism: 2, loadConcurrency: 1 };
-        const started = await store.runs.updateStatus('run-life', 'running', { at: '2025-02-01T00:00:00.000Z', settings });
+        const started = await store.runs.updateStatus('run-life', 'running', {
+          at: '2025-02-01T00:00:00.000Z',
+          settings,
+        });
         expect(started.applied).toBe(true);
         expect(started.run).toMatchObject({ status: 'running', startedAt: '2025-02-01T00:00:00.000Z', settings });
 
@@ -275,10 +285,16 @@ export function describeStoreContract(engine: string, options: StoreContractOpti
       it('refuses unknown runs, pipelines and plan versions', async () => {
         const { pipelineId } = await givenPipeline();
         await expect(store.runs.updateStatus('no-run', 'running')).rejects.toBeInstanceOf(NotFoundError);
-        await expect(store.runs.create({ pipelineId: 'no-pipe', trigger: 'api' })).rejects.toBeInstanceOf(ConflictError);
-        await expect(store.runs.create({ pipelineId, planVersion: 9, trigger: 'api' })).rejects.toBeInstanceOf(ConflictError);
+        await expect(store.runs.create({ pipelineId: 'no-pipe', trigger: 'api' })).rejects.toBeInstanceOf(
+          ConflictError,
+        );
+        await expect(store.runs.create({ pipelineId, planVersion: 9, trigger: 'api' })).rejects.toBeInstanceOf(
+          ConflictError,
+        );
         await store.runs.create({ id: 'run-dup', pipelineId, trigger: 'api' });
-        await expect(store.runs.create({ id: 'run-dup', pipelineId, trigger: 'api' })).rejects.toBeInstanceOf(ConflictError);
+        await expect(store.runs.create({ id: 'run-dup', pipelineId, trigger: 'api' })).rejects.toBeInstanceOf(
+          ConflictError,
+        );
       });
 
       it('pages through every run exactly once, newest first, across equal timestamps', async () => {
@@ -287,7 +303,11 @@ export function describeStoreContract(engine: string, options: StoreContractOpti
         for (let i = 0; i < 23; i++) {
           // Groups of three runs share a creation time, so the id must break ties.
           if (i % 3 === 0) clock.advance(1000);
-          const run = await store.runs.create({ id: `page-run-${String(i).padStart(2, '0')}`, pipelineId, trigger: 'api' });
+          const run = await store.runs.create({
+            id: `page-run-${String(i).padStart(2, '0')}`,
+            pipelineId,
+            trigger: 'api',
+          });
           ids.push(run.id);
         }
         const expected = [...ids].reverse();
@@ -323,14 +343,38 @@ export function describeStoreContract(engine: string, options: StoreContractOpti
         const runId = (await store.runs.create({ pipelineId, trigger: 'api' })).id;
         const at = (s: number) => new Date(Date.UTC(2025, 0, 1, 0, 0, s)).toISOString();
 
-        const started = await store.taskRuns.applyEvent({ runId, pipelineId, taskId: 'extract', status: 'started', attempt: 1, at: at(1) });
+        const started = await store.taskRuns.applyEvent({
+          runId,
+          pipelineId,
+          taskId: 'extract',
+          status: 'started',
+          attempt: 1,
+          at: at(1),
+        });
         expect(started).toEqual({
           applied: true,
           taskRun: { runId, taskId: 'extract', status: 'running', attempt: 1, startedAt: at(1) },
         });
-        await store.taskRuns.applyEvent({ runId, pipelineId, taskId: 'extract', status: 'progress', attempt: 1, at: at(2), rows: 10, bytes: 100 });
+        await store.taskRuns.applyEvent({
+          runId,
+          pipelineId,
+          taskId: 'extract',
+          status: 'progress',
+          attempt: 1,
+          at: at(2),
+          rows: 10,
+          bytes: 100,
+        });
         const error = { class: 'timeout' as const, message: 'read timed out', retryable: true };
-        const failed = await store.taskRuns.applyEvent({ runId, pipelineId, taskId: 'extract', status: 'failed', attempt: 1, at: at(3), error });
+        const failed = await store.taskRuns.applyEvent({
+          runId,
+          pipelineId,
+          taskId: 'extract',
+          status: 'failed',
+          attempt: 1,
+          at: at(3),
+          error,
+        });
         expect(failed.taskRun).toEqual({
           runId,
           taskId: 'extract',
@@ -343,29 +387,63 @@ export function describeStoreContract(engine: string, options: StoreContractOpti
           finishedAt: at(3),
         });
 
-        const lateProgress = await store.taskRuns.applyEvent({ runId, pipelineId, taskId: 'extract', status: 'progress', attempt: 1, at: at(4), rows: 11 });
+        const lateProgress = await store.taskRuns.applyEvent({
+          runId,
+          pipelineId,
+          taskId: 'extract',
+          status: 'progress',
+          attempt: 1,
+          at: at(4),
+          rows: 11,
+        });
         expect(lateProgress).toEqual({ applied: false, taskRun: failed.taskRun });
 
-        const retry = await store.taskRuns.upsert({ runId, taskId: 'extract', status: 'running', attempt: 2, at: at(5) });
+        const retry = await store.taskRuns.upsert({
+          runId,
+          taskId: 'extract',
+          status: 'running',
+          attempt: 2,
+          at: at(5),
+        });
         expect(retry.taskRun).toEqual({ runId, taskId: 'extract', status: 'running', attempt: 2, startedAt: at(5) });
-        const staleAttempt = await store.taskRuns.upsert({ runId, taskId: 'extract', status: 'failed', attempt: 1, at: at(6) });
+        const staleAttempt = await store.taskRuns.upsert({
+          runId,
+          taskId: 'extract',
+          status: 'failed',
+          attempt: 1,
+          at: at(6),
+        });
         expect(staleAttempt.applied).toBe(false);
-        const succeeded = await store.taskRuns.upsert({ runId, taskId: 'extract', status: 'succeeded', attempt: 2, rows: 20, at: at(7) });
-        expect(succeeded.taskRun).toMatchObject({ status: 'succeeded', attempt: 2, rows: 20, startedAt: at(5), finishedAt: at(7) });
+        const succeeded = await store.taskRuns.upsert({
+          runId,
+          taskId: 'extract',
+          status: 'succeeded',
+          attempt: 2,
+          rows: 20,
+          at: at(7),
+        });
+        expect(succeeded.taskRun).toMatchObject({
+          status: 'succeeded',
+          attempt: 2,
+          rows: 20,
+          startedAt: at(5),
+          finishedAt: at(7),
+        });
         expect(succeeded.taskRun.error).toBeUndefined();
       });
 
-      it('lists a run\'s tasks in pages', async () => {
+      it("lists a run's tasks in pages", async () => {
         const { pipelineId } = await givenPipeline();
         const runId = (await store.runs.create({ pipelineId, trigger: 'api' })).id;
         const taskIds = ['a', 'b', 'c', 'd', 'e'];
-        for (const taskId of [...taskIds].reverse()) await store.taskRuns.upsert({ runId, taskId, status: 'queued', attempt: 1 });
+        for (const taskId of [...taskIds].reverse())
+          await store.taskRuns.upsert({ runId, taskId, status: 'queued', attempt: 1 });
         const { items, pages } = await collectAll((page) => store.taskRuns.listByRun(runId, page), 2);
         expect(items.map((t) => t.taskId)).toEqual(taskIds);
         expect(pages).toBe(3);
-        await expect(store.taskRuns.upsert({ runId: 'no-run', taskId: 'a', status: 'queued', attempt: 1 })).rejects.toBeInstanceOf(
-          ConflictError,
-        );
+        await expect(
+          store.taskRuns.upsert({ runId: 'no-run', taskId: 'a', status: 'queued', attempt: 1 }),
+        ).rejects.toBeInstanceOf(ConflictError);
       });
     });
 
@@ -376,14 +454,23 @@ export function describeStoreContract(engine: string, options: StoreContractOpti
         await expect(store.decisions.record(decision)).resolves.toBe(false);
         await expect(store.decisions.get('dec-1')).resolves.toEqual(decision);
 
-        const model = { ...decisionOf('dec-2', 'subject-1', '2025-01-01T00:00:02.000Z'), decidedBy: 'model' as const, model: 'gpt-x', accepted: false, rejectionReason: 'widened the plan' };
+        const model = {
+          ...decisionOf('dec-2', 'subject-1', '2025-01-01T00:00:02.000Z'),
+          decidedBy: 'model' as const,
+          model: 'gpt-x',
+          accepted: false,
+          rejectionReason: 'widened the plan',
+        };
         await store.decisions.record(model);
         await expect(store.decisions.get('dec-2')).resolves.toEqual(model);
         await store.decisions.record(decisionOf('dec-3', 'subject-2', '2025-01-01T00:00:03.000Z'));
 
         const about1 = await store.decisions.list({ subjectId: 'subject-1' });
         expect(about1.items.map((d) => d.id)).toEqual(['dec-2', 'dec-1']);
-        const { items } = await collectAll((page) => store.decisions.list({ correlationId: 'corr-1', agent: 'planner', ...page }), 1);
+        const { items } = await collectAll(
+          (page) => store.decisions.list({ correlationId: 'corr-1', agent: 'planner', ...page }),
+          1,
+        );
         expect(items.map((d) => d.id)).toEqual(['dec-3', 'dec-2', 'dec-1']);
         expect((await store.decisions.latestForInput('planner', decision.inputDigest))?.id).toBe('dec-3');
       });
@@ -395,18 +482,26 @@ export function describeStoreContract(engine: string, options: StoreContractOpti
         const first = alertOf('alert-1', pipelineId, '2025-01-01T00:00:01.000Z');
         await expect(store.alerts.record(first)).resolves.toBe(true);
         await expect(store.alerts.record(first)).resolves.toBe(false);
-        await store.alerts.record({ ...alertOf('alert-2', pipelineId, '2025-01-01T00:00:02.000Z'), severity: 'critical', runId: 'r-1' });
+        await store.alerts.record({
+          ...alertOf('alert-2', pipelineId, '2025-01-01T00:00:02.000Z'),
+          severity: 'critical',
+          runId: 'r-1',
+        });
         await expect(store.alerts.get('alert-1')).resolves.toEqual(first);
 
         const acked = await store.alerts.acknowledge('alert-1', '2025-01-03T00:00:00.000Z');
         expect(acked).toEqual({ ...first, acknowledgedAt: '2025-01-03T00:00:00.000Z' });
-        expect((await store.alerts.acknowledge('alert-1', '2025-01-04T00:00:00.000Z'))?.acknowledgedAt).toBe('2025-01-03T00:00:00.000Z');
+        expect((await store.alerts.acknowledge('alert-1', '2025-01-04T00:00:00.000Z'))?.acknowledgedAt).toBe(
+          '2025-01-03T00:00:00.000Z',
+        );
         await expect(store.alerts.acknowledge('no-alert')).resolves.toBeUndefined();
 
         const open = await store.alerts.list({ pipelineId, open: true });
         expect(open.items.map((a) => a.id)).toEqual(['alert-2']);
         expect((await store.alerts.list({ pipelineId, open: false })).items.map((a) => a.id)).toEqual(['alert-1']);
-        expect((await store.alerts.list({ runId: 'r-1', severity: 'critical' })).items.map((a) => a.id)).toEqual(['alert-2']);
+        expect((await store.alerts.list({ runId: 'r-1', severity: 'critical' })).items.map((a) => a.id)).toEqual([
+          'alert-2',
+        ]);
       });
     });
 
@@ -417,13 +512,21 @@ export function describeStoreContract(engine: string, options: StoreContractOpti
         const first = await store.checkpoints.put(pipelineId, 'orders', { value: '2025-01-01', keys: [1, 2] });
         clock.advance(1000);
         const second = await store.checkpoints.put(pipelineId, 'orders', { value: '2025-01-02', keys: [3] });
-        expect(second).toEqual({ pipelineId, stream: 'orders', cursor: { value: '2025-01-02', keys: [3] }, updatedAt: clock.now().toISOString() });
+        expect(second).toEqual({
+          pipelineId,
+          stream: 'orders',
+          cursor: { value: '2025-01-02', keys: [3] },
+          updatedAt: clock.now().toISOString(),
+        });
         expect(second.updatedAt > first.updatedAt).toBe(true);
         await expect(store.checkpoints.get(pipelineId, 'orders')).resolves.toEqual(second);
 
         await store.checkpoints.put(pipelineId, 'customers', 42);
         const { items } = await collectAll((page) => store.checkpoints.list(pipelineId, page), 1);
-        expect(items.map((c) => [c.stream, c.cursor])).toEqual([['customers', 42], ['orders', { value: '2025-01-02', keys: [3] }]]);
+        expect(items.map((c) => [c.stream, c.cursor])).toEqual([
+          ['customers', 42],
+          ['orders', { value: '2025-01-02', keys: [3] }],
+        ]);
 
         await expect(store.checkpoints.reset(pipelineId, 'orders')).resolves.toBe(1);
         await expect(store.checkpoints.reset(pipelineId)).resolves.toBe(1);
@@ -436,7 +539,9 @@ export function describeStoreContract(engine: string, options: StoreContractOpti
         const letter = deadLetterOf('planner', '2025-01-01T00:00:01.000Z');
         const recorded = await store.deadLetters.record(letter, 'AOE_DLQ:1');
         expect(recorded).toEqual({ id: 'AOE_DLQ:1', deadLetter: letter });
-        await expect(store.deadLetters.record({ ...letter, reason: 'redelivered' }, 'AOE_DLQ:1')).resolves.toEqual(recorded);
+        await expect(store.deadLetters.record({ ...letter, reason: 'redelivered' }, 'AOE_DLQ:1')).resolves.toEqual(
+          recorded,
+        );
         const other = await store.deadLetters.record(deadLetterOf('monitor', '2025-01-01T00:00:02.000Z'));
 
         await expect(store.deadLetters.get('AOE_DLQ:1')).resolves.toEqual(recorded);
@@ -500,7 +605,9 @@ export function describeStoreContract(engine: string, options: StoreContractOpti
             await inner.query(`INSERT INTO inbox (service, message_id, subject) VALUES ('nest', 'c', 's')`);
           });
         });
-        const kept = await db.query<{ message_id: string }>(`SELECT message_id FROM inbox WHERE service = 'nest' ORDER BY 1`);
+        const kept = await db.query<{ message_id: string }>(
+          `SELECT message_id FROM inbox WHERE service = 'nest' ORDER BY 1`,
+        );
         expect(kept.rows.map((r) => r.message_id)).toEqual(['a', 'c']);
       });
     });

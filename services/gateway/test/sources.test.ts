@@ -36,7 +36,7 @@ describe('gateway: POST /v1/sources', () => {
   it('stores a valid source and publishes aoe.cmd.source.analyze', async () => {
     const res = await post(JSON.stringify({ name: 'shop-orders', spec: validSpec }), { 'x-request-id': 'req-1' });
     expect(res.status).toBe(202);
-    const body = await res.json();
+    const body = (await res.json()) as any;
     expect(body).toMatchObject({ name: 'shop-orders', kind: 'postgres', status: 'registered' });
 
     const stored = await gateway.platform.store.sources.get(body.id);
@@ -47,19 +47,19 @@ describe('gateway: POST /v1/sources', () => {
 
     const get = await fetch(`${gateway.url}/v1/sources/${body.id}`);
     expect(get.status).toBe(200);
-    expect((await get.json()).id).toBe(body.id);
+    expect(((await get.json()) as any).id).toBe(body.id);
   });
 
   it('answers malformed JSON with 400', async () => {
     const res = await post('{"spec": {"kind": "file",');
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ statusCode: 400, message: 'request body is not valid JSON' });
+    expect((await res.json()) as any).toMatchObject({ statusCode: 400, message: 'request body is not valid JSON' });
   });
 
   it('answers unknown fields with 400 and the zod issue', async () => {
     const res = await post(JSON.stringify({ spec: { kind: 'file', path: 'a.csv', sneaky: true } }));
     expect(res.status).toBe(400);
-    const body = await res.json();
+    const body = (await res.json()) as any;
     expect(body.message).toBe('request body is not a valid SourceRegistration');
     expect(body.issues).toEqual(
       expect.arrayContaining([expect.objectContaining({ code: 'unrecognized_keys', path: 'spec' })]),
@@ -69,7 +69,7 @@ describe('gateway: POST /v1/sources', () => {
   it('answers a missing field with 400 naming the path', async () => {
     const res = await post(JSON.stringify({ spec: { kind: 's3', prefix: 'x/' } }));
     expect(res.status).toBe(400);
-    const body = await res.json();
+    const body = (await res.json()) as any;
     expect(body.issues).toEqual(expect.arrayContaining([expect.objectContaining({ path: 'spec.bucket' })]));
   });
 

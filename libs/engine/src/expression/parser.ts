@@ -125,10 +125,8 @@ export function parse(text: string, limits: ExpressionLimits = DEFAULT_LIMITS): 
   const parseList = (context: string): Expr[] => {
     const items: Expr[] = [];
     const open = expectOperator('(', context);
-    enter(open.offset);
     if (peek().kind === 'operator' && peek().text === ')') {
       next();
-      depth--;
       return items;
     }
     for (;;) {
@@ -139,7 +137,6 @@ export function parse(text: string, limits: ExpressionLimits = DEFAULT_LIMITS): 
         continue;
       }
       expectOperator(')', `to close the list opened at column ${positionIn(text, open.offset).column}`);
-      depth--;
       return items;
     }
   };
@@ -158,9 +155,7 @@ export function parse(text: string, limits: ExpressionLimits = DEFAULT_LIMITS): 
         if (word === 'true' || word === 'false') return { kind: 'literal', value: word === 'true', offset: token.offset };
         if (word === 'null') return { kind: 'literal', value: null, offset: token.offset };
         if (word === 'not') {
-          enter(token.offset);
           const operand = parseExpression(Level.Not);
-          depth--;
           return { kind: 'not', operand, offset: token.offset };
         }
         if (word !== undefined) return fail(`unexpected keyword "${token.text}"`, token.offset);
@@ -172,16 +167,12 @@ export function parse(text: string, limits: ExpressionLimits = DEFAULT_LIMITS): 
       }
       case 'operator': {
         if (token.text === '(') {
-          enter(token.offset);
           const inner = parseExpression(0);
           expectOperator(')', `to close the parenthesis at column ${positionIn(text, token.offset).column}`);
-          depth--;
           return inner;
         }
         if (token.text === '-') {
-          enter(token.offset);
           const operand = parseExpression(Level.Multiply + 1);
-          depth--;
           if (operand.kind === 'literal' && typeof operand.value === 'number') {
             return { kind: 'literal', value: -operand.value, offset: token.offset };
           }

@@ -11,9 +11,7 @@ export interface DatabaseConnectOptions {
   applicationName?: string;
 }
 
-export type StoreLocation =
-  | { engine: 'postgres'; url: string }
-  | { engine: 'pglite'; dataDir: string | undefined };
+export type StoreLocation = { engine: 'postgres'; url: string } | { engine: 'pglite'; dataDir: string | undefined };
 
 const PGLITE_PREFIX = 'pglite://';
 

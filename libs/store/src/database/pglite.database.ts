@@ -77,7 +77,11 @@ class PgliteTransaction implements Database {
 
   async transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T> {
     const inner = new PgliteTransaction(this.tx, this.depth + 1);
-    return runInBlock((sql) => this.tx.query(sql), savepointBlock(this.depth), () => fn(inner));
+    return runInBlock(
+      (sql) => this.tx.query(sql),
+      savepointBlock(this.depth),
+      () => fn(inner),
+    );
   }
 
   async withExclusiveLock<T>(_key: string, fn: (session: Database) => Promise<T>): Promise<T> {

@@ -55,7 +55,9 @@ export class PostgresDatabase implements Database {
     return this.withClient((client) => new PostgresSession(client, 0).withExclusiveLock(key, fn));
   }
 
+  /** Safe to call more than once. */
   async close(): Promise<void> {
+    if (this.pool.ended || this.pool.ending) return;
     await this.pool.end();
   }
 
@@ -92,7 +94,11 @@ class PostgresSession implements Database {
   async transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T> {
     const block = this.depth === 0 ? transactionBlock : savepointBlock(this.depth);
     const inner = new PostgresSession(this.client, this.depth + 1);
-    return runInBlock((sql) => this.client.query(sql), block, () => fn(inner));
+    return runInBlock(
+      (sql) => this.client.query(sql),
+      block,
+      () => fn(inner),
+    );
   }
 
   async withExclusiveLock<T>(key: string, fn: (session: Database) => Promise<T>): Promise<T> {

@@ -1,5 +1,8 @@
 import type { UmzugStorage } from 'umzug';
+import { z } from 'zod';
 import type { Database } from '../database/database';
+
+const AppliedMigrationRows = z.array(z.object({ name: z.string() }));
 
 /** umzug's record of applied migrations, as a table inside the store's schema. */
 export class SchemaMigrationsStorage implements UmzugStorage<Database> {
@@ -15,8 +18,8 @@ export class SchemaMigrationsStorage implements UmzugStorage<Database> {
   }
 
   async executed(): Promise<string[]> {
-    const result = await this.db.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY name');
-    return result.rows.map((row) => row.name);
+    const result = await this.db.query('SELECT name FROM schema_migrations ORDER BY name');
+    return AppliedMigrationRows.parse(result.rows).map((row) => row.name);
   }
 
   /** Idempotent: the migrator already records a migration inside its own transaction. */

@@ -32,19 +32,17 @@ const AlertRow = z
     at: timestamp,
     acknowledged_at: timestamp.nullable(),
   })
-  .transform(
-    (row): AlertRecord => ({
-      id: row.id,
-      pipelineId: orUndefined(row.pipeline_id),
-      runId: orUndefined(row.run_id),
-      kind: row.kind,
-      severity: row.severity,
-      message: row.message,
-      evidence: row.evidence,
-      at: iso(row.at),
-      acknowledgedAt: isoOrUndefined(row.acknowledged_at),
-    }),
-  );
+  .transform((row): AlertRecord => ({
+    id: row.id,
+    pipelineId: orUndefined(row.pipeline_id),
+    runId: orUndefined(row.run_id),
+    kind: row.kind,
+    severity: row.severity,
+    message: row.message,
+    evidence: row.evidence,
+    at: iso(row.at),
+    acknowledgedAt: isoOrUndefined(row.acknowledged_at),
+  }));
 
 const toAlert = (row: RawRow) => parseRow(AlertRow, row, 'alerts', ['id']);
 

@@ -19,14 +19,12 @@ export interface CheckpointRecord {
 
 const CheckpointRow = z
   .object({ pipeline_id: z.string(), stream: z.string(), cursor: CheckpointCursor, updated_at: timestamp })
-  .transform(
-    (row): CheckpointRecord => ({
-      pipelineId: row.pipeline_id,
-      stream: row.stream,
-      cursor: row.cursor,
-      updatedAt: iso(row.updated_at),
-    }),
-  );
+  .transform((row): CheckpointRecord => ({
+    pipelineId: row.pipeline_id,
+    stream: row.stream,
+    cursor: row.cursor,
+    updatedAt: iso(row.updated_at),
+  }));
 
 const toCheckpoint = (row: RawRow) => parseRow(CheckpointRow, row, 'checkpoints', ['pipeline_id', 'stream']);
 

@@ -21,9 +21,11 @@ export interface DeadLetterFilter extends PageRequest {
 
 const DeadLetterRow = z
   .object({ id: z.string(), payload: DeadLetter, replayed_at: timestamp.nullable() })
-  .transform(
-    (row): DeadLetterRecord => ({ id: row.id, deadLetter: row.payload, replayedAt: isoOrUndefined(row.replayed_at) }),
-  );
+  .transform((row): DeadLetterRecord => ({
+    id: row.id,
+    deadLetter: row.payload,
+    replayedAt: isoOrUndefined(row.replayed_at),
+  }));
 
 const toDeadLetter = (row: RawRow) => parseRow(DeadLetterRow, row, 'dead_letters', ['id']);
 

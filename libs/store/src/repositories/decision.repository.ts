@@ -29,23 +29,21 @@ const DecisionRow = z
     rejection_reason: field.rejectionReason.unwrap().nullable(),
     at: timestamp,
   })
-  .transform(
-    (row): AgentDecision => ({
-      id: row.id,
-      agent: row.agent,
-      subjectId: row.subject_id,
-      correlationId: orUndefined(row.correlation_id),
-      inputDigest: row.input_digest,
-      choice: row.choice,
-      rationale: row.rationale,
-      decidedBy: row.decided_by,
-      model: orUndefined(row.model),
-      latencyMs: row.latency_ms,
-      accepted: row.accepted,
-      rejectionReason: orUndefined(row.rejection_reason),
-      at: iso(row.at),
-    }),
-  );
+  .transform((row): AgentDecision => ({
+    id: row.id,
+    agent: row.agent,
+    subjectId: row.subject_id,
+    correlationId: orUndefined(row.correlation_id),
+    inputDigest: row.input_digest,
+    choice: row.choice,
+    rationale: row.rationale,
+    decidedBy: row.decided_by,
+    model: orUndefined(row.model),
+    latencyMs: row.latency_ms,
+    accepted: row.accepted,
+    rejectionReason: orUndefined(row.rejection_reason),
+    at: iso(row.at),
+  }));
 
 const toDecision = (row: RawRow) => parseRow(DecisionRow, row, 'agent_decisions', ['id']);
 

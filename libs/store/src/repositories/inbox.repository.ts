@@ -24,7 +24,10 @@ export class InboxRepository {
   }
 
   async has(service: string, messageId: string): Promise<boolean> {
-    const result = await this.db.query('SELECT 1 FROM inbox WHERE service = $1 AND message_id = $2', [service, messageId]);
+    const result = await this.db.query('SELECT 1 FROM inbox WHERE service = $1 AND message_id = $2', [
+      service,
+      messageId,
+    ]);
     return result.rowCount > 0;
   }
 

@@ -1,5 +1,13 @@
 import { InvalidCursorError } from '../errors';
-import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, MAX_PAGE_SIZE, pageSize, SqlFilter, type KeyColumn } from './pagination';
+import {
+  decodeCursor,
+  DEFAULT_PAGE_SIZE,
+  encodeCursor,
+  MAX_PAGE_SIZE,
+  pageSize,
+  SqlFilter,
+  type KeyColumn,
+} from './pagination';
 
 const timeAndId: KeyColumn[] = [
   { column: 'created_at', type: 'timestamptz' },
@@ -37,7 +45,10 @@ describe('pageSize', () => {
 
 describe('SqlFilter', () => {
   it('numbers parameters in the order they are added', () => {
-    const filter = new SqlFilter().equals('pipeline_id', 'p-1').whereIn('status', ['queued', 'running']).whereSql('x IS NULL');
+    const filter = new SqlFilter()
+      .equals('pipeline_id', 'p-1')
+      .whereIn('status', ['queued', 'running'])
+      .whereSql('x IS NULL');
     expect(filter.toSql()).toBe('WHERE pipeline_id = $1 AND status IN ($2, $3) AND x IS NULL');
     expect(filter.params).toEqual(['p-1', 'queued', 'running']);
     expect(filter.param(10)).toBe('$4');

@@ -59,20 +59,18 @@ const PipelineRow = z
     created_at: timestamp,
     updated_at: timestamp,
   })
-  .transform(
-    (row): PipelineRecord => ({
-      id: row.id,
-      sourceId: row.source_id,
-      name: row.name,
-      target: row.target,
-      policy: row.policy,
-      status: row.status,
-      schedule: orUndefined(row.schedule),
-      currentPlanVersion: orUndefined(row.current_plan_version),
-      createdAt: iso(row.created_at),
-      updatedAt: iso(row.updated_at),
-    }),
-  );
+  .transform((row): PipelineRecord => ({
+    id: row.id,
+    sourceId: row.source_id,
+    name: row.name,
+    target: row.target,
+    policy: row.policy,
+    status: row.status,
+    schedule: orUndefined(row.schedule),
+    currentPlanVersion: orUndefined(row.current_plan_version),
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  }));
 
 const toPipeline = (row: RawRow) => parseRow(PipelineRow, row, 'pipelines', ['id']);
 
@@ -92,7 +90,16 @@ export class PipelineRepository {
       const result = await this.db.query(
         `INSERT INTO pipelines (id, source_id, name, target, policy, status, schedule, created_at, updated_at)
          VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7, $8, $8) RETURNING *`,
-        [id, input.sourceId, input.name, jsonParam(target), jsonParam(policy), input.status ?? 'active', input.schedule ?? null, now],
+        [
+          id,
+          input.sourceId,
+          input.name,
+          jsonParam(target),
+          jsonParam(policy),
+          input.status ?? 'active',
+          input.schedule ?? null,
+          now,
+        ],
       );
       return toPipeline(firstRow(result.rows));
     } catch (error) {
@@ -121,7 +128,8 @@ export class PipelineRepository {
     try {
       return await this.update(id, 'current_plan_version = $2', [version]);
     } catch (error) {
-      if (isForeignKeyViolation(error)) throw new ConflictError(`pipeline "${id}" has no plan version ${version}`, error);
+      if (isForeignKeyViolation(error))
+        throw new ConflictError(`pipeline "${id}" has no plan version ${version}`, error);
       throw error;
     }
   }
@@ -135,7 +143,11 @@ export class PipelineRepository {
     return listPage(this.db, newestFirst('pipelines', 'created_at', where), filter, toPipeline);
   }
 
-  private async update(id: string, assignment: string, values: Array<string | number | null>): Promise<PipelineRecord | undefined> {
+  private async update(
+    id: string,
+    assignment: string,
+    values: Array<string | number | null>,
+  ): Promise<PipelineRecord | undefined> {
     const result = await this.db.query(
       `UPDATE pipelines SET ${assignment}, updated_at = $${values.length + 2} WHERE id = $1 RETURNING *`,
       [id, ...values, iso(this.clock.now())],

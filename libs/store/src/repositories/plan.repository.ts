@@ -22,15 +22,13 @@ const PlanVersionRow = z
     created_by: PipelinePlan.shape.createdBy,
     created_at: timestamp,
   })
-  .transform(
-    (row): PlanVersionRecord => ({
-      pipelineId: row.pipeline_id,
-      version: row.version,
-      plan: row.plan,
-      createdBy: row.created_by,
-      createdAt: iso(row.created_at),
-    }),
-  );
+  .transform((row): PlanVersionRecord => ({
+    pipelineId: row.pipeline_id,
+    version: row.version,
+    plan: row.plan,
+    createdBy: row.created_by,
+    createdAt: iso(row.created_at),
+  }));
 
 const toPlanVersion = (row: RawRow) => parseRow(PlanVersionRow, row, 'plan_versions', ['pipeline_id', 'version']);
 
@@ -52,7 +50,8 @@ export class PlanRepository {
       if (isUniqueViolation(error)) {
         throw new ConflictError(`pipeline "${parsed.pipelineId}" already has plan version ${parsed.version}`, error);
       }
-      if (isForeignKeyViolation(error)) throw new ConflictError(`pipeline "${parsed.pipelineId}" does not exist`, error);
+      if (isForeignKeyViolation(error))
+        throw new ConflictError(`pipeline "${parsed.pipelineId}" does not exist`, error);
       throw error;
     }
   }

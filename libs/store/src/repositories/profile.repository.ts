@@ -16,14 +16,12 @@ export interface ProfileRecord {
 
 const ProfileRow = z
   .object({ id: z.string(), source_id: z.string(), profile: SourceProfile, profiled_at: timestamp })
-  .transform(
-    (row): ProfileRecord => ({
-      id: row.id,
-      sourceId: row.source_id,
-      profile: row.profile,
-      profiledAt: iso(row.profiled_at),
-    }),
-  );
+  .transform((row): ProfileRecord => ({
+    id: row.id,
+    sourceId: row.source_id,
+    profile: row.profile,
+    profiledAt: iso(row.profiled_at),
+  }));
 
 const toProfile = (row: RawRow) => parseRow(ProfileRow, row, 'source_profiles', ['id']);
 

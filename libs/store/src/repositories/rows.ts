@@ -8,7 +8,12 @@ import { CorruptRowError } from '../errors';
  */
 export type RawRow = Record<string, unknown>;
 
-export function parseRow<S extends z.ZodType>(schema: S, row: RawRow, table: string, keyColumns: readonly string[]): z.output<S> {
+export function parseRow<S extends z.ZodType>(
+  schema: S,
+  row: RawRow,
+  table: string,
+  keyColumns: readonly string[],
+): z.output<S> {
   const result = schema.safeParse(row);
   if (result.success) return result.data;
   const key = keyColumns.map((column) => String(row[column])).join('/');

@@ -94,24 +94,22 @@ const RunRow = z
     finished_at: timestamp.nullable(),
     created_at: timestamp,
   })
-  .transform(
-    (row): RunRecord => ({
-      id: row.id,
-      pipelineId: row.pipeline_id,
-      planVersion: orUndefined(row.plan_version),
-      status: row.status,
-      trigger: row.trigger,
-      stats: orUndefined(row.stats),
-      error: orUndefined(row.error),
-      settings: orUndefined(row.settings),
-      cpuSeconds: orUndefined(row.cpu_seconds),
-      peakMemoryBytes: orUndefined(row.peak_memory_bytes),
-      bytesMoved: orUndefined(row.bytes_moved),
-      startedAt: isoOrUndefined(row.started_at),
-      finishedAt: isoOrUndefined(row.finished_at),
-      createdAt: iso(row.created_at),
-    }),
-  );
+  .transform((row): RunRecord => ({
+    id: row.id,
+    pipelineId: row.pipeline_id,
+    planVersion: orUndefined(row.plan_version),
+    status: row.status,
+    trigger: row.trigger,
+    stats: orUndefined(row.stats),
+    error: orUndefined(row.error),
+    settings: orUndefined(row.settings),
+    cpuSeconds: orUndefined(row.cpu_seconds),
+    peakMemoryBytes: orUndefined(row.peak_memory_bytes),
+    bytesMoved: orUndefined(row.bytes_moved),
+    startedAt: isoOrUndefined(row.started_at),
+    finishedAt: isoOrUndefined(row.finished_at),
+    createdAt: iso(row.created_at),
+  }));
 
 const toRun = (row: RawRow) => parseRow(RunRow, row, 'runs', ['id']);
 
@@ -129,13 +127,23 @@ export class RunRepository {
       const result = await this.db.query(
         `INSERT INTO runs (id, pipeline_id, plan_version, status, trigger, settings, created_at)
          VALUES ($1, $2, $3, 'queued', $4, $5::jsonb, $6) RETURNING *`,
-        [id, input.pipelineId, input.planVersion ?? null, RunTrigger.parse(input.trigger), settings, iso(this.clock.now())],
+        [
+          id,
+          input.pipelineId,
+          input.planVersion ?? null,
+          RunTrigger.parse(input.trigger),
+          settings,
+          iso(this.clock.now()),
+        ],
       );
       return toRun(firstRow(result.rows));
     } catch (error) {
       if (isUniqueViolation(error)) throw new ConflictError(`run "${id}" exists`, error);
       if (isForeignKeyViolation(error)) {
-        throw new ConflictError(`pipeline "${input.pipelineId}" (plan version ${input.planVersion ?? '-'}) does not exist`, error);
+        throw new ConflictError(
+          `pipeline "${input.pipelineId}" (plan version ${input.planVersion ?? '-'}) does not exist`,
+          error,
+        );
       }
       throw error;
     }

@@ -44,17 +44,15 @@ const SourceRow = z
     created_at: timestamp,
     updated_at: timestamp,
   })
-  .transform(
-    (row): SourceRecord => ({
-      id: row.id,
-      name: row.name,
-      kind: row.spec.kind,
-      spec: row.spec,
-      status: row.status,
-      createdAt: iso(row.created_at),
-      updatedAt: iso(row.updated_at),
-    }),
-  );
+  .transform((row): SourceRecord => ({
+    id: row.id,
+    name: row.name,
+    kind: row.spec.kind,
+    spec: row.spec,
+    status: row.status,
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  }));
 
 const toSource = (row: RawRow) => parseRow(SourceRow, row, 'sources', ['id']);
 
@@ -77,7 +75,8 @@ export class SourceRepository {
       );
       return toSource(firstRow(result.rows));
     } catch (error) {
-      if (isUniqueViolation(error)) throw new ConflictError(`a source with id "${id}" or name "${input.name ?? id}" exists`, error);
+      if (isUniqueViolation(error))
+        throw new ConflictError(`a source with id "${id}" or name "${input.name ?? id}" exists`, error);
       throw error;
     }
   }
@@ -93,10 +92,11 @@ export class SourceRepository {
   }
 
   async updateStatus(id: string, status: SourceStatus): Promise<SourceRecord | undefined> {
-    const result = await this.db.query(
-      'UPDATE sources SET status = $2, updated_at = $3 WHERE id = $1 RETURNING *',
-      [id, status, iso(this.clock.now())],
-    );
+    const result = await this.db.query('UPDATE sources SET status = $2, updated_at = $3 WHERE id = $1 RETURNING *', [
+      id,
+      status,
+      iso(this.clock.now()),
+    ]);
     return result.rows[0] ? toSource(result.rows[0]) : undefined;
   }
 

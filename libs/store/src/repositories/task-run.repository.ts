@@ -55,19 +55,17 @@ const TaskRunRow = z
     started_at: timestamp.nullable(),
     finished_at: timestamp.nullable(),
   })
-  .transform(
-    (row): TaskRunRecord => ({
-      runId: row.run_id,
-      taskId: row.task_id,
-      status: row.status,
-      attempt: row.attempt,
-      rows: orUndefined(row.rows),
-      bytes: orUndefined(row.bytes),
-      error: orUndefined(row.error),
-      startedAt: isoOrUndefined(row.started_at),
-      finishedAt: isoOrUndefined(row.finished_at),
-    }),
-  );
+  .transform((row): TaskRunRecord => ({
+    runId: row.run_id,
+    taskId: row.task_id,
+    status: row.status,
+    attempt: row.attempt,
+    rows: orUndefined(row.rows),
+    bytes: orUndefined(row.bytes),
+    error: orUndefined(row.error),
+    startedAt: isoOrUndefined(row.started_at),
+    finishedAt: isoOrUndefined(row.finished_at),
+  }));
 
 const toTaskRun = (row: RawRow) => parseRow(TaskRunRow, row, 'task_runs', ['run_id', 'task_id']);
 
