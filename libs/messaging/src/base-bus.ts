@@ -48,7 +48,7 @@ export abstract class BaseBus implements Bus {
   }
 
   subscribe<D extends MessageDefinition>(subscription: Subscription<D>): Promise<SubscriptionHandle> {
-    return this.consume(this.resolve(subscription as unknown as Subscription));
+    return this.consume(this.resolve(subscription));
   }
 
   private resolve(subscription: Subscription): ResolvedSubscription {

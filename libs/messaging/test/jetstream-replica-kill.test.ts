@@ -12,7 +12,7 @@ function startReplica(servers: string, namespace: string): { child: ChildProcess
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   let out = '';
-  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   return { child, output: () => out };
 }
 

@@ -15,12 +15,12 @@ export class ReadinessChecks {
 
   async report(timeoutMs = 2_000): Promise<ReadinessReport> {
     const entries = await Promise.all(
-      [...this.checks].map(async ([name, check]) => {
+      [...this.checks].map(async ([name, check]): Promise<[string, { ok: boolean; error?: string }]> => {
         try {
           await withTimeout(check(), timeoutMs, `${name} did not answer within ${timeoutMs} ms`);
-          return [name, { ok: true }] as const;
+          return [name, { ok: true }];
         } catch (error) {
-          return [name, { ok: false, error: (error as Error).message }] as const;
+          return [name, { ok: false, error: (error as Error).message }];
         }
       }),
     );

@@ -1,3 +1,5 @@
+import { EngineError } from '../errors';
+
 export type ExpressionProblemCode =
   | 'syntax'
   | 'limit'
@@ -33,7 +35,7 @@ export function positionIn(text: string, offset: number): SourcePosition {
 }
 
 /** Why an expression was refused: every problem found, each with where it is. */
-export class ExpressionError extends Error {
+export class ExpressionError extends EngineError {
   override readonly name = 'ExpressionError';
   readonly code = 'EXPRESSION_INVALID';
   constructor(
@@ -54,7 +56,7 @@ export class ExpressionError extends Error {
 }
 
 /** A failure while evaluating a valid expression on one row (division by zero, a string that is not a number). */
-export class EvaluationError extends Error {
+export class EvaluationError extends EngineError {
   override readonly name = 'EvaluationError';
   readonly code = 'EXPRESSION_EVALUATION';
 }

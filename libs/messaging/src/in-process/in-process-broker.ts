@@ -12,9 +12,9 @@ export interface StoredMessage {
 export interface BrokerDelivery {
   message: StoredMessage;
   attempt: number;
-  ack(): void;
-  nak(delayMs: number): void;
-  working(): void;
+  ack: () => void;
+  nak: (delayMs: number) => void;
+  working: () => void;
 }
 
 export interface BrokerOptions {
