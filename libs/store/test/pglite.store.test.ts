@@ -4,10 +4,6 @@ import { join } from 'node:path';
 import { PgliteDatabase, Store } from '../src';
 import { describeStoreContract } from './store-contract';
 
-jest.mock('@electric-sql/pglite', () =>
-  jest.requireActual<typeof import('@aoe/testing')>('@aoe/testing').pgliteForJest(),
-);
-
 describeStoreContract('PGlite', {
   async open(clock) {
     const db = await PgliteDatabase.open({ schema: 'aoe' });
