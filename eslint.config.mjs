@@ -30,7 +30,10 @@ export default tseslint.config(
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib', 'type:contracts'] },
             { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:lib', 'type:contracts'] },
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:service', 'type:lib', 'type:contracts'] },
-            { sourceTag: 'type:composition-root', onlyDependOnLibsWithTags: ['type:service', 'type:lib', 'type:contracts'] },
+            {
+              sourceTag: 'type:composition-root',
+              onlyDependOnLibsWithTags: ['type:service', 'type:lib', 'type:contracts'],
+            },
           ],
         },
       ],

@@ -49,7 +49,13 @@ async function measure(scenario: string, producer: Bus, replicas: Bus[], ratePer
     for (let j = i; j < Math.min(i + PUBLISH_WINDOW, MESSAGES); j++) {
       const runId = `run-${j}`;
       sentAt.set(runId, performance.now());
-      batch.push(producer.publish(Messages.RunRequested, { runId, pipelineId: 'bench', trigger: 'api' }, { correlationId: runId }));
+      batch.push(
+        producer.publish(
+          Messages.RunRequested,
+          { runId, pipelineId: 'bench', trigger: 'api' },
+          { correlationId: runId },
+        ),
+      );
     }
     await Promise.all(batch);
     if (ratePerSecond) {

@@ -5,7 +5,10 @@ export const Id = z.string().min(1).max(200);
 export const IsoDateTime = z.iso.datetime({ offset: true });
 
 /** A column or table name exactly as the source spells it; sinks always quote it. */
-export const Identifier = z.string().min(1).max(63 * 4);
+export const Identifier = z
+  .string()
+  .min(1)
+  .max(63 * 4);
 
 export const LogicalType = z.enum([
   'string',

@@ -16,9 +16,7 @@ export function jsonSchemaSources(): Record<string, z.ZodType> {
     'target-spec': TargetSpec,
     'pipeline-plan': PipelinePlan,
   };
-  const messages = Object.fromEntries(
-    Object.values(Messages).map((d) => [`message.${d.type}`, d.payload] as const),
-  );
+  const messages = Object.fromEntries(Object.values(Messages).map((d) => [`message.${d.type}`, d.payload] as const));
   return { ...entities, ...messages };
 }
 
@@ -27,7 +25,10 @@ export function renderJsonSchemas(): Record<string, string> {
   return Object.fromEntries(
     Object.entries(jsonSchemaSources()).map(([name, schema]) => {
       const doc = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' });
-      return [`${name}.schema.json`, JSON.stringify({ $id: `https://aoe.dev/schemas/${name}.json`, ...doc }, null, 2) + '\n'];
+      return [
+        `${name}.schema.json`,
+        JSON.stringify({ $id: `https://aoe.dev/schemas/${name}.json`, ...doc }, null, 2) + '\n',
+      ];
     }),
   );
 }

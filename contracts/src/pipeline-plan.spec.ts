@@ -16,8 +16,18 @@ describe('PipelinePlan', () => {
     const parsed = PipelinePlan.safeParse(
       plan([
         { id: 'extract', kind: 'extract', params: { mode: 'incremental', cursorColumn: 'updated_at' } },
-        { id: 'clean', kind: 'transform', dependsOn: ['extract'], params: { operations: [{ op: 'mask', column: 'email', style: 'hash' }] } },
-        { id: 'check', kind: 'validate', dependsOn: ['clean'], params: { rules: [{ rule: 'not-null', column: 'id' }], onFailure: 'quarantine' } },
+        {
+          id: 'clean',
+          kind: 'transform',
+          dependsOn: ['extract'],
+          params: { operations: [{ op: 'mask', column: 'email', style: 'hash' }] },
+        },
+        {
+          id: 'check',
+          kind: 'validate',
+          dependsOn: ['clean'],
+          params: { rules: [{ rule: 'not-null', column: 'id' }], onFailure: 'quarantine' },
+        },
         { id: 'load', kind: 'load', dependsOn: ['check'], params: { mode: 'merge', primaryKey: ['id'] } },
       ]),
     );
@@ -25,9 +35,19 @@ describe('PipelinePlan', () => {
   });
 
   it('names duplicate ids, unknown dependencies and cycles', () => {
-    expect(dagProblems([{ id: 'a', dependsOn: [] }, { id: 'a', dependsOn: [] }])).toEqual(['duplicate task id "a"']);
+    expect(
+      dagProblems([
+        { id: 'a', dependsOn: [] },
+        { id: 'a', dependsOn: [] },
+      ]),
+    ).toEqual(['duplicate task id "a"']);
     expect(dagProblems([{ id: 'a', dependsOn: ['ghost'] }])).toEqual(['task "a" depends on unknown task "ghost"']);
-    expect(dagProblems([{ id: 'a', dependsOn: ['b'] }, { id: 'b', dependsOn: ['a'] }])).toEqual(['cycle: a -> b -> a']);
+    expect(
+      dagProblems([
+        { id: 'a', dependsOn: ['b'] },
+        { id: 'b', dependsOn: ['a'] },
+      ]),
+    ).toEqual(['cycle: a -> b -> a']);
     const parsed = PipelinePlan.safeParse(
       plan([
         { id: 'x', kind: 'extract', dependsOn: ['y'], params: { mode: 'full' } },

@@ -17,7 +17,12 @@ export type TransformOp = z.infer<typeof TransformOp>;
 export const ValidationRule = z.discriminatedUnion('rule', [
   z.strictObject({ rule: z.literal('not-null'), column: Identifier }),
   z.strictObject({ rule: z.literal('unique'), columns: z.array(Identifier).min(1) }),
-  z.strictObject({ rule: z.literal('range'), column: Identifier, min: z.number().optional(), max: z.number().optional() }),
+  z.strictObject({
+    rule: z.literal('range'),
+    column: Identifier,
+    min: z.number().optional(),
+    max: z.number().optional(),
+  }),
   z.strictObject({ rule: z.literal('pattern'), column: Identifier, regex: z.string().min(1).max(500) }),
   z.strictObject({
     rule: z.literal('row-count'),

@@ -12,7 +12,8 @@ export const SecretRef = z
   .describe('A reference to a secret: { "env": "NAME" } or { "file": "/path" }. Inline secrets are refused.');
 export type SecretRef = z.infer<typeof SecretRef>;
 
-const INLINE_SECRET_MESSAGE = 'credentials must be a reference ({ "env": "NAME" } or { "file": "/path" }), never inline';
+const INLINE_SECRET_MESSAGE =
+  'credentials must be a reference ({ "env": "NAME" } or { "file": "/path" }), never inline';
 
 /** A SecretRef field whose error says why a plain string is refused. */
 export const secretRefField = () => z.union(SecretRef.options, { error: INLINE_SECRET_MESSAGE });

@@ -41,9 +41,7 @@ export const SourceProfile = z.strictObject({
   encoding: z.string().optional(),
   delimiter: z.string().optional(),
   compression: z.enum(['none', 'gzip']).optional(),
-  growth: z
-    .strictObject({ rowsPerDay: z.number().min(0).optional(), since: IsoDateTime.optional() })
-    .optional(),
+  growth: z.strictObject({ rowsPerDay: z.number().min(0).optional(), since: IsoDateTime.optional() }).optional(),
   durationMs: z.number().min(0),
 });
 export type SourceProfile = z.infer<typeof SourceProfile>;

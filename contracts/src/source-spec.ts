@@ -55,9 +55,7 @@ export const S3Source = z.strictObject({
   region: z.string().optional(),
   endpoint: z.url().optional(),
   forcePathStyle: z.boolean().optional(),
-  credentials: z
-    .strictObject({ accessKeyId: secretRefField(), secretAccessKey: secretRefField() })
-    .optional(),
+  credentials: z.strictObject({ accessKeyId: secretRefField(), secretAccessKey: secretRefField() }).optional(),
 });
 
 export const HttpAuth = z.discriminatedUnion('type', [

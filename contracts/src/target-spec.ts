@@ -17,9 +17,7 @@ export const TargetSpec = z.discriminatedUnion('kind', [
     region: z.string().optional(),
     endpoint: z.url().optional(),
     forcePathStyle: z.boolean().optional(),
-    credentials: z
-      .strictObject({ accessKeyId: secretRefField(), secretAccessKey: secretRefField() })
-      .optional(),
+    credentials: z.strictObject({ accessKeyId: secretRefField(), secretAccessKey: secretRefField() }).optional(),
   }),
   z.strictObject({ kind: z.literal('directory'), path: z.string().min(1), format: OutputFormat.default('parquet') }),
 ]);

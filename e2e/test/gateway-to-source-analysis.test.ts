@@ -66,7 +66,9 @@ describe('gateway -> bus -> source-analysis, on real NATS JetStream and PostgreS
     expect(res.status).toBe(202);
     await eventually(
       async () =>
-        spans.getFinishedSpans().find((s) => s.name === 'handle aoe.cmd.source.analyze' && s.spanContext().traceId === traceId),
+        spans
+          .getFinishedSpans()
+          .find((s) => s.name === 'handle aoe.cmd.source.analyze' && s.spanContext().traceId === traceId),
       'a handler span in the caller trace',
     );
   });

@@ -1,2 +1,6 @@
 export * from './connector';
 export * from './secrets';
+export * from './formats';
+export * from './file';
+export * from './s3';
+export * from './http';

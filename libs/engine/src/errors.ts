@@ -78,8 +78,8 @@ export class CancelledError extends EngineError {
 }
 
 /** Thrown by the fault-injection hook: a simulated crash at a named point. */
-export class InjectedFault extends EngineError {
-  override readonly name = 'InjectedFault';
+export class InjectedFaultError extends EngineError {
+  override readonly name = 'InjectedFaultError';
   readonly code = 'INJECTED_FAULT';
 }
 

@@ -90,6 +90,9 @@ export abstract class BaseBus implements Bus {
 }
 
 function consumerName(service: string, filterSubject: string): string {
-  const subject = filterSubject.replace(/\*/g, 'any').replace(/>/g, 'all').replace(/[^A-Za-z0-9_-]/g, '_');
+  const subject = filterSubject
+    .replace(/\*/g, 'any')
+    .replace(/>/g, 'all')
+    .replace(/[^A-Za-z0-9_-]/g, '_');
   return `${service.replace(/[^A-Za-z0-9_-]/g, '_')}__${subject}`;
 }

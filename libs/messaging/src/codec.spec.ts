@@ -15,7 +15,12 @@ describe('codec', () => {
   });
 
   it('round-trips an envelope and rejects one on the wrong subject', () => {
-    const out = encodeMessage(Messages.RunCancelRequested, { runId: 'r', reason: 'user' }, { correlationId: 'c' }, undefined);
+    const out = encodeMessage(
+      Messages.RunCancelRequested,
+      { runId: 'r', reason: 'user' },
+      { correlationId: 'c' },
+      undefined,
+    );
     const decoded = decodeMessage(out.subject, out.data, [Messages.RunCancelRequested, Messages.RunRequested]);
     expect(decoded).toMatchObject({ ok: true, envelope: { payload: { runId: 'r' } } });
     const misplaced = decodeMessage('aoe.cmd.run.requested', out.data, [Messages.RunRequested]);
@@ -38,10 +43,14 @@ describe('codec', () => {
       attempts: 1,
       failedAt: new Date().toISOString(),
     };
-    expect(() => encodeMessage(Messages.DeadLettered, letter, { correlationId: 'c' }, undefined)).toThrow(/concrete subject/);
-    expect(() => encodeMessage(Messages.DeadLettered, letter, { correlationId: 'c', subject: 'aoe.cmd.x' }, undefined)).toThrow(
-      /not a subject of dead-letter/,
+    expect(() => encodeMessage(Messages.DeadLettered, letter, { correlationId: 'c' }, undefined)).toThrow(
+      /concrete subject/,
     );
-    expect(encodeMessage(Messages.DeadLettered, letter, { correlationId: 'c', subject: 'aoe.dlq.s' }, undefined).subject).toBe('aoe.dlq.s');
+    expect(() =>
+      encodeMessage(Messages.DeadLettered, letter, { correlationId: 'c', subject: 'aoe.cmd.x' }, undefined),
+    ).toThrow(/not a subject of dead-letter/);
+    expect(
+      encodeMessage(Messages.DeadLettered, letter, { correlationId: 'c', subject: 'aoe.dlq.s' }, undefined).subject,
+    ).toBe('aoe.dlq.s');
   });
 });

@@ -77,11 +77,14 @@ function resolveSubject(definition: MessageDefinition, override: string | undefi
 }
 
 export type DecodeResult =
-  | { ok: true; envelope: Envelope; definition: MessageDefinition }
-  | { ok: false; reason: string };
+  { ok: true; envelope: Envelope; definition: MessageDefinition } | { ok: false; reason: string };
 
 /** Parses an inbound message against the contract of the subject it arrived on; never throws. */
-export function decodeMessage(subject: string, data: Uint8Array, definitions: readonly MessageDefinition[]): DecodeResult {
+export function decodeMessage(
+  subject: string,
+  data: Uint8Array,
+  definitions: readonly MessageDefinition[],
+): DecodeResult {
   const definition = definitions.find((d) => subjectMatches(d.subject, subject));
   if (!definition) return { ok: false, reason: `no contract handles subject "${subject}"` };
   let json: unknown;

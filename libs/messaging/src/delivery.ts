@@ -1,10 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import {
-  TraceContext,
-  type DeadLetter,
-  type Envelope,
-  type MessageDefinition,
-} from '@aoe/contracts';
+import { TraceContext, type DeadLetter, type Envelope, type MessageDefinition } from '@aoe/contracts';
 import { SpanKind, inSpan, scrubText } from '@aoe/telemetry';
 import type { MessageHandler } from './bus';
 import { decodeMessage, describeBytes } from './codec';
@@ -116,7 +111,11 @@ async function deadLetter(
     failedAt: new Date().toISOString(),
   };
   try {
-    await ctx.deadLetter(letter, envelope?.correlationId ?? delivery.headers['aoe-correlation-id'] ?? 'unknown', envelope?.id);
+    await ctx.deadLetter(
+      letter,
+      envelope?.correlationId ?? delivery.headers['aoe-correlation-id'] ?? 'unknown',
+      envelope?.id,
+    );
   } catch (error) {
     // The dead letter could not be stored: keep the original so nothing is lost.
     ctx.observer.failed(ctx.service, delivery.subject, error, delivery.attempt, true);

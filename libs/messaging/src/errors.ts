@@ -5,7 +5,9 @@ export class MessageValidationError extends Error {
     readonly messageType: string,
     readonly issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>,
   ) {
-    super(`invalid ${messageType} message: ${issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    super(
+      `invalid ${messageType} message: ${issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    );
   }
 }
 

@@ -130,8 +130,13 @@ export function busContractSuite(name: string, makeHarness: () => BusHarness): v
           good.push(m.payload.runId);
         },
       });
-      await producer.publish(Messages.RunRequested, { ...runRequested(0), runId: 'run-poison' }, { correlationId: 'p' });
-      for (let i = 1; i <= 5; i++) await producer.publish(Messages.RunRequested, runRequested(i), { correlationId: 'ok' });
+      await producer.publish(
+        Messages.RunRequested,
+        { ...runRequested(0), runId: 'run-poison' },
+        { correlationId: 'p' },
+      );
+      for (let i = 1; i <= 5; i++)
+        await producer.publish(Messages.RunRequested, runRequested(i), { correlationId: 'ok' });
 
       await waitFor(() => letters.length === 1, 20_000, 'the dead letter');
       expect(good).toHaveLength(5);
@@ -190,7 +195,11 @@ export function busContractSuite(name: string, makeHarness: () => BusHarness): v
       await harness.publishRaw('aoe.cmd.run.requested', new TextEncoder().encode('{not json'));
       await producer.publish(Messages.RunRequested, runRequested(7), { correlationId: 'fine' });
 
-      await waitFor(() => letters.length === 2 && handled.length === 1, 10_000, 'two dead letters and one good message');
+      await waitFor(
+        () => letters.length === 2 && handled.length === 1,
+        10_000,
+        'two dead letters and one good message',
+      );
       expect(handled).toEqual(['run-7']);
       const reasons = letters.map((l) => l.reason).sort();
       expect(reasons[0]).toMatch(/not UTF-8 JSON/);

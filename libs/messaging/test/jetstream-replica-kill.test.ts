@@ -35,7 +35,11 @@ describe('jetstream: a replica process killed with SIGKILL while handling', () =
     const doomed = startReplica(servers, namespace);
     try {
       await waitFor(() => doomed.output().includes('ready'), 30_000, 'the replica process to start');
-      await producer.publish(Messages.RunRequested, { runId: 'run-k', pipelineId: 'p', trigger: 'manual' }, { correlationId: 'k' });
+      await producer.publish(
+        Messages.RunRequested,
+        { runId: 'run-k', pipelineId: 'p', trigger: 'manual' },
+        { correlationId: 'k' },
+      );
       await waitFor(() => doomed.output().includes('got run-k'), 10_000, 'the replica to take the message');
     } finally {
       doomed.child.kill('SIGKILL');

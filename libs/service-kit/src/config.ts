@@ -15,7 +15,9 @@ export type ServiceEnvironment = z.infer<typeof ServiceEnvironment>;
 export function readServiceEnvironment(env: NodeJS.ProcessEnv = process.env): ServiceEnvironment {
   const parsed = ServiceEnvironment.safeParse(env);
   if (!parsed.success) {
-    throw new Error(`invalid service environment: ${parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join('; ')}`);
+    throw new Error(
+      `invalid service environment: ${parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join('; ')}`,
+    );
   }
   return parsed.data;
 }

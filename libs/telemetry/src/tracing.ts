@@ -17,7 +17,6 @@ import type { TraceContext } from '@aoe/contracts';
 
 export { SpanKind } from '@opentelemetry/api';
 
-
 export interface TracingOptions {
   serviceName: string;
   /** Extra processors (tests pass an in-memory exporter here). */

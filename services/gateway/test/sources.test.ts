@@ -42,12 +42,21 @@ describe('gateway: POST /v1/sources', () => {
     const stored = await gateway.platform.store.sources.get(body.id);
     expect(stored?.spec).toEqual(validSpec);
     const deadline = Date.now() + 10_000;
-    while (!commands.some((c) => c.sourceId === body.id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (!commands.some((c) => c.sourceId === body.id) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
     expect(commands.find((c) => c.sourceId === body.id)?.spec).toEqual(validSpec);
 
     const get = await fetch(`${gateway.url}/v1/sources/${body.id}`);
     expect(get.status).toBe(200);
     expect(((await get.json()) as any).id).toBe(body.id);
+  });
+
+  it('answers 409 when the name is taken', async () => {
+    const body = JSON.stringify({ name: 'twice', spec: { kind: 'file', path: 'a.csv' } });
+    expect((await post(body)).status).toBe(202);
+    const res = await post(body);
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as any).message).toContain('twice');
   });
 
   it('answers malformed JSON with 400', async () => {

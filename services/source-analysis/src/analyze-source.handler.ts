@@ -2,7 +2,10 @@ import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import type { AnalyzeSource } from '@aoe/contracts';
 import type { HandlerExtras, InboundMessage } from '@aoe/messaging';
-import { RecordAnalysisRequestUseCase, SERVICE } from './usecases/record-analysis-request/record-analysis-request.usecase';
+import {
+  RecordAnalysisRequestUseCase,
+  SERVICE,
+} from './usecases/record-analysis-request/record-analysis-request.usecase';
 
 @Controller()
 export class AnalyzeSourceHandler {

@@ -16,7 +16,9 @@ describe('source-analysis: aoe.cmd.source.analyze', () => {
 
   it('records a request once, however often it is delivered', async () => {
     const { store } = service.platform;
-    const source = await store.sources.create({ spec: { kind: 'file', path: 'a.csv', format: 'auto', compression: 'auto' } });
+    const source = await store.sources.create({
+      spec: { kind: 'file', path: 'a.csv', format: 'auto', compression: 'auto' },
+    });
     const useCase = service.app.get(RecordAnalysisRequestUseCase);
     const messageId = randomUUID();
     const command = { sourceId: source.id, messageId, subject: 'aoe.cmd.source.analyze' };
@@ -29,7 +31,9 @@ describe('source-analysis: aoe.cmd.source.analyze', () => {
 
   it('marks the source analysing when the command arrives over the bus', async () => {
     const { store, bus } = service.platform;
-    const source = await store.sources.create({ spec: { kind: 'file', path: 'b.csv', format: 'auto', compression: 'auto' } });
+    const source = await store.sources.create({
+      spec: { kind: 'file', path: 'b.csv', format: 'auto', compression: 'auto' },
+    });
     const { envelope } = await bus.publish(
       Messages.AnalyzeSource,
       { sourceId: source.id, spec: source.spec },

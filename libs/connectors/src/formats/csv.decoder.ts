@@ -148,6 +148,7 @@ export async function* decodeCsv(
   input: Readable,
   name: string,
   options: CsvDecodeOptions = {},
+  onHeader?: (columns: string[]) => void,
 ): AsyncGenerator<DecodedRecord[]> {
   const encoding = options.encoding ?? 'utf-8';
   const utf8 =
@@ -189,12 +190,14 @@ export async function* decodeCsv(
       const endLine = lines.lineBefore(item.info.bytes);
       const line = endLine - countNewlines(cells);
       const position = `${name}:${line}`;
-      if (expectHeader) {
-        columns = headerNames(cells);
-        expectHeader = false;
-        continue;
+      if (expectHeader || !columns) {
+        columns = headerNames(expectHeader ? cells : cells.map(() => null));
+        onHeader?.(columns);
+        if (expectHeader) {
+          expectHeader = false;
+          continue;
+        }
       }
-      columns ??= headerNames(cells.map(() => null));
       if (cells.length !== columns.length) {
         out.push({
           rejected: {

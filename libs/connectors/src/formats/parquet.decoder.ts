@@ -137,10 +137,15 @@ function parquetError(error: unknown, doing: string): ConnectorError {
  * Decodes a Parquet file row by row (one row group in memory at a time).
  * Positions are `<name>:<row number>` (1-based).
  */
-export async function* decodeParquetFile(path: string, name: string): AsyncGenerator<DecodedRecord[]> {
+export async function* decodeParquetFile(
+  path: string,
+  name: string,
+  onColumns?: (columns: ColumnSchema[]) => void,
+): AsyncGenerator<DecodedRecord[]> {
   const reader = await openParquet(path, name);
   try {
     const columns = parquetColumns(reader);
+    onColumns?.(columns.map(({ physical: _physical, ...column }) => column));
     const byPhysical = new Map(columns.map((column) => [column.physical ?? column.name, column]));
     const cursor = reader.getCursor();
     let index = 0;

@@ -2,13 +2,13 @@ import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { stringify } from 'csv-stringify/sync';
 import { ParquetSchema, ParquetWriter } from '@dsnp/parquetjs';
-import type { FieldDefinition, ParquetType } from '@dsnp/parquetjs/dist/lib/declare';
+import type { FieldDefinition, ParquetType } from '@dsnp/parquetjs';
 import type { LogicalType } from '@aoe/contracts';
 import type { ColumnSchema, Row, Value } from '../connector';
 import { ConnectorError } from '../connector-error';
 import { SCHEMA_METADATA_KEY, type StoredColumn } from './parquet.decoder';
 import type { RecordFormat } from './record-stream';
-import { writeChunk } from './stream-utils';
+import { drained, writeChunk } from './stream-utils';
 
 /**
  * Writes rows in one format to a stream, honouring its backpressure. Values
@@ -233,7 +233,9 @@ class ParquetEncoder implements RecordEncoder {
       physical.push(name);
       stored.push({ name: column.name, type: column.type, nullable: column.nullable, ...(name !== column.name ? { physical: name } : {}) });
     }
-    const writer = await ParquetWriter.openStream(new ParquetSchema(definition), out, { rowGroupSize });
+    // parquetjs types its stream as an fs.WriteStream but only calls write(chunk, cb) and end(cb).
+    const stream = out as unknown as Parameters<typeof ParquetWriter.openStream>[1];
+    const writer = await ParquetWriter.openStream(new ParquetSchema(definition), stream, { rowGroupSize });
     writer.setMetadata(SCHEMA_METADATA_KEY, JSON.stringify({ columns: stored }));
     return new ParquetEncoder(columns, out, writer, physical);
   }
@@ -256,7 +258,7 @@ class ParquetEncoder implements RecordEncoder {
       }
       await this.writer.appendRow(record);
     }
-    if (this.out.writableNeedDrain) await writeChunk(this.out, Buffer.alloc(0));
+    await drained(this.out);
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import type { ColumnSchema } from '../connector';
 import { decodeCsv, type CsvDecodeOptions } from './csv.decoder';
 import type { DecodedRecord } from './decoded-record';
 import { decodeJsonl } from './jsonl.decoder';
@@ -16,6 +17,13 @@ export interface ObjectReadSpec {
   format: FormatOption;
   compression: CompressionOption;
   csv?: CsvDecodeOptions;
+}
+
+/** Told what a decoder learnt before its first row (for discovery). */
+export interface DecodeHooks {
+  format?(format: RecordFormat): void;
+  /** Column names (CSV header) or declared columns (Parquet schema, `declared` true). */
+  columns?(columns: ColumnSchema[], declared: boolean): void;
 }
 
 /** A file or an object to decode. */
@@ -68,11 +76,14 @@ export async function* decodeObject(
   object: SourceObject,
   spec: ObjectReadSpec,
   counter: ByteCounter,
+  hooks: DecodeHooks = {},
 ): AsyncGenerator<DecodedRecord[]> {
+  const onDeclared = (columns: ColumnSchema[]): void => hooks.columns?.(columns, true);
   const named = formatFromName(object.name);
   const mayBeGzip = spec.compression === 'gzip' || (spec.compression === 'auto' && GZIP_EXT.test(object.name));
   if (object.localPath && !mayBeGzip && (spec.format === 'parquet' || (spec.format === 'auto' && named === 'parquet'))) {
-    yield* decodeParquetFile(object.localPath, object.name);
+    hooks.format?.('parquet');
+    yield* decodeParquetFile(object.localPath, object.name, onDeclared);
     counter.total += (await stat(object.localPath)).size;
     return;
   }
@@ -96,9 +107,15 @@ export async function* decodeObject(
     head = gunzipped.head;
   }
   const format = spec.format !== 'auto' ? spec.format : (named ?? formatFromContent(head));
+  hooks.format?.(format);
   switch (format) {
     case 'csv':
-      yield* decodeCsv(stream, object.name, spec.csv);
+      yield* decodeCsv(stream, object.name, spec.csv, (names) =>
+        hooks.columns?.(
+          names.map((name) => ({ name, type: 'string', nullable: true })),
+          false,
+        ),
+      );
       return;
     case 'jsonl':
       yield* decodeJsonl(stream, object.name);
@@ -108,7 +125,7 @@ export async function* decodeObject(
         throw toConnectorError(error, `${object.name}: cannot download`);
       });
       try {
-        yield* decodeParquetFile(spooled.path, object.name);
+        yield* decodeParquetFile(spooled.path, object.name, onDeclared);
       } finally {
         await spooled.dispose();
       }

@@ -24,7 +24,9 @@ export class Namespace {
   }
   /** The platform subject of a wire subject. */
   strip(wireSubject: string): string {
-    return this.prefix && wireSubject.startsWith(`${this.prefix}.`) ? wireSubject.slice(this.prefix.length + 1) : wireSubject;
+    return this.prefix && wireSubject.startsWith(`${this.prefix}.`)
+      ? wireSubject.slice(this.prefix.length + 1)
+      : wireSubject;
   }
 }
 
