@@ -32,8 +32,7 @@ export const ERROR_KINDS = {
   'too-many-connections': { class: 'resource-exhaustion', retryable: true },
   'pg-schema': { class: 'schema-drift', retryable: false },
   'pg-data': { class: 'data-quality', retryable: false },
-  'pg-conflict': { class: 'unknown', retryable: true },
-  'pg-syntax': { class: 'bug', retryable: false },
+  'pg-bug': { class: 'bug', retryable: false },
   'programming': { class: 'bug', retryable: false },
   'unknown': { class: 'unknown', retryable: true },
 } as const satisfies Record<string, { class: ErrorClass; retryable: boolean }>;
@@ -85,7 +84,8 @@ export function errorKindOf(error: unknown): { kind: ErrorKind; code?: string } 
   if (name === 'AbortError') return { kind: 'cancelled', code: 'ABORT_ERR' };
   if (name === 'TimeoutError') return { kind: 'timeout', code: 'TIMEOUT_ERR' };
 
-  const code = typeof (error as { code?: unknown }).code === 'string' ? (error as { code: string }).code : undefined;
+  const rawCode = (error as { code?: unknown }).code;
+  const code = typeof rawCode === 'string' ? rawCode : undefined;
   if (code && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('E')) {
     const pg = postgresKind(code);
     if (pg) return { kind: pg, code };
@@ -118,33 +118,36 @@ export function errorKindOf(error: unknown): { kind: ErrorKind; code?: string } 
   return { kind: 'unknown', code };
 }
 
+/** SQLSTATE to kind; agrees with the postgres connector's own classification (classifyPgError). */
 function postgresKind(sqlstate: string): ErrorKind | undefined {
-  const klass = sqlstate.slice(0, 2);
   switch (sqlstate) {
-    case '40001': // serialization_failure
+    case '40001': // serialization_failure: the same statement succeeds when retried
     case '40P01': // deadlock_detected
-      return 'pg-conflict';
-    case '57014': // query_canceled (statement_timeout)
-    case '55P03': // lock_not_available
-      return 'timeout';
     case '57P01': // admin_shutdown
     case '57P02': // crash_shutdown
     case '57P03': // cannot_connect_now
       return 'network';
+    case '57014': // query_canceled (statement_timeout)
+    case '55P03': // lock_not_available
+      return 'timeout';
     case '53100':
       return 'disk-full';
-    case '53200':
-      return 'out-of-memory';
     case '53300':
       return 'too-many-connections';
+    case '28000':
+    case '28P01':
     case '42501': // insufficient_privilege
       return 'auth';
-    case '42601': // syntax_error
-      return 'pg-syntax';
+    case '42P01': // undefined_table
+    case '42703': // undefined_column
+    case '3F000': // invalid_schema_name
+    case '42P10': // invalid_column_reference
+    case '42804': // datatype_mismatch
+      return 'pg-schema';
     default:
       break;
   }
-  switch (klass) {
+  switch (sqlstate.slice(0, 2)) {
     case '08':
       return 'network';
     case '28':
@@ -153,8 +156,10 @@ function postgresKind(sqlstate: string): ErrorKind | undefined {
     case '23':
       return 'pg-data';
     case '42':
-      return 'pg-schema';
+    case '0A':
+      return 'pg-bug';
     case '53':
+    case '54':
       return 'out-of-memory';
     default:
       return undefined;

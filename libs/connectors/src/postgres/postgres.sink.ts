@@ -1,0 +1,440 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { LoadMode, PostgresConnection } from '@aoe/contracts';
+import type {
+  Batch,
+  CheckResult,
+  ColumnSchema,
+  CursorState,
+  SinkConnector,
+  WriteOptions,
+  WriteResult,
+} from '../connector';
+import { ConnectorError } from '../connector-error';
+import { fieldEncoder } from './copy-text';
+import type { FaultHook, FaultPoint } from './faults';
+import {
+  claimLoad,
+  ensureLedgerTables,
+  findLoad,
+  readCheckpoint,
+  recordLoadRows,
+  writeCheckpoint,
+  type LoadKey,
+} from './load-ledger';
+import { readRelation, schemaExists, type CatalogRelation } from './pg-catalog';
+import { connectionFactoryFor, type PgConnectionFactory, type PgSession } from './pg-connection';
+import { toConnectorError, type ErrorContext } from './pg-errors';
+import { assertIdentifierFits, qualifiedName, quoteIdent, stagingTableName } from './pg-identifiers';
+import { pgTypeFor } from './pg-types';
+import { columnReader } from './row-access';
+import { planSchemaChange, schemaChangeStatements } from './schema-evolution';
+import { CopyStagingWriter, type StagingColumn, type StagingWriter } from './staging-writer';
+
+/** A PostgreSQL target: the contract's `{ kind: 'postgres', connection, table }`, or a table on a given factory. */
+export interface PostgresSinkTarget {
+  kind?: 'postgres' | 'warehouse';
+  connection?: PostgresConnection;
+  table: { schema?: string; name: string };
+}
+
+export interface PostgresSinkOptions {
+  /** Where sessions come from; by default a connection per load, made from `target.connection`. */
+  connectionFactory?: PgConnectionFactory;
+  /** How rows reach the staging table; COPY FROM STDIN by default. */
+  stagingWriter?: StagingWriter;
+  /** Fault injection for tests and benchmarks; off by default. */
+  faults?: FaultHook;
+  /** Schema of `_aoe_loads` and `_aoe_checkpoints`; the target table's schema by default. */
+  ledgerSchema?: string;
+  /** How long a load waits for another attempt of the same run and task to finish (ms). */
+  lockTimeoutMs?: number;
+}
+
+export interface PostgresWriteResult extends WriteResult {
+  /** This (run, task, table) had been published before: nothing was written now. */
+  alreadyCommitted: boolean;
+}
+
+/** Name of the staging column that orders rows for merge's "last one wins". */
+const SEQUENCE_COLUMN = '_aoe_seq';
+
+interface LoadPlan {
+  table: { schema: string; name: string };
+  target: string;
+  staging: string;
+  key: LoadKey;
+  columns: ColumnSchema[];
+  primaryKey?: string[];
+}
+
+/**
+ * Loads batches into a PostgreSQL table exactly once: rows go to an UNLOGGED
+ * staging table, then one transaction evolves the target, publishes
+ * (append, replace or merge), records the load in `_aoe_loads` and writes the
+ * incremental checkpoint. A retried run with the same runId finds its load
+ * recorded and writes nothing.
+ */
+export class PostgresSink implements SinkConnector {
+  readonly kind: 'postgres' | 'warehouse';
+  private readonly factory: PgConnectionFactory;
+  private readonly table: { schema: string; name: string };
+  private readonly ledgerSchema: string;
+  private readonly writer: StagingWriter;
+
+  constructor(
+    target: PostgresSinkTarget,
+    private readonly options: PostgresSinkOptions = {},
+  ) {
+    this.kind = target.kind ?? 'postgres';
+    this.factory = connectionFactoryFor(target.connection, options.connectionFactory);
+    this.table = { schema: target.table.schema ?? 'public', name: target.table.name };
+    this.ledgerSchema = options.ledgerSchema ?? this.table.schema;
+    this.writer = options.stagingWriter ?? new CopyStagingWriter();
+  }
+
+  /** `postgres://host:port/db#schema.table` */
+  get location(): string {
+    return `${this.factory.location}#${this.table.schema}.${this.table.name}`;
+  }
+
+  private get errorContext(): ErrorContext {
+    return { location: this.factory.location, secrets: this.factory.secrets };
+  }
+
+  async check(): Promise<CheckResult> {
+    let session: PgSession | undefined;
+    try {
+      session = await this.factory.connect();
+      const exists = await schemaExists(session, this.table.schema);
+      const result = await session.query<{ ok: boolean }>(
+        exists
+          ? `SELECT has_schema_privilege($1, 'CREATE') AND has_schema_privilege($1, 'USAGE') AS ok`
+          : `SELECT has_database_privilege(current_database(), 'CREATE') AS ok`,
+        exists ? [this.table.schema] : [],
+      );
+      if (!result.rows[0]?.ok) {
+        return {
+          ok: false,
+          message: exists
+            ? `the user may not create tables in schema "${this.table.schema}"`
+            : `schema "${this.table.schema}" does not exist and the user may not create it`,
+        };
+      }
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, message: toConnectorError(error, this.errorContext).message };
+    } finally {
+      await session?.release();
+    }
+  }
+
+  /** The incremental state committed with this target's data. */
+  async readCheckpoint(pipelineId: string, stream: string): Promise<CursorState | undefined> {
+    const session = await this.factory.connect();
+    try {
+      return await readCheckpoint(session, this.ledgerSchema, pipelineId, stream);
+    } catch (error) {
+      throw toConnectorError(error, this.errorContext);
+    } finally {
+      await session.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.factory.close();
+  }
+
+  async write(batches: AsyncIterable<Batch>, options: WriteOptions): Promise<PostgresWriteResult> {
+    const plan = this.plan(options);
+    const session = await this.factory.connect();
+    const lock = `aoe-stage:${plan.staging}`;
+    let locked = false;
+    let broken = false;
+    try {
+      locked = await this.lockAttempt(session, lock, options);
+      await this.ensureSchema(session, this.table.schema);
+      if (this.ledgerSchema !== this.table.schema) await this.ensureSchema(session, this.ledgerSchema);
+      await ensureLedgerTables(session, this.ledgerSchema);
+      const previous = await findLoad(session, this.ledgerSchema, plan.key);
+      if (previous) {
+        await closeUnread(batches);
+        return this.result(previous.rows, 0, true);
+      }
+
+      const relation = await readRelation(session, plan.table);
+      const change = planSchemaChange(relation?.columns, plan.columns, options.schemaEvolution, plan.target);
+      if (options.mode === 'merge') assertMergeKey(plan, relation);
+      const columns = stagingColumns(plan.columns, relation, new Set(change.retype.map((r) => r.name)));
+      await session.query(`DROP TABLE IF EXISTS ${plan.staging}`);
+      await session.query(
+        `CREATE UNLOGGED TABLE ${plan.staging} (${[
+          ...columns.map((c) => `${c.staged} ${c.type}`),
+          ...(options.mode === 'merge' ? [`${quoteIdent(SEQUENCE_COLUMN)} bigint GENERATED ALWAYS AS IDENTITY`] : []),
+        ].join(', ')})`,
+      );
+      const fault = this.faultCaller(session, plan, options);
+      await fault('before-copy', 0);
+      const copied = await this.copy(session, plan, columns, batches, options, fault);
+      const state = options.checkpoint?.state();
+      const published = await this.publish(session, plan, columns, options, state, () => fault('before-commit', copied.rows));
+      if (published === undefined) {
+        const record = await findLoad(session, this.ledgerSchema, plan.key);
+        return this.result(record?.rows ?? 0, 0, true);
+      }
+      await fault('after-commit', copied.rows);
+      return this.result(published, copied.bytes, false);
+    } catch (error) {
+      broken = !(await this.dropStaging(session, plan.staging));
+      throw toConnectorError(error, this.errorContext);
+    } finally {
+      if (locked && !broken) {
+        await session
+          .query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lock])
+          .catch(() => (broken = true));
+      }
+      await session.release(broken);
+    }
+  }
+
+  private result(rowsWritten: number, bytesWritten: number, alreadyCommitted: boolean): PostgresWriteResult {
+    return { rowsWritten, bytesWritten, location: this.location, alreadyCommitted };
+  }
+
+  private plan(options: WriteOptions): LoadPlan {
+    const columns = options.schema.columns;
+    if (columns.length === 0) throw new ConnectorError('bug', `a load into ${this.table.name} has no columns`);
+    assertIdentifierFits(this.table.name, 'table name');
+    assertIdentifierFits(this.table.schema, 'schema name');
+    const seen = new Set<string>();
+    for (const column of columns) {
+      assertIdentifierFits(column.name, 'column name');
+      if (seen.has(column.name)) throw new ConnectorError('bug', `column "${column.name}" appears twice in the data`);
+      seen.add(column.name);
+    }
+    const primaryKey = options.primaryKey ?? options.schema.primaryKey;
+    if (options.mode === 'merge') {
+      if (!primaryKey || primaryKey.length === 0) {
+        throw new ConnectorError('bug', `a merge into ${this.table.name} needs a primary key`);
+      }
+      const missing = primaryKey.filter((k) => !seen.has(k));
+      if (missing.length > 0) {
+        throw new ConnectorError('bug', `merge key column(s) ${missing.map((m) => `"${m}"`).join(', ')} not in the data`);
+      }
+    }
+    return {
+      table: this.table,
+      target: qualifiedName(this.table.schema, this.table.name),
+      staging: qualifiedName(this.table.schema, stagingTableName(options.runId, options.taskId, this.table)),
+      key: { runId: options.runId, taskId: options.taskId, table: `${this.table.schema}.${this.table.name}` },
+      columns,
+      primaryKey,
+    };
+  }
+
+  /**
+   * Only one attempt of a (run, task, table) loads at a time: a retry waits for
+   * a stalled earlier attempt (whose session lock dies with its connection)
+   * instead of dropping the staging table under it.
+   */
+  private async lockAttempt(session: PgSession, lock: string, options: WriteOptions): Promise<boolean> {
+    const deadline = Date.now() + (this.options.lockTimeoutMs ?? 120_000);
+    for (;;) {
+      const result = await session.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok', [
+        lock,
+      ]);
+      if (result.rows[0]?.ok) return true;
+      options.signal?.throwIfAborted();
+      if (Date.now() > deadline) {
+        throw new ConnectorError(
+          'timeout',
+          `another attempt of run ${options.runId} task ${options.taskId} is still loading ${this.table.schema}.${this.table.name}`,
+        );
+      }
+      await sleep(200);
+    }
+  }
+
+  private async ensureSchema(session: PgSession, schema: string): Promise<void> {
+    if (await schemaExists(session, schema)) return;
+    try {
+      await session.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+    } catch (error) {
+      // A concurrent load created it first.
+      if (!(await schemaExists(session, schema))) throw error;
+    }
+  }
+
+  private faultCaller(session: PgSession, plan: LoadPlan, options: WriteOptions) {
+    const hook = this.options.faults;
+    return async (point: FaultPoint, rowsCopied: number): Promise<void> => {
+      if (!hook) return;
+      await hook({
+        point,
+        runId: options.runId,
+        taskId: options.taskId,
+        table: plan.target,
+        rowsCopied,
+        killConnection: async () => {
+          if (!session.terminate) throw new ConnectorError('bug', 'this database session cannot be terminated');
+          await session.terminate();
+        },
+      });
+    };
+  }
+
+  private async copy(
+    session: PgSession,
+    plan: LoadPlan,
+    columns: readonly StagingColumn[],
+    batches: AsyncIterable<Batch>,
+    options: WriteOptions,
+    fault: (point: FaultPoint, rows: number) => Promise<void>,
+  ): Promise<{ rows: number; bytes: number }> {
+    const stream = await this.writer.open(session, plan.staging, columns);
+    let rows = 0;
+    let bytes = 0;
+    try {
+      for await (const batch of batches) {
+        options.signal?.throwIfAborted();
+        if (batch.rows.length === 0) continue;
+        bytes += await stream.write(batch.rows);
+        rows += batch.rows.length;
+        await fault('mid-copy', rows);
+      }
+      await stream.finish();
+    } catch (error) {
+      await stream.abort(error instanceof Error ? error : new Error(String(error)));
+      throw error;
+    }
+    return { rows, bytes };
+  }
+
+  /** The one transaction that makes a load visible; undefined when the load had been published already. */
+  private async publish(
+    session: PgSession,
+    plan: LoadPlan,
+    columns: readonly StagingColumn[],
+    options: WriteOptions,
+    state: CursorState | undefined,
+    beforeCommit: () => Promise<void>,
+  ): Promise<number | undefined> {
+    await session.query('BEGIN');
+    try {
+      // Publishes into one table take turns, so creating and evolving it cannot race.
+      await session.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`aoe-table:${plan.key.table}`]);
+      if (!(await claimLoad(session, this.ledgerSchema, plan.key, options.mode))) {
+        await session.query('ROLLBACK');
+        await session.query(`DROP TABLE IF EXISTS ${plan.staging}`);
+        return undefined;
+      }
+      const relation = await readRelation(session, plan.table);
+      const change = planSchemaChange(relation?.columns, plan.columns, options.schemaEvolution, plan.target);
+      const createKey = options.mode === 'merge' ? plan.primaryKey : undefined;
+      for (const statement of schemaChangeStatements(plan.target, change, createKey)) await session.query(statement);
+      const written = await this.publishRows(session, plan, columns, options.mode);
+      if (state && options.checkpoint) {
+        await writeCheckpoint(session, this.ledgerSchema, options.checkpoint.pipelineId, options.checkpoint.stream, state);
+      }
+      await recordLoadRows(session, this.ledgerSchema, plan.key, written);
+      await session.query(`DROP TABLE ${plan.staging}`);
+      await beforeCommit();
+      await session.query('COMMIT');
+      return written;
+    } catch (error) {
+      await session.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async publishRows(
+    session: PgSession,
+    plan: LoadPlan,
+    columns: readonly StagingColumn[],
+    mode: LoadMode,
+  ): Promise<number> {
+    const targetColumns = plan.columns.map((c) => quoteIdent(c.name)).join(', ');
+    const staged = columns.map((c) => c.staged).join(', ');
+    const insert = `INSERT INTO ${plan.target} (${targetColumns}) SELECT ${staged} FROM ${plan.staging}`;
+    switch (mode) {
+      case 'append':
+        return (await session.query(insert)).rowCount;
+      case 'replace':
+        await session.query(`TRUNCATE ${plan.target}`);
+        return (await session.query(insert)).rowCount;
+      case 'merge': {
+        const keys = plan.primaryKey!;
+        const stagedKey = keys.map((k) => columns[plan.columns.findIndex((c) => c.name === k)]!.staged).join(', ');
+        const updates = plan.columns
+          .filter((c) => !keys.includes(c.name))
+          .map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`);
+        const sql =
+          `INSERT INTO ${plan.target} (${targetColumns}) ` +
+          `SELECT DISTINCT ON (${stagedKey}) ${staged} FROM ${plan.staging} ` +
+          `ORDER BY ${stagedKey}, ${quoteIdent(SEQUENCE_COLUMN)} DESC ` +
+          `ON CONFLICT (${keys.map(quoteIdent).join(', ')}) ` +
+          (updates.length > 0 ? `DO UPDATE SET ${updates.join(', ')}` : 'DO NOTHING');
+        return (await session.query(sql)).rowCount;
+      }
+    }
+  }
+
+  /** Best effort after a failure; false when the session is unusable. */
+  private async dropStaging(session: PgSession, staging: string): Promise<boolean> {
+    try {
+      await session.query('ROLLBACK');
+      await session.query(`DROP TABLE IF EXISTS ${staging}`);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+interface TypedStagingColumn extends StagingColumn {
+  /** The staging column's SQL type. */
+  type: string;
+}
+
+/**
+ * Staging columns are positional (`c0`, `c1`, …) so any source name fits;
+ * each takes the target column's own type when the target keeps it, so values
+ * are parsed once, as the target will store them.
+ */
+function stagingColumns(
+  incoming: readonly ColumnSchema[],
+  relation: CatalogRelation | undefined,
+  retyped: ReadonlySet<string>,
+): TypedStagingColumn[] {
+  const existing = new Map((relation?.columns ?? []).map((c) => [c.name, c]));
+  return incoming.map((column, index) => {
+    const current = retyped.has(column.name) ? undefined : existing.get(column.name);
+    return {
+      staged: quoteIdent(`c${index}`),
+      source: column.name,
+      type: current ? current.declared : pgTypeFor(column.type),
+      read: columnReader(column.name),
+      encode: fieldEncoder(current ? current.logical : column.type),
+    };
+  });
+}
+
+function assertMergeKey(plan: LoadPlan, relation: CatalogRelation | undefined): void {
+  if (!relation) return;
+  const key = [...plan.primaryKey!].sort();
+  const matches = relation.uniqueKeys.some((k) => k.length === key.length && [...k].sort().every((c, i) => c === key[i]));
+  if (!matches) {
+    throw new ConnectorError(
+      'schema-drift',
+      `a merge into ${plan.target} needs a PRIMARY KEY or UNIQUE constraint on (${plan.primaryKey!.map((k) => `"${k}"`).join(', ')})`,
+    );
+  }
+}
+
+/** Lets the producer of batches that will not be read release what it holds (a source's connection). */
+async function closeUnread(batches: AsyncIterable<Batch>): Promise<void> {
+  try {
+    await batches[Symbol.asyncIterator]().return?.();
+  } catch {
+    // The producer's own failure to stop does not change the load's outcome.
+  }
+}

@@ -1,0 +1,355 @@
+import type { ClassifiedError, PipelinePlan } from '@aoe/contracts';
+import type {
+  Batch,
+  CursorState,
+  Row,
+  SinkConnector,
+  SourceConnector,
+  StreamSchema,
+  WriteOptions,
+  WriteResult,
+} from '@aoe/connectors';
+import { classifyError } from '../classify-error';
+import { CancelledError, DataQualityError, PlanError, type RowFailure } from '../errors';
+import type { QuarantineRecord, QuarantineSink } from '../quarantine/quarantine-sink';
+import type { TransformOptions } from '../transforms/transform-pipeline';
+import type { ValidationOptions } from '../validation/validator';
+import { jsonSafe } from '../values';
+import { compileTask, type CompiledStage } from './compile-task';
+import type { EngineFaultHook, EngineFaultPoint } from './fault-injection';
+import { CursorTracker, isCheckpointReader, type CheckpointReader } from './incremental';
+import { readAhead } from './read-ahead';
+import { emptyMetrics, ProgressThrottle, ResourceMeter, type TaskMetrics, type TaskProgress } from './task-metrics';
+import { taskSpecFromPlan, transformFailurePolicy, type EngineTaskSpec } from './task-spec';
+
+export interface RunTaskOptions {
+  runId: string;
+  /** The plan task being run; its id goes with the load and the quarantined rows. */
+  taskId: string;
+  source: SourceConnector;
+  sink: SinkConnector;
+  /** A whole plan (the chain ending in `loadTaskId` is run) or a ready spec. */
+  plan: PipelinePlan | EngineTaskSpec;
+  /** The load task to run in a plan; `taskId` when that is a load task, else the plan's only load task. */
+  loadTaskId?: string;
+  /** The source stream's schema, when already known (a profile); otherwise the source's `discover()`. */
+  schema?: StreamSchema;
+  /** Which discovered stream to read, when the source has several. */
+  streamName?: string;
+  /** Required when the plan quarantines. */
+  quarantine?: QuarantineSink;
+  /** Where the committed incremental state is read; the sink itself when it can (`readTargetCheckpoint`). */
+  checkpoints?: CheckpointReader;
+  onProgress?: (progress: TaskProgress) => void;
+  /** At most one progress report per interval (default 1,000 ms), plus a final one. */
+  progressIntervalMs?: number;
+  signal?: AbortSignal;
+  /** Fault injection (tests and chaos runs only). */
+  faults?: EngineFaultHook;
+  transforms?: TransformOptions;
+  validation?: ValidationOptions;
+  /** Batches read ahead of the load (default 2): the source works while the sink waits on the database. */
+  readAhead?: number;
+  /** Failures listed in a data-quality error (default 10). */
+  maxFailuresReported?: number;
+  /** Milliseconds clock, injectable for tests. */
+  now?: () => number;
+}
+
+export type TaskStatus = 'succeeded' | 'failed' | 'cancelled';
+
+export interface TaskResult {
+  status: TaskStatus;
+  metrics: TaskMetrics;
+  /** The schema handed to the sink (source columns after the transforms). */
+  outputSchema?: StreamSchema;
+  write?: WriteResult;
+  /** The incremental state committed with the data (incremental extracts). */
+  checkpoint?: CursorState;
+  /** Why it failed: class and whether a retry can help. */
+  error?: ClassifiedError;
+  /** The original error, for logs. */
+  cause?: unknown;
+}
+
+function isSpec(plan: PipelinePlan | EngineTaskSpec): plan is EngineTaskSpec {
+  return 'stages' in plan && 'extract' in plan;
+}
+
+function isTimeoutReason(reason: unknown): boolean {
+  return (reason as { name?: unknown } | null)?.name === 'TimeoutError';
+}
+
+/**
+ * Runs one task as a single stream of batches: extract → transform →
+ * validate → load. Async generators pull batch by batch, so a slow sink slows
+ * the source (backpressure) and memory holds a few batches, never a table.
+ *
+ * Never throws: the result says succeeded, failed (with the error classified)
+ * or cancelled, with the metrics either way. The load is the sink's single
+ * transaction: a failure anywhere, including a rule checked at the end,
+ * leaves the target as it was.
+ */
+export async function runTask(options: RunTaskOptions): Promise<TaskResult> {
+  const now = options.now ?? Date.now;
+  const started = now();
+  const meter = new ResourceMeter();
+  const metrics = emptyMetrics();
+  const progress = new ProgressThrottle(options.onProgress, options.progressIntervalMs ?? 1000, now);
+  const { signal } = options;
+  let streamFailure: { error: unknown } | undefined;
+  let tracker: CursorTracker | undefined;
+  let outputSchema: StreamSchema | undefined;
+
+  const snapshot = (done: boolean): TaskProgress => ({
+    ...metrics,
+    durationMs: now() - started,
+    cpuSeconds: meter.cpuSeconds,
+    peakRssBytes: meter.peakRssBytes,
+    done,
+  });
+  const fault = async (point: EngineFaultPoint, batch: number): Promise<void> => {
+    if (options.faults) await options.faults({ point, batch, rowsRead: metrics.rowsRead });
+  };
+  const checkAborted = (): void => {
+    if (signal?.aborted) {
+      const reason: unknown = signal.reason;
+      if (isTimeoutReason(reason)) throw reason;
+      throw new CancelledError(`task cancelled${reason instanceof Error ? `: ${reason.message}` : ''}`);
+    }
+  };
+
+  try {
+    checkAborted();
+    const spec = isSpec(options.plan) ? options.plan : taskSpecFromPlan(options.plan, loadTaskIdFor(options));
+    const schema = options.schema ?? (await discoverStream(options.source, options.streamName));
+    const compiled = compileTask(spec, schema.columns, { transforms: options.transforms, validation: options.validation });
+    const transformPolicy = transformFailurePolicy(spec);
+    const quarantines =
+      transformPolicy === 'quarantine' || compiled.stages.some((s) => s.kind === 'validate' && s.onFailure === 'quarantine');
+    if (quarantines && !options.quarantine) {
+      throw new PlanError([{ where: 'plan', message: 'the plan quarantines rows but no quarantine sink is configured' }]);
+    }
+    outputSchema = {
+      name: schema.name,
+      columns: compiled.outputColumns,
+      primaryKey: spec.load.primaryKey ?? survivingKey(schema.primaryKey, compiled.outputColumns),
+    };
+
+    const stream = spec.stream ?? schema.name;
+    if (spec.extract.mode === 'incremental') {
+      const column = spec.extract.cursorColumn;
+      if (!column) throw new PlanError([{ where: 'extract', message: 'an incremental extract needs a cursorColumn' }]);
+      const reader = options.checkpoints ?? (isCheckpointReader(options.sink) ? options.sink : undefined);
+      const previous = reader ? await reader.readTargetCheckpoint(spec.pipelineId, stream) : undefined;
+      tracker = new CursorTracker(column, previous, schema, spec.load.primaryKey ?? schema.primaryKey);
+    }
+
+    const flow = batchFlow({
+      options,
+      spec,
+      stages: compiled.stages,
+      transformPolicy,
+      tracker,
+      metrics,
+      meter,
+      fault,
+      checkAborted,
+      onBatch: () => progress.maybe(() => snapshot(false)),
+    });
+    const guarded = async function* (): AsyncGenerator<Batch> {
+      try {
+        yield* flow;
+      } catch (error) {
+        streamFailure = { error };
+        throw error;
+      }
+    };
+
+    await fault('before-load', 0);
+    checkAborted();
+    const activeTracker = tracker;
+    const writeOptions: WriteOptions = {
+      runId: options.runId,
+      taskId: options.taskId,
+      mode: spec.load.mode,
+      schema: outputSchema,
+      primaryKey: outputSchema.primaryKey,
+      schemaEvolution: spec.load.schemaEvolution ?? 'additive',
+      signal,
+      ...(activeTracker
+        ? { checkpoint: { pipelineId: spec.pipelineId, stream, state: () => activeTracker.current() } }
+        : {}),
+    };
+    let write: WriteResult;
+    try {
+      write = await options.sink.write(guarded(), writeOptions);
+    } catch (error) {
+      // The sink reports our own failure (a rule, a cancel) as its abort: keep the original.
+      throw streamFailure ? streamFailure.error : error;
+    }
+    metrics.rowsLoaded = write.rowsWritten;
+    await fault('after-load', metrics.batches);
+    meter.stop();
+    return {
+      status: 'succeeded',
+      metrics: snapshot(true),
+      outputSchema,
+      write,
+      ...(tracker ? { checkpoint: tracker.current() } : {}),
+    };
+  } catch (caught) {
+    meter.stop();
+    const error = streamFailure ? streamFailure.error : caught;
+    const cancelled = signal?.aborted === true && !isTimeoutReason(signal.reason);
+    const final = snapshot(true);
+    if (cancelled) {
+      return { status: 'cancelled', metrics: final, outputSchema, error: classifyError(error), cause: error };
+    }
+    return { status: 'failed', metrics: final, outputSchema, error: classifyError(error), cause: error };
+  } finally {
+    meter.stop();
+    progress.final(snapshot(true));
+  }
+}
+
+function loadTaskIdFor(options: RunTaskOptions): string | undefined {
+  if (options.loadTaskId) return options.loadTaskId;
+  const plan = options.plan as PipelinePlan;
+  return plan.tasks.some((t) => t.kind === 'load' && t.id === options.taskId) ? options.taskId : undefined;
+}
+
+async function discoverStream(source: SourceConnector, name: string | undefined): Promise<StreamSchema> {
+  const streams = await source.discover();
+  const stream = name === undefined ? streams[0] : streams.find((s) => s.name === name);
+  if (!stream) {
+    throw new PlanError([
+      {
+        where: 'extract',
+        message:
+          name === undefined
+            ? 'the source has no stream to read'
+            : `the source has no stream "${name}" (streams: ${streams.map((s) => s.name).join(', ')})`,
+        unknownColumn: name !== undefined,
+      },
+    ]);
+  }
+  return stream;
+}
+
+/** The source's key, when every column of it reaches the output under its own name. */
+function survivingKey(key: string[] | undefined, columns: ReadonlyArray<{ name: string }>): string[] | undefined {
+  if (!key || key.length === 0) return undefined;
+  const names = new Set(columns.map((c) => c.name));
+  return key.every((k) => names.has(k)) ? key : undefined;
+}
+
+interface FlowContext {
+  options: RunTaskOptions;
+  spec: EngineTaskSpec;
+  stages: CompiledStage[];
+  transformPolicy: 'fail' | 'quarantine';
+  tracker: CursorTracker | undefined;
+  metrics: TaskMetrics;
+  meter: ResourceMeter;
+  fault: (point: EngineFaultPoint, batch: number) => Promise<void>;
+  checkAborted: () => void;
+  onBatch: () => void;
+}
+
+/** The stream the sink pulls: one source batch in, at most one load batch out. */
+async function* batchFlow(ctx: FlowContext): AsyncGenerator<Batch> {
+  const { options, spec, stages, tracker, metrics } = ctx;
+  const maxReported = options.maxFailuresReported ?? 10;
+  const passedPerStage = stages.map(() => 0);
+  const source = options.source.read({
+    batchSize: spec.batchSize,
+    ...(tracker ? { cursor: tracker.previous, cursorColumn: tracker.column } : {}),
+    ...(spec.extract.partitions && spec.extract.partitions > 1 ? { partitions: spec.extract.partitions } : {}),
+    signal: options.signal,
+  });
+  let handed = 0;
+
+  for await (const batch of readAhead(source, options.readAhead ?? 2)) {
+    ctx.checkAborted();
+    metrics.batches++;
+    metrics.rowsRead += batch.rows.length + batch.rejected.length;
+    metrics.bytesRead += batch.bytes;
+    await ctx.fault('after-extract-batch', metrics.batches);
+
+    const quarantined: RowFailure[] = [];
+    const settle = (failures: RowFailure[], policy: 'fail' | 'quarantine', what: string): void => {
+      if (failures.length === 0) return;
+      if (policy === 'fail') {
+        throw new DataQualityError(`${failures.length} row(s) of batch ${metrics.batches} ${what}`, failures.slice(0, maxReported));
+      }
+      quarantined.push(...failures);
+    };
+
+    settle(
+      batch.rejected.map((r) => ({ position: r.position, reason: `source: ${r.reason}`, row: { raw: r.raw }, stage: 'source' })),
+      ctx.transformPolicy,
+      'could not be read',
+    );
+
+    let rows: Row[] = batch.rows;
+    let positions: string[] = batch.positions;
+    if (tracker) {
+      const fresh = tracker.filterNew(rows, positions);
+      metrics.rowsAlreadyLoaded += fresh.skipped;
+      tracker.advance(batch.rows);
+      rows = fresh.rows;
+      positions = fresh.positions;
+    }
+
+    for (let s = 0; s < stages.length && rows.length > 0; s++) {
+      const stage = stages[s];
+      if (stage.kind === 'transform') {
+        if (stage.pipeline.identity) continue;
+        const out = stage.pipeline.apply(rows, positions);
+        metrics.rowsFiltered += out.filtered;
+        metrics.rowsDuplicate += out.duplicates;
+        settle(out.failures, ctx.transformPolicy, 'failed a transform');
+        rows = out.rows;
+        positions = out.positions;
+      } else {
+        const out = stage.validator.check(rows, positions);
+        settle(out.failures, stage.onFailure, 'broke a validation rule');
+        rows = out.rows;
+        positions = out.positions;
+        passedPerStage[s] += rows.length;
+      }
+    }
+
+    if (quarantined.length > 0) {
+      await options.quarantine!.write(quarantined.map((f) => toRecord(options, f)));
+      metrics.rowsQuarantined += quarantined.length;
+    }
+
+    ctx.meter.sample();
+    ctx.onBatch();
+    if (rows.length === 0) continue;
+    metrics.rowsToLoad += rows.length;
+    yield { rows, positions, rejected: [], bytes: batch.bytes };
+    handed++;
+    await ctx.fault('mid-load', handed);
+  }
+
+  // End-of-run rules: before the stream ends, so a failure still aborts the load's transaction.
+  const wrong: string[] = [];
+  stages.forEach((stage, s) => {
+    if (stage.kind === 'validate') wrong.push(...stage.validator.finish(passedPerStage[s]));
+  });
+  if (wrong.length > 0) throw new DataQualityError(wrong.join('; '), []);
+}
+
+function toRecord(options: RunTaskOptions, failure: RowFailure): QuarantineRecord {
+  return {
+    runId: options.runId,
+    taskId: options.taskId,
+    position: failure.position,
+    reason: failure.reason,
+    row: jsonSafe(failure.row) as Record<string, unknown>,
+    stage: failure.stage,
+  };
+}
