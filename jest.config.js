@@ -15,6 +15,7 @@ const projectDirs = {
   agents: 'libs/agents',
   planner: 'services/planner',
   optimizer: 'services/optimizer',
+  dispatcher: 'services/dispatcher',
   gateway: 'services/gateway',
   'source-analysis': 'services/source-analysis',
   e2e: 'e2e',

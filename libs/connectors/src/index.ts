@@ -4,3 +4,4 @@ export * from './formats';
 export * from './file';
 export * from './s3';
 export * from './http';
+export * from './postgres';

@@ -18,7 +18,7 @@ const SPECIAL_ALL = /[\\\t\n\r]/g;
 const ESCAPE_OF: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
 export function escapeCopyText(text: string): string {
-  return SPECIAL.test(text) ? text.replace(SPECIAL_ALL, (c) => ESCAPE_OF[c]!) : text;
+  return SPECIAL.test(text) ? text.replace(SPECIAL_ALL, (c) => ESCAPE_OF[c]) : text;
 }
 
 export const COPY_NULL = '\\N';
@@ -32,12 +32,12 @@ export function unescapeCopyText(field: string): string {
   if (!field.includes('\\')) return field;
   let out = '';
   for (let i = 0; i < field.length; i++) {
-    const c = field[i]!;
+    const c = field[i];
     if (c !== '\\' || i === field.length - 1) {
       out += c;
       continue;
     }
-    const next = field[++i]!;
+    const next = field[++i];
     switch (next) {
       case 'b':
         out += '\b';
@@ -133,9 +133,12 @@ function scalarText(value: unknown, dateText: (d: Date) => string): string | nul
       if (value instanceof Date) return dateText(value);
       if (value instanceof Uint8Array) return `\\x${hexOf(value)}`;
       return JSON.stringify(value);
-    default:
-      throw new TypeError(`a ${typeof value} cannot be stored`);
+    case 'function':
+    case 'symbol':
+    case 'undefined':
+      break;
   }
+  throw new TypeError(`a ${typeof value} cannot be stored`);
 }
 
 function isJsonText(text: string): boolean {
@@ -221,7 +224,7 @@ function parseBytea(text: string): Uint8Array {
         bytes.push(parseInt(text.slice(i + 1, i + 4), 8));
         i += 3;
       }
-    } else bytes.push(...Buffer.from(text[i]!, 'utf8'));
+    } else bytes.push(...Buffer.from(text[i], 'utf8'));
   }
   return Buffer.from(bytes);
 }

@@ -44,7 +44,7 @@ function decimalParts(value: CursorValue): { negative: boolean; int: string; fra
   const text = typeof value === 'number' ? (Number.isInteger(value) ? BigInt(value).toString() : String(value)) : value;
   const m = DECIMAL.exec(text);
   if (!m) return undefined;
-  const int = m[2]!.replace(/^0+/, '');
+  const int = m[2].replace(/^0+/, '');
   const frac = (m[3] ?? '').replace(/0+$/, '');
   return { negative: m[1] === '-' && (int !== '' || frac !== ''), int, frac };
 }
@@ -96,7 +96,7 @@ function own(row: Row, column: string): Value | undefined {
  */
 export function rowKey(row: Row, keyColumns: readonly string[]): string {
   if (keyColumns.length === 1) {
-    const part = keyPart(own(row, keyColumns[0]!));
+    const part = keyPart(own(row, keyColumns[0]));
     return part === null ? 'null' : String(part);
   }
   return JSON.stringify(keyColumns.map((column) => keyPart(own(row, column))));

@@ -8,7 +8,7 @@ export async function* mergeAsync<T>(sources: ReadonlyArray<AsyncIterable<T>>): 
   const iterators = sources.map((source) => source[Symbol.asyncIterator]());
   const pending = new Map<number, Promise<{ index: number; result: IteratorResult<T> }>>();
   const pull = (index: number) => {
-    const next = iterators[index]!.next().then((result) => ({ index, result }));
+    const next = iterators[index].next().then((result) => ({ index, result }));
     // Settled later by race or by the cleanup below; never an unhandled rejection.
     next.catch(() => undefined);
     pending.set(index, next);
@@ -27,6 +27,10 @@ export async function* mergeAsync<T>(sources: ReadonlyArray<AsyncIterable<T>>): 
   } finally {
     const open = [...pending.keys()];
     pending.clear();
-    await Promise.allSettled(open.map((index) => iterators[index]!.return?.()));
+    await Promise.allSettled(
+      open.map(async (index) => {
+        await iterators[index].return?.();
+      }),
+    );
   }
 }

@@ -363,7 +363,7 @@ export class PostgresSink implements SinkConnector {
         return (await session.query(insert)).rowCount;
       case 'merge': {
         const keys = plan.primaryKey!;
-        const stagedKey = keys.map((k) => columns[plan.columns.findIndex((c) => c.name === k)]!.staged).join(', ');
+        const stagedKey = keys.map((k) => columns[plan.columns.findIndex((c) => c.name === k)].staged).join(', ');
         const updates = plan.columns
           .filter((c) => !keys.includes(c.name))
           .map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`);

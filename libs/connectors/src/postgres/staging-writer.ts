@@ -48,9 +48,9 @@ export function encodeCopyRows(rows: readonly Row[], columns: readonly StagingCo
   let out = '';
   const last = columns.length - 1;
   for (let r = 0; r < rows.length; r++) {
-    const row = rows[r]!;
+    const row = rows[r];
     for (let c = 0; c <= last; c++) {
-      out += copyField(encodeField(columns[c]!, row, r));
+      out += copyField(encodeField(columns[c], row, r));
       out += c === last ? '\n' : '\t';
     }
   }
@@ -173,7 +173,7 @@ class InsertStagingStream implements StagingStream {
       slice.forEach((row, r) => {
         const placeholders: string[] = [];
         for (let c = 0; c < width; c++) {
-          const text = encodeField(this.columns[c]!, row, start + r);
+          const text = encodeField(this.columns[c], row, start + r);
           params.push(text);
           bytes += text === null ? 0 : Buffer.byteLength(text);
           placeholders.push(`$${params.length}`);

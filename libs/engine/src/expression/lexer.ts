@@ -132,6 +132,9 @@ export function tokenize(text: string, limits: LexerLimits): Token[] {
       continue;
     }
     if (text[i] === '=' && text[i + 1] === '=') fail('use "=" for equality, not "=="', start);
+    if (two === '--' || two === '/*') {
+      fail(`"${two}" starts a SQL comment, which expressions do not have (for two minus signs write "- -")`, start);
+    }
     if (OPERATORS_1.has(text[i])) {
       push({ kind: 'operator', text: text[i], offset: start });
       i++;
