@@ -35,16 +35,42 @@ export interface DecideRequest<I, T> {
   input: I;
   rules: Brain<I, T>;
   model?: Brain<I, T>;
-  /** Contract, allowed operations and columns, bounds: anything else is rejected. */
-  validate(input: I, value: T): Verdict;
+  /**
+   * Contract, allowed operations and columns, bounds: anything else is rejected.
+   * For a model's proposal, `baseline` is the rules brain's value for the same
+   * input, so a check can insist that the model keeps what rules require.
+   */
+  validate(input: I, value: T, baseline?: T): Verdict;
   /** The choice as stored in the AgentDecision (a JSON object). */
   describe(value: T): Record<string, unknown>;
+  /**
+   * The value back from a stored choice (the inverse of `describe`), or
+   * undefined when it cannot be rebuilt. With it, the guard reuses an accepted
+   * model decision from the store (other replicas, earlier processes).
+   */
+  restore?(choice: Record<string, unknown>): T | undefined;
+  /** Overrides the guard's budgets for this decision. */
+  budget?: Partial<DecisionBudget>;
+  /** The caller's cancellation: an abort is thrown, not a fallback. */
+  signal?: AbortSignal;
+}
+
+/** What a model may spend on one proposal. */
+export interface DecisionBudget {
+  /** Wall time for the model's answer, in milliseconds. */
+  timeMs: number;
+  /** Tokens (prompt and completion) the model may use. */
+  tokens: number;
 }
 
 export interface DecideResult<T> {
   value: T;
   /** The decision that was used (accepted). Rejected model proposals are recorded too. */
   decision: AgentDecision;
+  /** True when the value came from the cache (no brain was asked). */
+  cached?: boolean;
+  /** The model's rejected proposal, when the model was asked and the rules value is used instead. */
+  rejected?: AgentDecision;
 }
 
 export interface AgentGuardApi {

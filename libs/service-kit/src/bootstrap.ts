@@ -9,7 +9,7 @@ import { connectMeshPlatform, platformModules, type Platform } from './platform'
 
 export interface ServiceApp {
   app: INestApplication;
-  /** Base URL of the HTTP server (health, metrics, and any API). */
+  /** Base URL of the HTTP server (health, metrics, and any API); empty when not listening. */
   url: string;
   close(): Promise<void>;
 }
@@ -24,6 +24,8 @@ export interface StartOptions {
   port?: number;
   /** Largest JSON body accepted (default 1 MB). */
   bodyLimit?: string;
+  /** Serve HTTP (default true); embedded mode in the CLI only needs the bus handlers. */
+  listen?: boolean;
 }
 
 /**
@@ -51,8 +53,13 @@ export async function startServiceApp(options: StartOptions): Promise<ServiceApp
     .useGlobalFilters(new RethrowRpcErrorsFilter());
   app.enableShutdownHooks();
   await app.startAllMicroservices();
-  await app.listen(options.port ?? 0, options.host ?? '127.0.0.1');
-  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  let url = '';
+  if (options.listen ?? true) {
+    await app.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  } else {
+    await app.init();
+  }
 
   return {
     app,

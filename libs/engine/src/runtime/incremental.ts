@@ -8,13 +8,18 @@ import {
 } from '@aoe/connectors';
 import { PlanError } from '../errors';
 
-/** Where the last committed incremental state of a stream is read from (the target, for PostgreSQL). */
+/**
+ * Where the last committed incremental state of a stream is read from: the
+ * target itself for PostgreSQL (`PostgresSink.readCheckpoint`, or the
+ * connectors' `readTargetCheckpoint(target, …)` wrapped), so the state and
+ * the data can never disagree.
+ */
 export interface CheckpointReader {
-  readTargetCheckpoint(pipelineId: string, stream: string): Promise<CursorState | undefined>;
+  readCheckpoint(pipelineId: string, stream: string): Promise<CursorState | undefined>;
 }
 
 export function isCheckpointReader(value: unknown): value is CheckpointReader {
-  return typeof (value as Partial<CheckpointReader> | null)?.readTargetCheckpoint === 'function';
+  return typeof (value as Partial<CheckpointReader> | null)?.readCheckpoint === 'function';
 }
 
 /**

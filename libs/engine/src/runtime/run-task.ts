@@ -38,7 +38,7 @@ export interface RunTaskOptions {
   streamName?: string;
   /** Required when the plan quarantines. */
   quarantine?: QuarantineSink;
-  /** Where the committed incremental state is read; the sink itself when it can (`readTargetCheckpoint`). */
+  /** Where the committed incremental state is read; the sink itself when it can (`readCheckpoint`, as PostgresSink). */
   checkpoints?: CheckpointReader;
   onProgress?: (progress: TaskProgress) => void;
   /** At most one progress report per interval (default 1,000 ms), plus a final one. */
@@ -141,7 +141,7 @@ export async function runTask(options: RunTaskOptions): Promise<TaskResult> {
       const column = spec.extract.cursorColumn;
       if (!column) throw new PlanError([{ where: 'extract', message: 'an incremental extract needs a cursorColumn' }]);
       const reader = options.checkpoints ?? (isCheckpointReader(options.sink) ? options.sink : undefined);
-      const previous = reader ? await reader.readTargetCheckpoint(spec.pipelineId, stream) : undefined;
+      const previous = reader ? await reader.readCheckpoint(spec.pipelineId, stream) : undefined;
       tracker = new CursorTracker(column, previous, schema, spec.load.primaryKey ?? schema.primaryKey);
     }
 
