@@ -1,10 +1,13 @@
 /**
  * Bus throughput and latency: messages/s and publish-to-handled p50/p99, on
- * JetStream with one and two replicas (separate connections sharing one
- * durable consumer) and on the in-process bus, in one invocation.
+ * JetStream with one and two replica processes sharing one durable consumer,
+ * and on the in-process bus, in one invocation. Replicas run as child
+ * processes, so two replicas really have two event loops.
  *
  *   NATS_URL=nats://127.0.0.1:4222 npx ts-node --transpile-only loadtest/bus-throughput.ts [messages]
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Messages } from '@aoe/contracts';
 import { InProcessBroker, InProcessBus, JetStreamBus, type Bus } from '@aoe/messaging';
@@ -26,8 +29,41 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-/** Publishes as fast as the bus takes them (ratePerSecond absent), or paced at a fixed rate. */
-async function measure(scenario: string, producer: Bus, replicas: Bus[], ratePerSecond?: number): Promise<Result> {
+/** Publishes MESSAGES run requests, PUBLISH_WINDOW at a time, optionally paced. */
+async function publishAll(
+  producer: Bus,
+  started: number,
+  ratePerSecond: number | undefined,
+  onSend: (runId: string) => void,
+): Promise<void> {
+  for (let i = 0; i < MESSAGES; i += PUBLISH_WINDOW) {
+    const batch = [];
+    for (let j = i; j < Math.min(i + PUBLISH_WINDOW, MESSAGES); j++) {
+      const runId = `run-${j}`;
+      onSend(runId);
+      batch.push(
+        producer.publish(
+          Messages.RunRequested,
+          { runId, pipelineId: 'bench', trigger: 'api' },
+          { correlationId: runId },
+        ),
+      );
+    }
+    await Promise.all(batch);
+    if (ratePerSecond) {
+      const wait = started + ((i + PUBLISH_WINDOW) / ratePerSecond) * 1000 - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+}
+
+/** In one process (the in-process bus): publishes as fast as the bus takes them (ratePerSecond absent), or paced at a fixed rate. */
+async function measureInProcess(
+  scenario: string,
+  producer: Bus,
+  replicas: Bus[],
+  ratePerSecond?: number,
+): Promise<Result> {
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
   let done!: () => void;
@@ -44,26 +80,7 @@ async function measure(scenario: string, producer: Bus, replicas: Bus[], ratePer
     });
   }
   const started = performance.now();
-  for (let i = 0; i < MESSAGES; i += PUBLISH_WINDOW) {
-    const batch = [];
-    for (let j = i; j < Math.min(i + PUBLISH_WINDOW, MESSAGES); j++) {
-      const runId = `run-${j}`;
-      sentAt.set(runId, performance.now());
-      batch.push(
-        producer.publish(
-          Messages.RunRequested,
-          { runId, pipelineId: 'bench', trigger: 'api' },
-          { correlationId: runId },
-        ),
-      );
-    }
-    await Promise.all(batch);
-    if (ratePerSecond) {
-      const due = started + ((i + PUBLISH_WINDOW) / ratePerSecond) * 1000;
-      const wait = due - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    }
-  }
+  await publishAll(producer, started, ratePerSecond, (runId) => sentAt.set(runId, performance.now()));
   await allHandled;
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
@@ -75,17 +92,57 @@ async function measure(scenario: string, producer: Bus, replicas: Bus[], ratePer
   };
 }
 
+interface ReplicaProcess {
+  child: ChildProcess;
+  latencies: number[];
+  ready: Promise<void>;
+}
+
+function startReplica(namespace: string): ReplicaProcess {
+  const child = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', join(__dirname, 'support', 'bus-replica.ts'), natsUrl, namespace],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const latencies: number[] = [];
+  let buffered = '';
+  let markReady!: () => void;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  child.stdout.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    const lines = buffered.split('\n');
+    buffered = lines.pop()!;
+    for (const line of lines) {
+      if (line === 'ready') markReady();
+      else if (line.startsWith('handled ')) latencies.push(Number(line.slice(8)));
+    }
+  });
+  return { child, latencies, ready };
+}
+
+/** JetStream with replica processes; latency from envelope.occurredAt (millisecond resolution). */
 async function jetStream(replicaCount: number, rate?: number): Promise<Result> {
   const namespace = uniqueName('bench');
   const producer = await JetStreamBus.connect({ servers: natsUrl, namespace });
-  const replicas = await Promise.all(
-    Array.from({ length: replicaCount }, () => JetStreamBus.connect({ servers: natsUrl, namespace })),
-  );
+  const replicas = Array.from({ length: replicaCount }, () => startReplica(namespace));
   try {
-    const name = `jetstream, ${replicaCount} replica${replicaCount > 1 ? 's' : ''}${rate ? `, paced ${rate}/s` : ''}`;
-    return await measure(name, producer, replicas, rate);
+    await Promise.all(replicas.map((r) => r.ready));
+    const handled = () => replicas.reduce((n, r) => n + r.latencies.length, 0);
+    const started = performance.now();
+    await publishAll(producer, started, rate, () => undefined);
+    while (handled() < MESSAGES) await new Promise((r) => setTimeout(r, 5));
+    const seconds = (performance.now() - started) / 1000;
+    const latencies = replicas.flatMap((r) => r.latencies).sort((a, b) => a - b);
+    const name = `jetstream, ${replicaCount} replica process${replicaCount > 1 ? 'es' : ''}${rate ? `, paced ${rate}/s` : ''}`;
+    return {
+      scenario: name,
+      messagesPerSecond: Math.round(MESSAGES / seconds),
+      p50Ms: percentile(latencies, 50),
+      p99Ms: percentile(latencies, 99),
+    };
   } finally {
-    await Promise.all([producer, ...replicas].map((b) => b.close()));
+    for (const r of replicas) r.child.kill('SIGTERM');
+    await producer.close();
     await deleteTestStreams(natsUrl, namespace);
   }
 }
@@ -94,7 +151,7 @@ async function inProcess(rate?: number): Promise<Result> {
   const broker = new InProcessBroker({ retainMessages: MESSAGES });
   const bus = new InProcessBus(broker);
   try {
-    return await measure(`in-process${rate ? `, paced ${rate}/s` : ''}`, bus, [bus], rate);
+    return await measureInProcess(`in-process${rate ? `, paced ${rate}/s` : ''}`, bus, [bus], rate);
   } finally {
     await bus.close();
     broker.close();

@@ -78,13 +78,15 @@ export function errorKindOf(error: unknown): { kind: ErrorKind; code?: string } 
   if (error instanceof ResourceLimitError) return { kind: 'resource-limit', code: error.code };
   if (error instanceof CancelledError) return { kind: 'cancelled', code: error.code };
   if (error instanceof InjectedFaultError) return { kind: 'injected-fault', code: error.code };
-  if (!(error instanceof Error)) return { kind: 'unknown' };
+  // Duck-typed rather than `instanceof Error`: errors from another realm (DOMException, a VM context) are errors too.
+  if (typeof error !== 'object' || error === null || typeof (error as Error).message !== 'string') return { kind: 'unknown' };
+  const e = error as Error;
 
-  const name = error.name;
+  const name = e.name;
   if (name === 'AbortError') return { kind: 'cancelled', code: 'ABORT_ERR' };
   if (name === 'TimeoutError') return { kind: 'timeout', code: 'TIMEOUT_ERR' };
 
-  const rawCode = (error as { code?: unknown }).code;
+  const rawCode = (e as { code?: unknown }).code;
   const code = typeof rawCode === 'string' ? rawCode : undefined;
   if (code && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('E')) {
     const pg = postgresKind(code);
@@ -97,7 +99,7 @@ export function errorKindOf(error: unknown): { kind: ErrorKind; code?: string } 
   if (code === 'EMFILE' || code === 'ENFILE') return { kind: 'too-many-connections', code };
   if (code === 'EACCES' || code === 'EPERM') return { kind: 'auth', code };
 
-  const status = httpStatusOf(error);
+  const status = httpStatusOf(e);
   if (status !== undefined) {
     if (status === 429) return { kind: 'rate-limit', code: String(status) };
     if (status === 401 || status === 403) return { kind: 'auth', code: String(status) };
@@ -105,14 +107,14 @@ export function errorKindOf(error: unknown): { kind: ErrorKind; code?: string } 
     if (status >= 500) return { kind: 'network', code: String(status) };
   }
 
-  if (error instanceof RangeError && /allocation|array length|heap|memory/i.test(error.message)) {
+  if (name === 'RangeError' && /allocation|array length|heap|memory/i.test(e.message)) {
     return { kind: 'out-of-memory' };
   }
-  if (/connection terminated|connection (was )?(closed|reset)|socket hang up/i.test(error.message)) {
+  if (/connection terminated|connection (was )?(closed|reset)|socket hang up/i.test(e.message)) {
     return { kind: 'network', code };
   }
-  if (/timed? ?out|timeout/i.test(error.message)) return { kind: 'timeout', code };
-  if (error instanceof TypeError || error instanceof ReferenceError || error instanceof SyntaxError) {
+  if (/timed? ?out|timeout/i.test(e.message)) return { kind: 'timeout', code };
+  if (name === 'TypeError' || name === 'ReferenceError' || name === 'SyntaxError') {
     return { kind: 'programming', code };
   }
   return { kind: 'unknown', code };
@@ -177,7 +179,10 @@ function httpStatusOf(error: Error): number | undefined {
  * A ConnectorError keeps the class its connector gave it.
  */
 export function classifyError(error: unknown): ClassifiedError {
-  const message = error instanceof Error ? error.message : String(error);
+  const message =
+    typeof error === 'object' && error !== null && typeof (error as Error).message === 'string'
+      ? (error as Error).message
+      : String(error);
   if (isConnectorError(error)) {
     const code = (error as { code?: unknown }).code;
     return {

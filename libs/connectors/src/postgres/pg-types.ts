@@ -20,9 +20,10 @@ const LOGICAL_BY_TYPNAME: Readonly<Record<string, LogicalType>> = {
 
 /**
  * pg_type.typcategory values of types that a source reads as JSON
- * (`to_jsonb(column)`): arrays, composites and ranges have no scalar logical type.
+ * (`to_jsonb(column)`): arrays and composites have no scalar logical type.
+ * (Ranges stay text: `[1,5)`.)
  */
-const JSON_CATEGORIES = new Set(['A', 'C', 'R']);
+const JSON_CATEGORIES = new Set(['A', 'C']);
 
 /** A type as pg_catalog describes it (the base type's name and category for a domain). */
 export interface PgTypeInfo {
