@@ -4,3 +4,8 @@ export * from './agent-guard.errors';
 export * from './decision-sinks';
 export * from './input-digest';
 export * from './lru-cache';
+export * from './llm/llm-config';
+export * from './llm/chat-model';
+export * from './llm/quote-data';
+export * from './llm/structured-model.brain';
+export * from './testing/scripted-chat.server';

@@ -5,3 +5,5 @@ export * from './file';
 export * from './s3';
 export * from './http';
 export * from './postgres';
+export * from './warehouse';
+export * from './factory';

@@ -26,7 +26,10 @@ const listParts = async (dir: string): Promise<string[]> => (await readdir(dir))
 describe('DirectorySink', () => {
   it('re-running a run replaces its own parts (idempotent), other runs stay on append', async () => {
     await withTempDir(async (dir) => {
-      const sink = new DirectorySink({ kind: 'directory', path: 'out', format: 'csv' }, { maxRowsPerPart: 10, cwd: dir });
+      const sink = new DirectorySink(
+        { kind: 'directory', path: 'out', format: 'csv' },
+        { maxRowsPerPart: 10, cwd: dir },
+      );
       const out = join(dir, 'out');
       await sink.write(asBatches(rows(30, 'first'), 10), writeOptions('r1', schema));
       expect(await listParts(out)).toEqual(['part-r1-00000.csv', 'part-r1-00001.csv', 'part-r1-00002.csv']);
@@ -71,7 +74,10 @@ describe('DirectorySink', () => {
       });
       await expect(
         sink.write(asBatches([{ id: 'not a number', who: 'x' }], 1), writeOptions('r1', schema)),
-      ).rejects.toMatchObject({ errorClass: 'data-quality', message: expect.stringContaining('column "id" (integer)') });
+      ).rejects.toMatchObject({
+        errorClass: 'data-quality',
+        message: expect.stringContaining('column "id" (integer)'),
+      });
       expect(await readdir(dir)).toEqual([]);
     });
   });

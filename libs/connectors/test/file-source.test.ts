@@ -1,6 +1,7 @@
 import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { ParquetSchema, ParquetWriter } from '@dsnp/parquetjs';
 import { DirectorySink, FileSource } from '../src';
 import { asBatches, checksum, collect, typedRows, typedSchema, withTempDir, writeOptions } from './fixtures/support';
 
@@ -57,7 +58,7 @@ describe('FileSource: CSV', () => {
           '2\t\t2\tfalse\t2024-02-29\t2024-02-29 11:00:00+02:00\t00456\t\n',
       );
       const [schema] = await new FileSource({ kind: 'file', path: join(dir, 'typed.csv') }).discover();
-      expect(schema!.columns.map((c) => [c.name, c.type])).toEqual([
+      expect(schema.columns.map((c) => [c.name, c.type])).toEqual([
         ['id', 'integer'],
         ['big', 'bigint'],
         ['amount', 'number'],
@@ -90,7 +91,10 @@ describe('FileSource: CSV', () => {
 
   it('reads UTF-16LE with its BOM', async () => {
     await withTempDir(async (dir) => {
-      await writeFile(join(dir, 'u16.csv'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('a,b\r\nü,ß\r\n', 'utf16le')]));
+      await writeFile(
+        join(dir, 'u16.csv'),
+        Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('a,b\r\nü,ß\r\n', 'utf16le')]),
+      );
       const out = await collect(
         new FileSource({ kind: 'file', path: join(dir, 'u16.csv'), csv: { encoding: 'utf-16le' } }),
       );
@@ -124,9 +128,9 @@ describe('FileSource: JSON Lines', () => {
       ['events.jsonl:3', '{"id": 99, "kind": broken'],
       ['events.jsonl:5', '[1, 2, 3]'],
     ]);
-    expect(out.rejected[0]!.reason).toMatch(/^invalid JSON/);
+    expect(out.rejected[0].reason).toMatch(/^invalid JSON/);
     const [schema] = await source.discover();
-    expect(schema!.columns).toEqual([
+    expect(schema.columns).toEqual([
       { name: 'id', type: 'integer', nullable: true },
       { name: 'kind', type: 'string', nullable: true },
       { name: 'meta', type: 'json', nullable: true },
@@ -223,6 +227,68 @@ describe('FileSource: globs, directories and gzip', () => {
   });
 });
 
+describe('FileSource: Parquet written by another writer', () => {
+  it('maps Parquet types to logical types and reads the rows', async () => {
+    await withTempDir(async (dir) => {
+      const schema = new ParquetSchema({
+        id: { type: 'INT64' },
+        score: { type: 'FLOAT', optional: true },
+        label: { type: 'UTF8', optional: true },
+        day: { type: 'DATE', optional: true },
+        at: { type: 'TIMESTAMP_MICROS', optional: true },
+        raw: { type: 'BYTE_ARRAY', optional: true },
+        small: { type: 'INT_16', optional: true },
+      });
+      const writer = await ParquetWriter.openFile(schema, join(dir, 'foreign.parquet'));
+      await writer.appendRow({
+        id: 1n,
+        score: 0.5,
+        label: 'x',
+        day: new Date('2024-02-03T00:00:00Z'),
+        at: new Date('2024-02-03T04:05:06Z'),
+        raw: Buffer.from('hi'),
+        small: 3,
+      });
+      await writer.appendRow({ id: 2n });
+      await writer.close();
+
+      const source = new FileSource({ kind: 'file', path: join(dir, 'foreign.parquet') });
+      const [discovered] = await source.discover();
+      expect(discovered.columns.map((c) => [c.name, c.type, c.nullable])).toEqual([
+        ['id', 'bigint', false],
+        ['score', 'number', true],
+        ['label', 'string', true],
+        ['day', 'date', true],
+        ['at', 'timestamptz', true],
+        ['raw', 'binary', true],
+        ['small', 'integer', true],
+      ]);
+      const out = await collect(source);
+      expect(out.rows[0]).toEqual({
+        id: 1,
+        score: 0.5,
+        label: 'x',
+        day: '2024-02-03',
+        at: new Date('2024-02-03T04:05:06Z'),
+        raw: Buffer.from('hi'),
+        small: 3,
+      });
+      expect(out.rows[1]).toMatchObject({ id: 2, score: null, label: null });
+      expect(out.positions).toEqual(['foreign.parquet:1', 'foreign.parquet:2']);
+    });
+  });
+
+  it('fails a file that is not Parquet as data-quality', async () => {
+    await withTempDir(async (dir) => {
+      await writeFile(join(dir, 'fake.parquet'), 'PAR1 but not really');
+      await expect(collect(new FileSource({ kind: 'file', path: join(dir, 'fake.parquet') }))).rejects.toMatchObject({
+        errorClass: 'data-quality',
+        message: expect.stringContaining('fake.parquet: not a readable Parquet file'),
+      });
+    });
+  });
+});
+
 describe('DirectorySink → FileSource round trips', () => {
   it.each(['parquet', 'jsonl', 'csv'] as const)('%s: row count and checksum survive', async (format) => {
     await withTempDir(async (dir) => {
@@ -246,12 +312,12 @@ describe('DirectorySink → FileSource round trips', () => {
       expect(back.positions[0]).toBe(`part-run-1-00000.${format}:${format === 'csv' ? 2 : 1}`);
       if (format === 'parquet') {
         const [schema] = await source.discover();
-        expect(schema!.columns).toEqual(typedSchema.columns);
+        expect(schema.columns).toEqual(typedSchema.columns);
       }
       if (format === 'csv') {
         // Empty strings and nulls stay apart through CSV.
-        expect(back.rows[0]!.name).toBe('');
-        expect(back.rows[0]!['we"ird; col']).toBeNull();
+        expect(back.rows[0].name).toBe('');
+        expect(back.rows[0]['we"ird; col']).toBeNull();
       }
     });
   });

@@ -44,7 +44,14 @@ async function* batchesOf(rows: Row[], size = 2): AsyncGenerator<Batch> {
 }
 
 function options(schema: StreamSchema, overrides: Partial<WriteOptions> = {}): WriteOptions {
-  return { runId: uniqueName('run'), taskId: 'load', mode: 'append', schema, schemaEvolution: 'additive', ...overrides };
+  return {
+    runId: uniqueName('run'),
+    taskId: 'load',
+    mode: 'append',
+    schema,
+    schemaEvolution: 'additive',
+    ...overrides,
+  };
 }
 
 async function tableRows(schema: string, table: string, order = 'id'): Promise<Row[]> {
@@ -108,9 +115,10 @@ describe('PostgresSink + PostgresSource: PG to PG', () => {
     expect(dst).toEqual(src);
     expect(src.count).toBe('5000');
     // No staging table is left behind.
-    const staging = await admin.query(`SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename LIKE '\\_aoe\\_stage%'`, [
-      schema,
-    ]);
+    const staging = await admin.query(
+      `SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename LIKE '\\_aoe\\_stage%'`,
+      [schema],
+    );
     expect(staging.rowCount).toBe(0);
   });
 
@@ -200,7 +208,9 @@ describe('PostgresSink: load modes', () => {
     // A new run appends again: append means append.
     await sink.write(batchesOf(rows), options(people));
     expect(await tableRows(schema, 'people')).toHaveLength(6);
-    const ledger = await admin.query(`SELECT run_id, task_id, table_name, mode, rows FROM ${quoteIdent(schema)}._aoe_loads`);
+    const ledger = await admin.query(
+      `SELECT run_id, task_id, table_name, mode, rows FROM ${quoteIdent(schema)}._aoe_loads`,
+    );
     expect(ledger.rows).toContainEqual({
       run_id: opts.runId,
       task_id: 'load',
@@ -268,10 +278,9 @@ describe('PostgresSink: load modes', () => {
     ]);
     const after = await admin.query(`SELECT ctid::text, id FROM ${quoteIdent(schema)}.people WHERE id = 1`);
     expect(after.rows).toEqual(before.rows);
-    const pk = await admin.query(
-      `SELECT 1 FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p'`,
-      [`${quoteIdent(schema)}.people`],
-    );
+    const pk = await admin.query(`SELECT 1 FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p'`, [
+      `${quoteIdent(schema)}.people`,
+    ]);
     expect(pk.rowCount).toBe(1);
   });
 
@@ -327,7 +336,9 @@ describe('PostgresSink: schema evolution', () => {
     await expect(refused).rejects.toThrow(ConnectorError);
     await expect(refused).rejects.toMatchObject({
       errorClass: 'schema-drift',
-      message: expect.stringMatching(/column "id" is integer in the target but string in the data; column "name" is text in the target but binary/),
+      message: expect.stringMatching(
+        /column "id" is integer in the target but string in the data; column "name" is text in the target but binary/,
+      ),
     });
     expect(await tableRows(schema, 'people')).toHaveLength(3);
 
@@ -354,7 +365,9 @@ describe('PostgresSink: schema evolution', () => {
   it('refuses a load that leaves out a NOT NULL column', async () => {
     const schema = newSchema();
     await admin.query(`CREATE SCHEMA ${quoteIdent(schema)}`);
-    await admin.query(`CREATE TABLE ${quoteIdent(schema)}.t (id int, must text NOT NULL, later timestamptz NOT NULL DEFAULT now())`);
+    await admin.query(
+      `CREATE TABLE ${quoteIdent(schema)}.t (id int, must text NOT NULL, later timestamptz NOT NULL DEFAULT now())`,
+    );
     const sink = new PostgresSink({ connection: { url }, table: { schema, name: 't' } });
     const idOnly: StreamSchema = { name: 't', columns: [{ name: 'id', type: 'integer', nullable: true }] };
     await expect(sink.write(batchesOf([{ id: 1 }]), options(idOnly))).rejects.toMatchObject({
@@ -480,9 +493,10 @@ describe('PostgresSink: values, checkpoints, writers, check', () => {
     await expect(sink.write(batchesOf([{ id: 'abc', name: 'b' }]), options(people))).rejects.toMatchObject({
       errorClass: 'data-quality',
     });
-    await expect(
-      sink.write(batchesOf([{ id: 2, name: new Date(NaN) }]), options(people)),
-    ).rejects.toMatchObject({ errorClass: 'data-quality', message: expect.stringContaining('column "name"') });
+    await expect(sink.write(batchesOf([{ id: 2, name: new Date(NaN) }]), options(people))).rejects.toMatchObject({
+      errorClass: 'data-quality',
+      message: expect.stringContaining('column "name"'),
+    });
     expect(await tableRows(schema, 'people')).toEqual([{ id: 1, name: 'a' }]);
   });
 
@@ -521,7 +535,10 @@ describe('PostgresSink: values, checkpoints, writers, check', () => {
       const asRole = { url: url.replace('postgres@', `${role}@`) };
       const denied = await new PostgresSink({ connection: asRole, table: { schema, name: 't' } }).check();
       expect(denied).toEqual({ ok: false, message: expect.stringContaining('may not create tables') });
-      const deniedNew = await new PostgresSink({ connection: asRole, table: { schema: `${schema}_x`, name: 't' } }).check();
+      const deniedNew = await new PostgresSink({
+        connection: asRole,
+        table: { schema: `${schema}_x`, name: 't' },
+      }).check();
       expect(deniedNew.ok).toBe(false);
       const unreachable = await new PostgresSink({
         connection: { host: '127.0.0.1', port: 1, user: 'postgres' },

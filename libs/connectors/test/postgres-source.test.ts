@@ -103,7 +103,10 @@ describe('PostgresSource: discover', () => {
 
   it('refuses a query with two columns of one name, a missing table, and a bad spec', async () => {
     const twice = new PostgresSource({ connection: { url }, query: `SELECT 1 AS x, 2 AS x` });
-    await expect(twice.discover()).rejects.toMatchObject({ errorClass: 'bug', message: expect.stringContaining('"x" twice') });
+    await expect(twice.discover()).rejects.toMatchObject({
+      errorClass: 'bug',
+      message: expect.stringContaining('"x" twice'),
+    });
     await expect(table('nope').discover()).rejects.toMatchObject({ errorClass: 'schema-drift' });
     expect(await table('nope').check()).toEqual({ ok: false, message: expect.stringContaining('does not exist') });
     expect(() => new PostgresSource({ connection: { url } })).toThrow(ConnectorError);
@@ -126,7 +129,7 @@ describe('PostgresSource: read', () => {
         (2, 42, 'NaN', 'Infinity', '-Infinity', false, '0044-03-15 BC', '2024-01-02 03:04:05.123456',
          '2024-01-02 03:04:05.123456+00', 'null', '[1]', '', '{}', 'empty', '-1 mons', ''),
         (3, NULL, NULL, 'NaN', NULL, NULL, 'infinity', 'infinity', '-infinity', NULL, NULL, NULL, NULL, NULL, NULL, NULL),
-        (4, -5, -0.5, -0, 3.4028235e38, true, '0099-12-31', '0099-12-31 23:59:59', '1900-01-01 00:00:00+00', '7', 'true',
+        (4, -5, -0.5, '-0', 3.4028235e38, true, '0099-12-31', '0099-12-31 23:59:59', '1900-01-01 00:00:00+00', '7', 'true',
          '\\x', ARRAY[]::text[], NULL, NULL, 'ünï 😀')`);
     const { rows } = await collect(table('vals'));
     expect(rows[0]).toEqual({
@@ -179,7 +182,9 @@ describe('PostgresSource: read', () => {
   });
 
   it('reads in batches of the requested size with positions, and stops cleanly when the consumer does', async () => {
-    await admin.query(`CREATE TABLE ${q}.many AS SELECT i AS id, repeat('x', 50) AS pad FROM generate_series(1, 2500) i`);
+    await admin.query(
+      `CREATE TABLE ${q}.many AS SELECT i AS id, repeat('x', 50) AS pad FROM generate_series(1, 2500) i`,
+    );
     const { batches, positions } = await collect(table('many'), { batchSize: 1000 });
     expect(batches.map((b) => b.rows.length)).toEqual([1000, 1000, 500]);
     expect(positions[0]).toBe(`${schema}.many:1`);
@@ -198,7 +203,10 @@ describe('PostgresSource: read', () => {
 
   it('reads a query source in a read-only transaction', async () => {
     await admin.query(`CREATE SEQUENCE ${q}.seq`);
-    const ok = new PostgresSource({ connection: { url }, query: `SELECT id, pad FROM ${q}.many WHERE id <= 3 ORDER BY id` });
+    const ok = new PostgresSource({
+      connection: { url },
+      query: `SELECT id, pad FROM ${q}.many WHERE id <= 3 ORDER BY id`,
+    });
     expect((await collect(ok)).rows.map((r) => r.id)).toEqual([1, 2, 3]);
     const writes = new PostgresSource({ connection: { url }, query: `SELECT setval('${schema}.seq', 100) AS v` });
     await expect(collect(writes)).rejects.toMatchObject({ message: expect.stringContaining('read-only transaction') });
@@ -206,11 +214,9 @@ describe('PostgresSource: read', () => {
 
   it('reads key ranges in parallel from one snapshot: every row exactly once', async () => {
     await admin.query(`CREATE TABLE ${q}.wide (id bigint PRIMARY KEY, v text)`);
-    await admin.query(
-      `INSERT INTO ${q}.wide SELECT i * 3 + (i % 2), 'v' || i FROM generate_series(-2000, 8006) i`,
-    );
-    const expected = (await admin.query<{ k: string }>(`SELECT id::text AS k FROM ${q}.wide ORDER BY id`)).rows.map((r) =>
-      Number(r.k),
+    await admin.query(`INSERT INTO ${q}.wide SELECT i * 3 + (i % 2), 'v' || i FROM generate_series(-2000, 8006) i`);
+    const expected = (await admin.query<{ k: string }>(`SELECT id::text AS k FROM ${q}.wide ORDER BY id`)).rows.map(
+      (r) => Number(r.k),
     );
     const { rows, positions } = await collect(table('wide'), { batchSize: 500, partitions: 4 });
     const ids = rows.map((r) => r.id as number);
@@ -243,16 +249,10 @@ describe('PostgresSource: incremental', () => {
 
   it('loads exactly the new rows, including rows at the previous mark, with no duplicates', async () => {
     await admin.query(`CREATE TABLE ${q}.events (id int PRIMARY KEY, updated_at timestamptz, v text)`);
-    await admin.query(`INSERT INTO ${q}.events VALUES ($1, $2, 'a'), ($3, $4, 'b'), ($5, $4, 'c'), ($6, $7, 'd'), ($8, $7, 'e'), (9, NULL, 'n')`, [
-      1,
-      ts('1'),
-      2,
-      ts('2.5'),
-      3,
-      4,
-      ts('3.123456'),
-      5,
-    ]);
+    await admin.query(
+      `INSERT INTO ${q}.events VALUES ($1, $2, 'a'), ($3, $4, 'b'), ($5, $4, 'c'), ($6, $7, 'd'), ($8, $7, 'e'), (9, NULL, 'n')`,
+      [1, ts('1'), 2, ts('2.5'), 3, 4, ts('3.123456'), 5],
+    );
     const source = table('events');
     const [stream] = await source.discover();
     const keyColumns = incrementalKeyColumns(stream!);
@@ -287,11 +287,10 @@ describe('PostgresSource: incremental', () => {
     });
 
     // Two rows at exactly the mark, one later, one before it (missed by design), one with no cursor.
-    await admin.query(`INSERT INTO ${q}.events VALUES (6, $1, 'f'), (7, $1, 'g'), (8, $2, 'h'), (10, $3, 'late'), (11, NULL, 'x')`, [
-      ts('3.123456'),
-      ts('4'),
-      ts('2'),
-    ]);
+    await admin.query(
+      `INSERT INTO ${q}.events VALUES (6, $1, 'f'), (7, $1, 'g'), (8, $2, 'h'), (10, $3, 'late'), (11, NULL, 'x')`,
+      [ts('3.123456'), ts('4'), ts('2')],
+    );
     expect((await load()).rowsWritten).toBe(3);
     expect(await readTargetCheckpoint(target, 'pipe', 'events')).toEqual({
       column: 'updated_at',
@@ -305,8 +304,12 @@ describe('PostgresSource: incremental', () => {
   });
 
   it('keeps keys at the mark across integer, text and composite-key cursors', async () => {
-    await admin.query(`CREATE TABLE ${q}.tagged (k1 int, k2 text, seq bigint, tag text COLLATE "C", PRIMARY KEY (k1, k2))`);
-    await admin.query(`INSERT INTO ${q}.tagged VALUES (1, 'a', 10, 'B'), (1, 'b', 20, 'a'), (2, 'a', 20, 'a'), (3, 'x', 5, 'Z')`);
+    await admin.query(
+      `CREATE TABLE ${q}.tagged (k1 int, k2 text, seq bigint, tag text COLLATE "C", PRIMARY KEY (k1, k2))`,
+    );
+    await admin.query(
+      `INSERT INTO ${q}.tagged VALUES (1, 'a', 10, 'B'), (1, 'b', 20, 'a'), (2, 'a', 20, 'a'), (3, 'x', 5, 'Z')`,
+    );
     const source = table('tagged');
     const first = await collect(source, { cursorColumn: 'seq' });
     const state = advanceCursor(undefined, first.rows, 'seq', ['k1', 'k2']);
@@ -385,7 +388,10 @@ describe('PostgresSource: connection failures', () => {
   });
 
   it('maps an unknown role to auth and an unreachable host to transient-network', async () => {
-    const role = new PostgresSource({ connection: { url: url.replace('postgres@', 'no_such_role_x@') }, table: { name: 't' } });
+    const role = new PostgresSource({
+      connection: { url: url.replace('postgres@', 'no_such_role_x@') },
+      table: { name: 't' },
+    });
     await expect(role.discover()).rejects.toMatchObject({ errorClass: 'auth' });
     const closed = new PostgresSource({ connection: { host: '127.0.0.1', port: 1, user: 'x' }, table: { name: 't' } });
     await expect(closed.discover()).rejects.toMatchObject({

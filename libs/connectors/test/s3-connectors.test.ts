@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { S3Sink, S3Source, type CursorState } from '../src';
+import { S3Sink, S3Source, type Batch, type CursorState } from '../src';
 import { startS3, TEST_ACCESS_KEY, type TestS3 } from './fixtures/s3-server';
 import { asBatches, checksum, collect, typedRows, typedSchema, writeOptions } from './fixtures/support';
 
@@ -27,35 +27,86 @@ async function keys(prefix: string): Promise<string[]> {
 }
 
 function source(prefix: string, extra: Partial<ConstructorParameters<typeof S3Source>[0]> = {}): S3Source {
-  return new S3Source({ kind: 's3', bucket: BUCKET, prefix, endpoint: s3.endpoint, forcePathStyle: true, credentials, ...extra });
+  return new S3Source({
+    kind: 's3',
+    bucket: BUCKET,
+    prefix,
+    endpoint: s3.endpoint,
+    forcePathStyle: true,
+    credentials,
+    ...extra,
+  });
 }
 
 describe('S3Sink → S3Source round trips', () => {
-  it.each(['csv', 'jsonl', 'parquet'] as const)('%s: counts and checksums match; commit and re-run are clean', async (format) => {
-    const prefix = `exports/${format}`;
-    const sink = new S3Sink(
-      { kind: 's3', bucket: BUCKET, prefix, format, endpoint: s3.endpoint, forcePathStyle: true, credentials },
-      { maxRowsPerPart: 1000 },
-    );
-    expect(await sink.check()).toEqual({ ok: true });
-    const rows = typedRows(2500);
-    const result = await sink.write(asBatches(rows, 250), writeOptions('run-a', typedSchema));
-    expect(result).toMatchObject({ rowsWritten: 2500, location: `s3://${BUCKET}/${prefix}/` });
-    const parts = [0, 1, 2].map((n) => `${prefix}/part-run-a-0000${n}.${format}`);
-    expect(await keys(`${prefix}/`)).toEqual(parts); // nothing left under _tmp/
+  it.each(['csv', 'jsonl', 'parquet'] as const)(
+    '%s: counts and checksums match; commit and re-run are clean',
+    async (format) => {
+      const prefix = `exports/${format}`;
+      const sink = new S3Sink(
+        { kind: 's3', bucket: BUCKET, prefix, format, endpoint: s3.endpoint, forcePathStyle: true, credentials },
+        { maxRowsPerPart: 1000 },
+      );
+      expect(await sink.check()).toEqual({ ok: true });
+      const rows = typedRows(2500);
+      const result = await sink.write(asBatches(rows, 250), writeOptions('run-a', typedSchema));
+      expect(result).toMatchObject({ rowsWritten: 2500, location: `s3://${BUCKET}/${prefix}/` });
+      const parts = [0, 1, 2].map((n) => `${prefix}/part-run-a-0000${n}.${format}`);
+      expect(await keys(`${prefix}/`)).toEqual(parts); // nothing left under _tmp/
 
-    const back = await collect(source(`${prefix}/`), { batchSize: 400 });
-    const columns = typedSchema.columns.map((c) => c.name);
-    expect(back.rows).toHaveLength(2500);
-    expect(checksum(back.rows, columns)).toBe(checksum(rows, columns));
-    expect(back.positions[0]).toBe(`s3://${BUCKET}/${parts[0]}:${format === 'csv' ? 2 : 1}`);
+      const back = await collect(source(`${prefix}/`), { batchSize: 400 });
+      const columns = typedSchema.columns.map((c) => c.name);
+      expect(back.rows).toHaveLength(2500);
+      expect(checksum(back.rows, columns)).toBe(checksum(rows, columns));
+      expect(back.positions[0]).toBe(`s3://${BUCKET}/${parts[0]}:${format === 'csv' ? 2 : 1}`);
 
-    // The same run again replaces its own parts; a replace by another run removes them after its commit.
-    await sink.write(asBatches(rows.slice(0, 1500), 250), writeOptions('run-a', typedSchema));
-    expect(await keys(`${prefix}/`)).toEqual(parts.slice(0, 2));
-    await sink.write(asBatches(rows.slice(0, 10), 250), writeOptions('run-b', typedSchema, 'replace'));
-    expect(await keys(`${prefix}/`)).toEqual([`${prefix}/part-run-b-00000.${format}`]);
-    expect((await collect(source(`${prefix}/`))).rows).toHaveLength(10);
+      // The same run again replaces its own parts; a replace by another run removes them after its commit.
+      await sink.write(asBatches(rows.slice(0, 1500), 250), writeOptions('run-a', typedSchema));
+      expect(await keys(`${prefix}/`)).toEqual(parts.slice(0, 2));
+      await sink.write(asBatches(rows.slice(0, 10), 250), writeOptions('run-b', typedSchema, 'replace'));
+      expect(await keys(`${prefix}/`)).toEqual([`${prefix}/part-run-b-00000.${format}`]);
+      expect((await collect(source(`${prefix}/`))).rows).toHaveLength(10);
+    },
+  );
+});
+
+describe('S3Sink failures', () => {
+  it('a missing bucket fails with a message naming it', async () => {
+    const sink = new S3Sink({
+      kind: 's3',
+      bucket: 'missing-bucket',
+      endpoint: s3.endpoint,
+      forcePathStyle: true,
+      credentials,
+    });
+    await expect(sink.write(asBatches(typedRows(5), 5), writeOptions('run-x', typedSchema))).rejects.toMatchObject({
+      name: 'ConnectorError',
+      message: expect.stringContaining('s3://missing-bucket/'),
+    });
+  });
+
+  it.each(['csv', 'parquet'] as const)(
+    '%s: a source failing mid-load aborts the upload and leaves neither parts nor temporary objects',
+    async (format) => {
+      const prefix = `failing/${format}`;
+      const sink = new S3Sink(
+        { kind: 's3', bucket: BUCKET, prefix, format, endpoint: s3.endpoint, forcePathStyle: true, credentials },
+        { maxRowsPerPart: 20 },
+      );
+      async function* dying(): AsyncGenerator<Batch> {
+        yield* asBatches(typedRows(50), 10);
+        throw new Error('source connection lost');
+      }
+      await expect(sink.write(dying(), writeOptions('run-x', typedSchema))).rejects.toThrow('source connection lost');
+      expect(await keys(`${prefix}/`)).toEqual([]);
+    },
+  );
+
+  it('refuses merge', async () => {
+    const sink = new S3Sink({ kind: 's3', bucket: BUCKET, endpoint: s3.endpoint, forcePathStyle: true, credentials });
+    await expect(sink.write(asBatches([], 1), writeOptions('r', typedSchema, 'merge'))).rejects.toMatchObject({
+      errorClass: 'bug',
+    });
   });
 });
 
@@ -67,7 +118,14 @@ describe('S3Source', () => {
     await s3.put(BUCKET, 'raw/_tmp/r/part.csv.gz', gzipSync('id;name\n99;tmp\n'));
     process.env.AWS_ENDPOINT_URL_S3 = s3.endpoint;
     try {
-      const src = new S3Source({ kind: 's3', bucket: BUCKET, prefix: 'raw/', glob: '**/*.csv.gz', forcePathStyle: true, credentials });
+      const src = new S3Source({
+        kind: 's3',
+        bucket: BUCKET,
+        prefix: 'raw/',
+        glob: '**/*.csv.gz',
+        forcePathStyle: true,
+        credentials,
+      });
       expect(await src.check()).toEqual({ ok: true });
       const out = await collect(src);
       expect(out.rows).toEqual([
@@ -81,7 +139,7 @@ describe('S3Source', () => {
         `s3://${BUCKET}/raw/2024/02/b.csv.gz:2`,
       ]);
       const [schema] = await src.discover();
-      expect(schema!.columns.map((c) => [c.name, c.type])).toEqual([
+      expect(schema.columns.map((c) => [c.name, c.type])).toEqual([
         ['id', 'integer'],
         ['name', 'string'],
       ]);
@@ -114,12 +172,11 @@ describe('S3Source', () => {
     await put('inc/d.jsonl', '{"id":5}\n{"id":6}\n', new Date('2024-06-01T10:00:00Z'));
     const second = await collect(src, { cursor: first.cursor, batchSize: 1 });
     expect(second.rows.map((r) => r.id)).toEqual([4, 5, 6]);
-    // Each batch carries the state once the objects completed before it are loaded.
-    expect(second.batches.map((b) => b.cursor?.objects?.map((o) => o.key))).toEqual([
-      ['inc/b.jsonl'],
-      ['inc/b.jsonl', 'inc/c.jsonl'],
-      ['inc/b.jsonl', 'inc/c.jsonl'],
-      ['inc/d.jsonl'],
+    // Batches do not span objects; the one ending an object carries the cursor including it.
+    expect(second.batches.map((b) => [b.rows.map((r) => r.id), b.cursor?.objects?.map((o) => o.key)])).toEqual([
+      [[4], ['inc/b.jsonl', 'inc/c.jsonl']],
+      [[5], undefined],
+      [[6], ['inc/d.jsonl']],
     ]);
     expect(second.cursor?.value).toBe('2024-06-01T10:00:00.000Z');
 
@@ -132,7 +189,13 @@ describe('S3Source', () => {
       ok: false,
       message: `no object under s3://${BUCKET}/nothing-here/`,
     });
-    const missing = new S3Sink({ kind: 's3', bucket: 'no-such-bucket', endpoint: s3.endpoint, forcePathStyle: true, credentials });
+    const missing = new S3Sink({
+      kind: 's3',
+      bucket: 'no-such-bucket',
+      endpoint: s3.endpoint,
+      forcePathStyle: true,
+      credentials,
+    });
     expect(await missing.check()).toEqual({ ok: false, message: 'bucket no-such-bucket does not exist' });
 
     // s3rver checks the access key id (its V4 signature check is partial), like S3's InvalidAccessKeyId.

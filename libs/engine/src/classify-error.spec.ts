@@ -20,9 +20,24 @@ describe('classifyError', () => {
     ['a cast failure', new CastError('x'), 'data-quality', false],
     ['an evaluation failure', new EvaluationError('division by zero'), 'data-quality', false],
     ['an invalid plan', new PlanError([{ where: 'w', message: 'm' }]), 'bug', false],
-    ['a plan over missing columns', new PlanError([{ where: 'w', message: 'm', unknownColumn: true }]), 'schema-drift', false],
-    ['an invalid expression', new ExpressionError('x', [{ code: 'syntax', message: 'm', position: { offset: 0, line: 1, column: 1 } }]), 'bug', false],
-    ['an expression over missing columns', new ExpressionError('x', [{ code: 'unknown-column', message: 'm', position: { offset: 0, line: 1, column: 1 } }]), 'schema-drift', false],
+    [
+      'a plan over missing columns',
+      new PlanError([{ where: 'w', message: 'm', unknownColumn: true }]),
+      'schema-drift',
+      false,
+    ],
+    [
+      'an invalid expression',
+      new ExpressionError('x', [{ code: 'syntax', message: 'm', position: { offset: 0, line: 1, column: 1 } }]),
+      'bug',
+      false,
+    ],
+    [
+      'an expression over missing columns',
+      new ExpressionError('x', [{ code: 'unknown-column', message: 'm', position: { offset: 0, line: 1, column: 1 } }]),
+      'schema-drift',
+      false,
+    ],
     ['a memory bound', new ResourceLimitError('too many keys'), 'resource-exhaustion', false],
     ['a cancel', new CancelledError('stop'), 'unknown', false],
     ['an injected fault', new InjectedFaultError('boom'), 'transient-network', true],
@@ -94,7 +109,12 @@ describe('classifyError', () => {
 
 describe('DataQualityError', () => {
   it('lists the first failures in its message', () => {
-    const failures = Array.from({ length: 7 }, (_, i) => ({ position: `f:${i}`, reason: 'bad', row: {}, stage: 'validate' as const }));
+    const failures = Array.from({ length: 7 }, (_, i) => ({
+      position: `f:${i}`,
+      reason: 'bad',
+      row: {},
+      stage: 'validate' as const,
+    }));
     const error = new DataQualityError('7 rows failed', failures);
     expect(error.message).toBe('7 rows failed: f:0: bad; f:1: bad; f:2: bad; f:3: bad; f:4: bad; and 2 more');
     expect(error.failures).toHaveLength(7);

@@ -21,20 +21,20 @@ export const ERROR_KINDS = {
   'plan-schema-drift': { class: 'schema-drift', retryable: false },
   'expression-invalid': { class: 'bug', retryable: false },
   'resource-limit': { class: 'resource-exhaustion', retryable: false },
-  'cancelled': { class: 'unknown', retryable: false },
+  cancelled: { class: 'unknown', retryable: false },
   'injected-fault': { class: 'transient-network', retryable: true },
-  'network': { class: 'transient-network', retryable: true },
-  'timeout': { class: 'timeout', retryable: true },
+  network: { class: 'transient-network', retryable: true },
+  timeout: { class: 'timeout', retryable: true },
   'rate-limit': { class: 'rate-limit', retryable: true },
-  'auth': { class: 'auth', retryable: false },
+  auth: { class: 'auth', retryable: false },
   'out-of-memory': { class: 'resource-exhaustion', retryable: true },
   'disk-full': { class: 'resource-exhaustion', retryable: false },
   'too-many-connections': { class: 'resource-exhaustion', retryable: true },
   'pg-schema': { class: 'schema-drift', retryable: false },
   'pg-data': { class: 'data-quality', retryable: false },
   'pg-bug': { class: 'bug', retryable: false },
-  'programming': { class: 'bug', retryable: false },
-  'unknown': { class: 'unknown', retryable: true },
+  programming: { class: 'bug', retryable: false },
+  unknown: { class: 'unknown', retryable: true },
 } as const satisfies Record<string, { class: ErrorClass; retryable: boolean }>;
 
 export type ErrorKind = keyof typeof ERROR_KINDS;
@@ -42,14 +42,14 @@ export type ErrorKind = keyof typeof ERROR_KINDS;
 /** Retry by class, for errors that arrive already classified (ConnectorError). */
 export const RETRYABLE_BY_CLASS: Readonly<Record<ErrorClass, boolean>> = {
   'transient-network': true,
-  'timeout': true,
+  timeout: true,
   'rate-limit': true,
-  'auth': false,
+  auth: false,
   'schema-drift': false,
   'data-quality': false,
   'resource-exhaustion': true,
-  'bug': false,
-  'unknown': true,
+  bug: false,
+  unknown: true,
 };
 
 const NETWORK_CODES = new Set([
@@ -71,7 +71,8 @@ export function errorKindOf(error: unknown): { kind: ErrorKind; code?: string } 
   if (error instanceof DataQualityError || error instanceof CastError || error instanceof EvaluationError) {
     return { kind: 'data-quality', code: error.code };
   }
-  if (error instanceof PlanError) return { kind: error.isSchemaDrift ? 'plan-schema-drift' : 'plan-invalid', code: error.code };
+  if (error instanceof PlanError)
+    return { kind: error.isSchemaDrift ? 'plan-schema-drift' : 'plan-invalid', code: error.code };
   if (error instanceof ExpressionError) {
     return { kind: error.onlyUnknownColumns ? 'plan-schema-drift' : 'expression-invalid', code: error.code };
   }
@@ -79,7 +80,8 @@ export function errorKindOf(error: unknown): { kind: ErrorKind; code?: string } 
   if (error instanceof CancelledError) return { kind: 'cancelled', code: error.code };
   if (error instanceof InjectedFaultError) return { kind: 'injected-fault', code: error.code };
   // Duck-typed rather than `instanceof Error`: errors from another realm (DOMException, a VM context) are errors too.
-  if (typeof error !== 'object' || error === null || typeof (error as Error).message !== 'string') return { kind: 'unknown' };
+  if (typeof error !== 'object' || error === null || typeof (error as Error).message !== 'string')
+    return { kind: 'unknown' };
   const e = error as Error;
 
   const name = e.name;
@@ -204,6 +206,10 @@ function isConnectorError(error: unknown): error is ConnectorError {
   if (error instanceof ConnectorError) return true;
   const e = error as { name?: unknown; errorClass?: unknown } | null;
   return (
-    typeof e === 'object' && e !== null && e.name === 'ConnectorError' && typeof e.errorClass === 'string' && ERROR_CLASSES.has(e.errorClass)
+    typeof e === 'object' &&
+    e !== null &&
+    e.name === 'ConnectorError' &&
+    typeof e.errorClass === 'string' &&
+    ERROR_CLASSES.has(e.errorClass)
   );
 }

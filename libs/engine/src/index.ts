@@ -23,10 +23,20 @@ export type {
 } from './expression';
 
 // Transforms and validation
-export { compileTransforms, type TransformOptions, type TransformOutput, type TransformPipeline } from './transforms/transform-pipeline';
+export {
+  compileTransforms,
+  type TransformOptions,
+  type TransformOutput,
+  type TransformPipeline,
+} from './transforms/transform-pipeline';
 export { castValue } from './transforms/cast';
 export { masker, type MaskOptions, type MaskStyle } from './transforms/mask';
-export { compileValidation, type ValidationOptions, type ValidationOutput, type Validator } from './validation/validator';
+export {
+  compileValidation,
+  type ValidationOptions,
+  type ValidationOutput,
+  type Validator,
+} from './validation/validator';
 export { unsafePatternReasons } from './validation/safe-pattern';
 
 // Quarantine

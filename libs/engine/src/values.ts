@@ -23,7 +23,8 @@ export function textOf(value: Value): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
-  if (value instanceof Uint8Array) return `\\x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}`;
+  if (value instanceof Uint8Array)
+    return `\\x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}`;
   if (value === null) return '';
   return JSON.stringify(value);
 }
@@ -53,18 +54,11 @@ export function keyOf(row: Record<string, Value>, columns: readonly string[]): s
 
 function keyPart(value: Value | undefined): string {
   if (value === null || value === undefined) return '~;';
-  switch (typeof value) {
-    case 'string':
-      return `s${value.length}:${value};`;
-    case 'number':
-      return `n${value};`;
-    case 'boolean':
-      return value ? 't;' : 'f;';
-    default: {
-      const text = textOf(value);
-      return `o${text.length}:${text};`;
-    }
-  }
+  if (typeof value === 'string') return `s${value.length}:${value};`;
+  if (typeof value === 'number') return `n${value};`;
+  if (typeof value === 'boolean') return value ? 't;' : 'f;';
+  const text = textOf(value);
+  return `o${text.length}:${text};`;
 }
 
 /** True when any of the key columns is null: SQL keys with a null never collide. */
@@ -79,7 +73,7 @@ export function hasNullIn(row: Record<string, Value>, columns: readonly string[]
 /** A JSON-safe copy of a row: Dates as ISO strings, bytes as `\x` hex, NUL characters escaped (jsonb refuses them). */
 export function jsonSafe(value: unknown): unknown {
   if (value === null || value === undefined) return null;
-  if (typeof value === 'string') return value.includes('\u0000') ? value.replace(/\u0000/g, '\\u0000') : value;
+  if (typeof value === 'string') return value.includes('\u0000') ? value.split('\u0000').join('\\u0000') : value;
   if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
   if (typeof value === 'boolean') return value;
   if (typeof value === 'bigint') return value.toString();
@@ -91,7 +85,9 @@ export function jsonSafe(value: unknown): unknown {
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[jsonSafe(k) as string] = jsonSafe(v);
     return out;
   }
-  return String(value as string);
+  // Functions and symbols: their source text or description, never executed.
+  if (typeof value === 'function') return Function.prototype.toString.call(value);
+  return typeof value === 'symbol' ? value.toString() : null;
 }
 
 const TIMESTAMP =
@@ -116,7 +112,8 @@ export function parseTimestamp(text: string): Date | undefined {
   const millis = frac ? Number(frac.slice(0, 3).padEnd(3, '0')) : 0;
   const check = new Date(0);
   check.setUTCFullYear(year, month - 1, day);
-  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) return undefined;
+  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day)
+    return undefined;
   let time = check.getTime() + ((hour * 60 + minute) * 60 + second) * 1000 + millis;
   if (zone && zone.toUpperCase() !== 'Z') {
     const sign = zone.startsWith('-') ? -1 : 1;

@@ -61,12 +61,14 @@ export function q(name: string): string {
 }
 
 /** A CSV of `n` orders: id, customer, email, amount (text with two decimals), status, updated_at. */
-export function ordersCsv(n: number, start = 1, options: { bad?: number[] } = {}): string {
+export function ordersCsv(n: number, start = 1, options: { bad?: number[]; tag?: string } = {}): string {
   const lines = ['id,customer,email,amount,status,updated_at'];
   for (let i = start; i < start + n; i++) {
-    const amount = options.bad?.includes(i) ? 'n/a' : ((i * 37) % 1000 + 0.25).toFixed(2);
+    const amount = options.bad?.includes(i) ? 'n/a' : (((i * 37) % 1000) + 0.25).toFixed(2);
     const day = String(1 + (i % 28)).padStart(2, '0');
-    lines.push(`${i},Customer ${i},user${i}@example.com,${amount},${i % 3 === 0 ? 'shipped' : 'open'},2024-01-${day}T10:00:00Z`);
+    lines.push(
+      `${i},Customer ${i}${options.tag ?? ''},user${i}@example.com,${amount},${i % 3 === 0 ? 'shipped' : 'open'},2024-01-${day}T10:00:00Z`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -16,7 +16,15 @@ afterAll(async () => {
 });
 
 function record(position: string, overrides: Partial<QuarantineRecord> = {}): QuarantineRecord {
-  return { runId: 'run-1', taskId: 'load', position, reason: 'not-null: "email" is null', row: { id: 1 }, stage: 'validate', ...overrides };
+  return {
+    runId: 'run-1',
+    taskId: 'load',
+    position,
+    reason: 'not-null: "email" is null',
+    row: { id: 1 },
+    stage: 'validate',
+    ...overrides,
+  };
 }
 
 describe('PostgresQuarantineSink', () => {
@@ -25,11 +33,19 @@ describe('PostgresQuarantineSink', () => {
     const sink = new PostgresQuarantineSink(pool, { schema: pg.schema, clock: () => at });
     await sink.write([
       record('orders.csv:2', { row: { id: 1, email: null, when: '2024-01-01T00:00:00.000Z', nested: { a: [1] } } }),
-      record('orders.csv:3', { reason: "cast: 'x' is not a number", row: { text: 'nul\u0000 inside, quotes " and \\' } }),
+      record('orders.csv:3', {
+        reason: "cast: 'x' is not a number",
+        row: { text: 'nul\u0000 inside, quotes " and \\' },
+      }),
     ]);
-    const rows = await pg.query<{ run_id: string; task_id: string; position: string; reason: string; row: unknown; at: Date }>(
-      `SELECT * FROM ${pg.table('_aoe_quarantine')} ORDER BY position`,
-    );
+    const rows = await pg.query<{
+      run_id: string;
+      task_id: string;
+      position: string;
+      reason: string;
+      row: unknown;
+      at: Date;
+    }>(`SELECT * FROM ${pg.table('_aoe_quarantine')} ORDER BY position`);
     expect(rows).toEqual([
       {
         run_id: 'run-1',
@@ -39,7 +55,11 @@ describe('PostgresQuarantineSink', () => {
         row: { id: 1, email: null, when: '2024-01-01T00:00:00.000Z', nested: { a: [1] } },
         at,
       },
-      expect.objectContaining({ position: 'orders.csv:3', reason: "cast: 'x' is not a number", row: { text: 'nul\\u0000 inside, quotes " and \\' } }),
+      expect.objectContaining({
+        position: 'orders.csv:3',
+        reason: "cast: 'x' is not a number",
+        row: { text: 'nul\\u0000 inside, quotes " and \\' },
+      }),
     ]);
   });
 
@@ -49,7 +69,9 @@ describe('PostgresQuarantineSink', () => {
     await sink.write(batch);
     await sink.write(batch);
     await sink.write([]);
-    const [{ n }] = await pg.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${pg.table('_aoe_quarantine')} WHERE run_id = 'run-2'`);
+    const [{ n }] = await pg.query<{ n: string }>(
+      `SELECT count(*)::text AS n FROM ${pg.table('_aoe_quarantine')} WHERE run_id = 'run-2'`,
+    );
     expect(n).toBe('3');
   });
 

@@ -38,7 +38,8 @@ export class DirectorySink implements SinkConnector {
     private readonly options: PartSinkOptions & { cwd?: string } = {},
   ) {
     const parsed = TargetSpec.parse(spec);
-    if (parsed.kind !== 'directory') throw new ConnectorError('bug', `a DirectorySink needs a directory target, not ${parsed.kind}`);
+    if (parsed.kind !== 'directory')
+      throw new ConnectorError('bug', `a DirectorySink needs a directory target, not ${parsed.kind}`);
     this.spec = parsed;
   }
 

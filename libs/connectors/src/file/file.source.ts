@@ -41,16 +41,16 @@ export class FileSource implements SourceConnector {
     const { files, base } = await listFiles(this.spec.path, this.cwd);
     if (files.length === 0) return { ok: false, message: `no file matches "${this.spec.path}" (looked in ${base})` };
     try {
-      await access(files[0]!.path, constants.R_OK);
+      await access(files[0].path, constants.R_OK);
     } catch (error) {
-      return { ok: false, message: `cannot read ${files[0]!.path}: ${(error as Error).message}` };
+      return { ok: false, message: `cannot read ${files[0].path}: ${(error as Error).message}` };
     }
     return { ok: true };
   }
 
   async discover(): Promise<StreamSchema[]> {
     const files = await this.files();
-    const sampled = await sampleObject(this.toSource(files[0]!), this.readSpec(), this.sampleRows);
+    const sampled = await sampleObject(this.toSource(files[0]), this.readSpec(), this.sampleRows);
     return [{ name: this.spec.path, columns: sampled.columns }];
   }
 
@@ -63,7 +63,8 @@ export class FileSource implements SourceConnector {
     const { files, base } = await listFiles(this.spec.path, this.cwd).catch((error: unknown) => {
       throw toConnectorError(error, `cannot list "${this.spec.path}"`);
     });
-    if (files.length === 0) throw new ConnectorError('unknown', `no file matches "${this.spec.path}" (looked in ${base})`);
+    if (files.length === 0)
+      throw new ConnectorError('unknown', `no file matches "${this.spec.path}" (looked in ${base})`);
     return files;
   }
 

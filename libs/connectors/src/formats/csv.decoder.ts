@@ -39,7 +39,7 @@ export function sniffDelimiter(sample: string, complete = false): string {
   let bestScore = -1;
   for (const candidate of DELIMITER_CANDIDATES) {
     const counts = lines.map((line) => countOutsideQuotes(line, candidate));
-    const first = counts[0]!;
+    const first = counts[0];
     if (first === 0) continue;
     const consistent = counts.filter((count) => count === first).length / counts.length;
     // Consistency first, then more fields; earlier candidates win ties.
@@ -136,7 +136,12 @@ function countNewlines(cells: Array<string | null>): number {
  * Turns unquoted empty cells, and unquoted cells spelling a null value, into
  * null. Only records holding such a cell pay for a look at their raw text.
  */
-function nullCells(cells: Array<string | null>, raw: string, delimiter: string, nullValues: Set<string>): Array<string | null> {
+function nullCells(
+  cells: Array<string | null>,
+  raw: string,
+  delimiter: string,
+  nullValues: Set<string>,
+): Array<string | null> {
   let candidate = false;
   for (const cell of cells) {
     if (cell === '' || (cell !== null && nullValues.has(cell))) {
@@ -251,7 +256,7 @@ export async function* decodeCsv(
         });
       } else {
         const row: Row = {};
-        for (let i = 0; i < columns.length; i++) row[columns[i]!] = cells[i] ?? null;
+        for (let i = 0; i < columns.length; i++) row[columns[i]] = cells[i] ?? null;
         out.push({ row, position });
       }
       if (out.length >= DECODE_CHUNK) {

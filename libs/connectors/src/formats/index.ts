@@ -15,11 +15,5 @@ export {
 export { createEncoder, toCsvCell, toParquetValue, type RecordEncoder, type EncoderOptions } from './record-encoder';
 export { ObjectCursor, OBJECT_CURSOR_COLUMN, type ListedObject } from './object-cursor';
 export { partName, parsePartName, safeRunId } from './part-files';
-export {
-  classifyString,
-  inferLogicalType,
-  inferValueType,
-  inferColumns,
-  type InferredType,
-} from './type-inference';
+export { classifyString, inferLogicalType, inferValueType, inferColumns, type InferredType } from './type-inference';
 export { classifyStreamError } from './stream-errors';

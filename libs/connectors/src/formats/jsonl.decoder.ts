@@ -61,7 +61,10 @@ export async function* decodeJsonl(input: Readable, name: string): AsyncGenerato
         pending.push(chunk.subarray(start));
         pendingBytes += chunk.length - start;
         if (pendingBytes > MAX_LINE_BYTES) {
-          throw new ConnectorError('data-quality', `${name}:${lineNumber + 1}: line longer than ${MAX_LINE_BYTES} bytes`);
+          throw new ConnectorError(
+            'data-quality',
+            `${name}:${lineNumber + 1}: line longer than ${MAX_LINE_BYTES} bytes`,
+          );
         }
       }
       if (out.length >= DECODE_CHUNK) {

@@ -8,9 +8,13 @@ import { inferColumns } from './type-inference';
 /**
  * Reads listed files or objects into batches: all of them in key order for a
  * full read; with `options.cursor`, only those newer than the cursor, oldest
- * first. Every batch of an incremental read carries the cursor as it stands
- * once the objects completed so far are loaded; a full read puts the cursor on
- * its last batch (an empty one if need be), so the next run can be incremental.
+ * first.
+ *
+ * In an incremental read a batch never spans two objects, and the batch that
+ * ends an object carries the cursor including it (an empty batch for an empty
+ * object): that is a safe point to commit data and cursor together. Batches
+ * inside an object carry no cursor. A full read puts the cursor on its last
+ * batch, so the next run can be incremental.
  */
 export async function* readObjects<T extends ListedObject>(
   listed: readonly T[],
@@ -19,7 +23,10 @@ export async function* readObjects<T extends ListedObject>(
   options: ReadOptions,
 ): AsyncGenerator<Batch> {
   const incremental = options.cursor !== undefined;
-  const cursor = new ObjectCursor(options.cursor?.column ?? options.cursorColumn ?? OBJECT_CURSOR_COLUMN, options.cursor);
+  const cursor = new ObjectCursor(
+    options.cursor?.column ?? options.cursorColumn ?? OBJECT_CURSOR_COLUMN,
+    options.cursor,
+  );
   const selected = incremental ? listed.filter((o) => cursor.isNew(o)).sort(byLastModified) : listed;
   const builder = new BatchBuilder(Math.max(1, options.batchSize));
   const tally = new ByteTally();
@@ -28,17 +35,19 @@ export async function* readObjects<T extends ListedObject>(
     const counter = tally.counter();
     for await (const records of decodeObject(toSource(object), spec, counter)) {
       for (const record of records) {
-        builder.add(record);
+        // A full batch waits for the next record, so the last one of an object can carry the cursor.
         if (builder.full) {
           options.signal?.throwIfAborted();
-          yield builder.take(tally.takeDelta(), incremental ? cursor.state() : undefined);
+          yield builder.take(tally.takeDelta());
         }
+        builder.add(record);
       }
     }
     tally.release(counter);
     cursor.complete(object);
+    if (incremental) yield builder.take(tally.takeDelta(), cursor.state());
   }
-  if (!builder.empty || selected.length > 0) yield builder.take(tally.takeDelta(), cursor.state());
+  if (!incremental && selected.length > 0) yield builder.take(tally.takeDelta(), cursor.state());
 }
 
 export interface SampledSchema {
@@ -52,7 +61,11 @@ export interface SampledSchema {
  * a Parquet file's declared schema when it has one, else types inferred from
  * the sample (CSV cells as text, JSON values as they are), in header order.
  */
-export async function sampleObject(object: SourceObject, spec: ObjectReadSpec, sampleRows: number): Promise<SampledSchema> {
+export async function sampleObject(
+  object: SourceObject,
+  spec: ObjectReadSpec,
+  sampleRows: number,
+): Promise<SampledSchema> {
   let format: RecordFormat | undefined;
   let declared: ColumnSchema[] | undefined;
   let header: ColumnSchema[] | undefined;

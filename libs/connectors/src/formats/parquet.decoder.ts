@@ -34,53 +34,43 @@ function storedColumns(reader: ParquetReader): StoredColumn[] | undefined {
   }
 }
 
+const BY_ORIGINAL_TYPE: Record<string, LogicalType> = {
+  UTF8: 'string',
+  ENUM: 'string',
+  JSON: 'json',
+  BSON: 'json',
+  LIST: 'json',
+  MAP: 'json',
+  DATE: 'date',
+  TIMESTAMP_MILLIS: 'timestamptz',
+  TIMESTAMP_MICROS: 'timestamptz',
+  DECIMAL: 'decimal',
+  INT_8: 'integer',
+  INT_16: 'integer',
+  INT_32: 'integer',
+  UINT_8: 'integer',
+  UINT_16: 'integer',
+  UINT_32: 'bigint',
+  INT_64: 'bigint',
+  UINT_64: 'decimal',
+};
+
+const BY_PRIMITIVE_TYPE: Record<string, LogicalType> = {
+  BOOLEAN: 'boolean',
+  INT32: 'integer',
+  INT64: 'bigint',
+  INT96: 'timestamptz',
+  FLOAT: 'number',
+  DOUBLE: 'number',
+};
+
 function logicalTypeOf(field: ParquetFieldLike): LogicalType {
   if (field.isNested || field.fields || field.repetitionType === 'REPEATED') return 'json';
-  switch (field.originalType) {
-    case 'UTF8':
-    case 'ENUM':
-      return 'string';
-    case 'JSON':
-    case 'BSON':
-    case 'LIST':
-    case 'MAP':
-      return 'json';
-    case 'DATE':
-      return 'date';
-    case 'TIMESTAMP_MILLIS':
-    case 'TIMESTAMP_MICROS':
-      return 'timestamptz';
-    case 'DECIMAL':
-      return 'decimal';
-    case 'INT_8':
-    case 'INT_16':
-    case 'INT_32':
-    case 'UINT_8':
-    case 'UINT_16':
-      return 'integer';
-    case 'UINT_32':
-    case 'INT_64':
-      return 'bigint';
-    case 'UINT_64':
-      return 'decimal';
-    default:
-      break;
-  }
-  switch (field.primitiveType) {
-    case 'BOOLEAN':
-      return 'boolean';
-    case 'INT32':
-      return 'integer';
-    case 'INT64':
-      return 'bigint';
-    case 'INT96':
-      return 'timestamptz';
-    case 'FLOAT':
-    case 'DOUBLE':
-      return 'number';
-    default:
-      return 'binary';
-  }
+  return (
+    (field.originalType && BY_ORIGINAL_TYPE[field.originalType]) ||
+    (field.primitiveType && BY_PRIMITIVE_TYPE[field.primitiveType]) ||
+    'binary'
+  );
 }
 
 /** The columns of a Parquet file: the logical schema our encoder stored, else mapped from Parquet types. */

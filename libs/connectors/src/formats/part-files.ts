@@ -18,7 +18,7 @@ export function partName(runId: string, index: number, format: RecordFormat): st
 export function parsePartName(name: string): { runId: string; index: number; format: RecordFormat } | undefined {
   const match = PART.exec(name);
   if (!match) return undefined;
-  return { runId: match[1]!, index: Number(match[2]), format: match[3] as RecordFormat };
+  return { runId: match[1], index: Number(match[2]), format: match[3] as RecordFormat };
 }
 
 /**

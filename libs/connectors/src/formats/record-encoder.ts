@@ -157,7 +157,8 @@ export function toParquetValue(value: Value | undefined, type: LogicalType): unk
     case 'decimal':
       return toCsvCell(value, type);
     case 'integer': {
-      const n = typeof value === 'number' ? value : typeof value === 'string' && INTEGER_TEXT.test(value) ? Number(value) : NaN;
+      const n =
+        typeof value === 'number' ? value : typeof value === 'string' && INTEGER_TEXT.test(value) ? Number(value) : NaN;
       if (!Number.isInteger(n) || n < -2_147_483_648 || n > 2_147_483_647) throw new CastError('not a 32-bit integer');
       return n;
     }
@@ -167,19 +168,25 @@ export function toParquetValue(value: Value | undefined, type: LogicalType): unk
       throw new CastError('not a 64-bit integer');
     }
     case 'number': {
-      const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+      const n =
+        typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
       if (Number.isNaN(n) && value !== 'NaN') throw new CastError('not a number');
       return n;
     }
     case 'boolean': {
       if (typeof value === 'boolean') return value;
-      const text = String(value).trim();
+      const text = typeof value === 'string' ? value.trim() : typeof value === 'number' ? String(value) : '';
       if (TRUE_TEXT.test(text)) return true;
       if (FALSE_TEXT.test(text)) return false;
       throw new CastError('not a boolean');
     }
     case 'date': {
-      const date = value instanceof Date ? value : typeof value === 'string' ? new Date(`${value.slice(0, 10)}T00:00:00Z`) : undefined;
+      const date =
+        value instanceof Date
+          ? value
+          : typeof value === 'string'
+            ? new Date(`${value.slice(0, 10)}T00:00:00Z`)
+            : undefined;
       if (!date || Number.isNaN(date.getTime())) throw new CastError('not a date');
       return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
     }
@@ -231,7 +238,12 @@ class ParquetEncoder implements RecordEncoder {
       }
       definition[name] = { type: PARQUET_TYPES[column.type], optional: true, compression: 'SNAPPY' };
       physical.push(name);
-      stored.push({ name: column.name, type: column.type, nullable: column.nullable, ...(name !== column.name ? { physical: name } : {}) });
+      stored.push({
+        name: column.name,
+        type: column.type,
+        nullable: column.nullable,
+        ...(name !== column.name ? { physical: name } : {}),
+      });
     }
     // parquetjs types its stream as an fs.WriteStream but only calls write(chunk, cb) and end(cb).
     const stream = out as unknown as Parameters<typeof ParquetWriter.openStream>[1];
@@ -244,10 +256,10 @@ class ParquetEncoder implements RecordEncoder {
     for (const row of rows) {
       const record: Record<string, unknown> = {};
       for (let i = 0; i < this.columns.length; i++) {
-        const column = this.columns[i]!;
+        const column = this.columns[i];
         const value = row[column.name];
         try {
-          record[this.physical[i]!] = toParquetValue(value, column.type);
+          record[this.physical[i]] = toParquetValue(value, column.type);
         } catch (error) {
           if (!(error instanceof CastError)) throw error;
           throw new ConnectorError(

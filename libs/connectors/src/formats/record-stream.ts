@@ -51,17 +51,16 @@ export function formatFromName(name: string): RecordFormat | undefined {
 /** The format the first bytes suggest: Parquet's magic, a JSON object, else CSV. */
 export function formatFromContent(head: Buffer): RecordFormat {
   if (head.subarray(0, 4).equals(PARQUET_MAGIC)) return 'parquet';
-  const text = head.subarray(0, 256).toString('utf8').replace(/^\uFEFF/, '').trimStart();
+  const text = head
+    .subarray(0, 256)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .trimStart();
   return text.startsWith('{') ? 'jsonl' : 'csv';
 }
 
 export function isGzip(head: Buffer): boolean {
   return head[0] === 0x1f && head[1] === 0x8b;
-}
-
-/** The file extension for a format, as sinks name parts. */
-export function extensionOf(format: RecordFormat): string {
-  return format;
 }
 
 /**
@@ -81,7 +80,11 @@ export async function* decodeObject(
   const onDeclared = (columns: ColumnSchema[]): void => hooks.columns?.(columns, true);
   const named = formatFromName(object.name);
   const mayBeGzip = spec.compression === 'gzip' || (spec.compression === 'auto' && GZIP_EXT.test(object.name));
-  if (object.localPath && !mayBeGzip && (spec.format === 'parquet' || (spec.format === 'auto' && named === 'parquet'))) {
+  if (
+    object.localPath &&
+    !mayBeGzip &&
+    (spec.format === 'parquet' || (spec.format === 'auto' && named === 'parquet'))
+  ) {
     hooks.format?.('parquet');
     yield* decodeParquetFile(object.localPath, object.name, onDeclared);
     counter.total += (await stat(object.localPath)).size;
@@ -99,7 +102,10 @@ export async function* decodeObject(
   let stream = first.stream;
   let head = first.head;
   if (spec.compression === 'gzip' || (spec.compression === 'auto' && (mayBeGzip || isGzip(head)))) {
-    const gunzipped = await peek(pipeline(stream, createGunzip(), () => undefined), 4096).catch((error: unknown) => {
+    const gunzipped = await peek(
+      pipeline(stream, createGunzip(), () => undefined),
+      4096,
+    ).catch((error: unknown) => {
       stream.destroy();
       throw toConnectorError(error, `${object.name}: not valid gzip`);
     });

@@ -114,7 +114,7 @@ export class LineIndex extends Transform {
    * byte offset reached by the consumer, never smaller than an earlier one.
    */
   lineBefore(end: number): number {
-    while (this.head < this.offsets.length && this.offsets[this.head]! < end) {
+    while (this.head < this.offsets.length && this.offsets[this.head] < end) {
       this.lastCounted = this.offsets[this.head]!;
       this.head += 1;
       this.counted += 1;

@@ -14,7 +14,18 @@ export interface InferredType {
 }
 
 /** What one value looks like; merged over a sample into one LogicalType. */
-type Kind = 'integer' | 'bigint' | 'decimal' | 'number' | 'boolean' | 'date' | 'timestamp' | 'timestamptz' | 'json' | 'binary' | 'string';
+type Kind =
+  | 'integer'
+  | 'bigint'
+  | 'decimal'
+  | 'number'
+  | 'boolean'
+  | 'date'
+  | 'timestamp'
+  | 'timestamptz'
+  | 'json'
+  | 'binary'
+  | 'string';
 
 const INTEGER = /^[+-]?(0|[1-9]\d*)$/;
 const NUMBER = /^[+-]?(?:(?:0|[1-9]\d*)(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?$/;
@@ -37,14 +48,17 @@ export function classifyString(value: string): Kind {
     return 'decimal';
   }
   if (NUMBER.test(value)) {
-    const digits = value.replace(/[eE].*$/, '').replace(/[^0-9]/g, '').replace(/^0+/, '');
+    const digits = value
+      .replace(/[eE].*$/, '')
+      .replace(/[^0-9]/g, '')
+      .replace(/^0+/, '');
     return digits.length > DOUBLE_DIGITS ? 'decimal' : 'number';
   }
   if (BOOLEAN.test(value)) return 'boolean';
   const date = DATE.exec(value);
-  if (date) return validDate(date[1]!, date[2]!, date[3]!) ? 'date' : 'string';
+  if (date) return validDate(date[1], date[2], date[3]) ? 'date' : 'string';
   const ts = TIMESTAMP.exec(value);
-  if (ts && validDate(ts[1]!, ts[2]!, ts[3]!) && validTime(ts[4]!, ts[5]!, ts[6])) {
+  if (ts && validDate(ts[1], ts[2], ts[3]) && validTime(ts[4], ts[5], ts[6])) {
     return ts[7] ? 'timestamptz' : 'timestamp';
   }
   return 'string';
@@ -141,9 +155,7 @@ export function inferColumns(rows: Iterable<Row>, options: { stringsAreText?: bo
     for (const [name, value] of Object.entries(row)) {
       let list = kinds.get(name);
       if (!list) kinds.set(name, (list = []));
-      list.push(
-        typeof value === 'string' && !stringsAreText ? classifyString(value) : classifyValue(value),
-      );
+      list.push(typeof value === 'string' && !stringsAreText ? classifyString(value) : classifyValue(value));
     }
   }
   return [...kinds].map(([name, list]) => ({ name, type: mergeAll(list).type, nullable: true }));

@@ -45,7 +45,13 @@ const AUTH_ERRORS = new Set([
   'CredentialsProviderError',
   'AllAccessDisabled',
 ]);
-const THROTTLING = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequests']);
+const THROTTLING = new Set([
+  'SlowDown',
+  'Throttling',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'TooManyRequests',
+]);
 
 /** The failure class of an S3 SDK error. */
 export function classifyS3Error(error: unknown): ErrorClass {

@@ -87,7 +87,7 @@ export class S3Sink implements SinkConnector {
     const tmpPrefix = `${this.prefix}_tmp/${safeRunId(options.runId)}/`;
     const tmpKey = (index: number): string => `${tmpPrefix}${partName(options.runId, index, format)}`;
     await this.deleteUnder(client, tmpPrefix).catch((error: unknown) => {
-      throw toS3Error(error, `cannot clear ${tmpPrefix}`);
+      throw toS3Error(error, `cannot clear s3://${this.spec.bucket}/${tmpPrefix}`);
     });
 
     let written;
@@ -96,7 +96,8 @@ export class S3Sink implements SinkConnector {
         batches,
         options,
         { format, maxRowsPerPart: this.options.maxRowsPerPart ?? 1_000_000, rowGroupSize: this.options.rowGroupSize },
-        (index) => (format === 'parquet' ? this.viaTempFile(client, tmpKey(index)) : this.streamed(client, tmpKey(index))),
+        (index) =>
+          format === 'parquet' ? this.viaTempFile(client, tmpKey(index)) : this.streamed(client, tmpKey(index)),
       );
     } catch (error) {
       await this.deleteUnder(client, tmpPrefix).catch(() => undefined);
@@ -184,7 +185,12 @@ export class S3Sink implements SinkConnector {
     let token: string | undefined;
     do {
       const page = await client.send(
-        new ListObjectsV2Command({ Bucket: this.spec.bucket, Prefix: prefix, Delimiter: delimiter, ContinuationToken: token }),
+        new ListObjectsV2Command({
+          Bucket: this.spec.bucket,
+          Prefix: prefix,
+          Delimiter: delimiter,
+          ContinuationToken: token,
+        }),
       );
       for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
@@ -200,11 +206,17 @@ export class S3Sink implements SinkConnector {
     for (let i = 0; i < keys.length; i += 1000) {
       const chunk = keys.slice(i, i + 1000);
       const result = await client.send(
-        new DeleteObjectsCommand({ Bucket: this.spec.bucket, Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: true } }),
+        new DeleteObjectsCommand({
+          Bucket: this.spec.bucket,
+          Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: true },
+        }),
       );
       if (result.Errors && result.Errors.length > 0) {
-        const first = result.Errors[0]!;
-        throw new ConnectorError('unknown', `cannot delete ${first.Key ?? '?'}: ${first.Code ?? ''} ${first.Message ?? ''}`.trim());
+        const first = result.Errors[0];
+        throw new ConnectorError(
+          'unknown',
+          `cannot delete ${first.Key ?? '?'}: ${first.Code ?? ''} ${first.Message ?? ''}`.trim(),
+        );
       }
     }
   }

@@ -71,7 +71,7 @@ export class S3Source implements SourceConnector {
 
   async discover(): Promise<StreamSchema[]> {
     const objects = await this.objects();
-    const sampled = await sampleObject(this.toSource(objects[0]!), this.readSpec(), this.sampleRows);
+    const sampled = await sampleObject(this.toSource(objects[0]), this.readSpec(), this.sampleRows);
     return [{ name: `s3://${this.spec.bucket}/${this.spec.prefix}`, columns: sampled.columns }];
   }
 

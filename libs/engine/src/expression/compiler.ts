@@ -83,7 +83,13 @@ export function compile(
       case 'literal': {
         const value = expr.value;
         const type: ExprType =
-          value === null ? 'null' : typeof value === 'string' ? 'string' : typeof value === 'number' ? 'number' : 'boolean';
+          value === null
+            ? 'null'
+            : typeof value === 'string'
+              ? 'string'
+              : typeof value === 'number'
+                ? 'number'
+                : 'boolean';
         return { type, fn: () => value, constant: { value } };
       }
       case 'column': {
@@ -308,14 +314,17 @@ export function compile(
     const modes = items.map(({ item, offset }) => comparable(operand, item, '=', offset));
     const negated = expr.negated;
     const l = operand.fn;
-    const finish = (found: boolean, sawNull: boolean): boolean | null =>
-      found ? !negated : sawNull ? null : negated;
+    const finish = (found: boolean, sawNull: boolean): boolean | null => (found ? !negated : sawNull ? null : negated);
 
     // All constants of one kind: look up in a Set instead of comparing one by one.
     const constants = items.map(({ item }) => item.constant?.value);
     const allConstant = constants.every((c) => c !== undefined);
     const sawNullConstant = constants.some((c) => c === null);
-    if (allConstant && modes.every((m) => m === 'number') && constants.every((c) => c === null || typeof c === 'number')) {
+    if (
+      allConstant &&
+      modes.every((m) => m === 'number') &&
+      constants.every((c) => c === null || typeof c === 'number')
+    ) {
       const set = new Set(constants.filter((c): c is number => typeof c === 'number'));
       return {
         type: 'boolean',
@@ -326,7 +335,11 @@ export function compile(
         },
       };
     }
-    if (allConstant && modes.every((m) => m === 'text') && constants.every((c) => c === null || typeof c === 'string')) {
+    if (
+      allConstant &&
+      modes.every((m) => m === 'text') &&
+      constants.every((c) => c === null || typeof c === 'string')
+    ) {
       const set = new Set(constants.filter((c): c is string => typeof c === 'string'));
       return {
         type: 'boolean',
@@ -373,7 +386,11 @@ export function compile(
     }
     if (args.length < spec.minArgs || args.length > spec.maxArgs) {
       const expected =
-        spec.minArgs === spec.maxArgs ? `${spec.minArgs}` : spec.maxArgs >= 32 ? `at least ${spec.minArgs}` : `${spec.minArgs} to ${spec.maxArgs}`;
+        spec.minArgs === spec.maxArgs
+          ? `${spec.minArgs}`
+          : spec.maxArgs >= 32
+            ? `at least ${spec.minArgs}`
+            : `${spec.minArgs} to ${spec.maxArgs}`;
       problem('arity', `${expr.name}() takes ${expected} argument(s), got ${args.length}`, expr.offset);
       return { type: 'any', fn: () => null };
     }
@@ -382,7 +399,8 @@ export function compile(
       (index, message) => problem('type', message, expr.args[index]?.offset ?? expr.offset),
     );
     const logical =
-      expr.name === 'coalesce' && args.every((a) => a.type === 'null' || a.logical === args.find((x) => x.logical)?.logical)
+      expr.name === 'coalesce' &&
+      args.every((a) => a.type === 'null' || a.logical === args.find((x) => x.logical)?.logical)
         ? args.find((a) => a.logical)?.logical
         : undefined;
     return { type, logical, fn: spec.build(args.map((a) => a.fn)) };
@@ -428,7 +446,6 @@ function isNumeric(type: ExprType): boolean {
 function isBooleanish(type: ExprType): boolean {
   return type === 'boolean' || type === 'any' || type === 'null';
 }
-
 
 /** A date literal compared with a date: parsed once, not per row. */
 function dateConstant(side: Typed, mode: CompareMode): Evaluator | undefined {

@@ -1,12 +1,6 @@
 import { EngineError } from '../errors';
 
-export type ExpressionProblemCode =
-  | 'syntax'
-  | 'limit'
-  | 'unknown-column'
-  | 'unknown-function'
-  | 'arity'
-  | 'type';
+export type ExpressionProblemCode = 'syntax' | 'limit' | 'unknown-column' | 'unknown-function' | 'arity' | 'type';
 
 export interface SourcePosition {
   /** 0-based offset into the expression text. */
@@ -42,11 +36,7 @@ export class ExpressionError extends EngineError {
     readonly expression: string,
     readonly problems: ExpressionProblem[],
   ) {
-    super(
-      problems
-        .map((p) => `${p.message} (at line ${p.position.line}, column ${p.position.column})`)
-        .join('; '),
-    );
+    super(problems.map((p) => `${p.message} (at line ${p.position.line}, column ${p.position.column})`).join('; '));
   }
 
   /** True when the only problems are columns the schema does not have: the source changed, not the plan's syntax. */

@@ -160,7 +160,7 @@ describe('parser', () => {
 
   it('survives hostile input without hanging or throwing anything but ExpressionError', () => {
     const hostile = [
-      "1; DROP TABLE t; --",
+      '1; DROP TABLE t; --',
       "name = 'a'; DELETE FROM x",
       "');DROP TABLE t;--",
       'constructor',
@@ -189,7 +189,10 @@ describe('compile: checking against the schema', () => {
   it('reports every unknown column and function at once, with positions', () => {
     const found = problems('nme = 1 and frobnicate(id) and now() > 0');
     expect(found.map((p) => p.code)).toEqual(['unknown-column', 'unknown-function', 'unknown-function']);
-    expect(found[0]).toMatchObject({ message: expect.stringContaining('did you mean "name"'), position: { offset: 0 } });
+    expect(found[0]).toMatchObject({
+      message: expect.stringContaining('did you mean "name"'),
+      position: { offset: 0 },
+    });
     expect(found[1].message).toContain('allowed: abs, coalesce');
     expect(found[2].message).toContain('deterministic');
   });
@@ -214,10 +217,13 @@ describe('compile: checking against the schema', () => {
   });
 
   it('reports arity and type problems', () => {
-    expect(problems('lower(name, id)')[0]).toMatchObject({ code: 'arity', message: 'lower() takes 1 argument(s), got 2' });
+    expect(problems('lower(name, id)')[0]).toMatchObject({
+      code: 'arity',
+      message: 'lower() takes 1 argument(s), got 2',
+    });
     expect(problems('substr(name)')[0].message).toContain('2 to 3');
     expect(problems('coalesce()')[0].message).toContain('at least 1');
-    expect(problems("name + 1")[0]).toMatchObject({ code: 'type', message: expect.stringContaining('to_number') });
+    expect(problems('name + 1')[0]).toMatchObject({ code: 'type', message: expect.stringContaining('to_number') });
     expect(problems('id = name')[0].message).toContain('cannot compare number with string');
     expect(problems('active and 1')[0].message).toContain('AND needs booleans');
     expect(problems('not name')[0].message).toContain('NOT needs a boolean');
@@ -227,7 +233,7 @@ describe('compile: checking against the schema', () => {
     expect(problems('to_number(active)')[0].message).toContain('to_number() needs text');
     expect(problems('lower(payload)')[0].message).toContain('lower() needs text');
     expect(problems('substr(payload, 1)')[0].message).toContain('substr() needs text');
-    expect(problems("coalesce(name, 1)")[0].message).toContain('share one type');
+    expect(problems('coalesce(name, 1)')[0].message).toContain('share one type');
     expect(problems("created_at > 'yesterday'")[0].message).toContain('is not a date');
     expect(problems('payload < payload')[0].message).toContain('only = and != apply');
   });
@@ -278,7 +284,7 @@ describe('evaluation', () => {
     expect(() => evaluate('id % 0')).toThrow('division by zero');
     expect(() => evaluate('amount + 1', { ...row, amount: 'n/a' })).toThrow("'n/a' is not a number");
     expect(() => evaluate('1e308 * 10 + id')).toThrow('numeric overflow');
-    expect(() => evaluate("to_number(name)")).toThrow(EvaluationError);
+    expect(() => evaluate('to_number(name)')).toThrow(EvaluationError);
     expect(() => evaluate('anything and true', { ...row, anything: 5 })).toThrow('is not a boolean');
     expect(() => evaluate('-anything', { ...row, anything: 'x' })).toThrow('is not a number');
     expect(() => evaluate('anything = 1', { ...row, anything: { a: 1 } })).toThrow('is not a number');
@@ -309,7 +315,7 @@ describe('evaluation', () => {
   });
 
   it('compares numbers, text, booleans, dates and mixed dynamic values', () => {
-    expect(evaluate("amount >= 12.5 and amount < 13 and amount != 1")).toBe(true);
+    expect(evaluate('amount >= 12.5 and amount < 13 and amount != 1')).toBe(true);
     expect(evaluate("name > '  A' and name <= '  B'")).toBe(true);
     expect(evaluate("created_at > '2024-02-29' and created_at < '2024-03-01T11:00:00+00:00'")).toBe(true);
     expect(evaluate("created_at = '2024-03-01 12:00:00+02'")).toBe(true);
@@ -369,7 +375,7 @@ describe('evaluation', () => {
     expect(evaluate('to_number(id)')).toBe(7);
     expect(evaluate('to_number(anything)')).toBeNull();
     expect(evaluate('lower(anything)')).toBeNull();
-    expect(evaluate("lower(created_at)")).toBe('2024-03-01t10:00:00.000z');
+    expect(evaluate('lower(created_at)')).toBe('2024-03-01t10:00:00.000z');
     expect(evaluate("'#' || id || active")).toBe('#7true');
   });
 

@@ -29,16 +29,19 @@ function textFunction(name: string, apply: (text: string) => Value): FunctionSpe
       if (!SCALAR_TEXT_OK.has(args[0])) problem(0, `${name}() needs text, got ${args[0]}`);
       return name === 'length' ? 'number' : 'string';
     },
-    build: ([arg]) => (row) => {
-      const value = arg(row);
-      return value === null ? null : apply(textOf(value));
-    },
+    build:
+      ([arg]) =>
+      (row) => {
+        const value = arg(row);
+        return value === null ? null : apply(textOf(value));
+      },
   };
 }
 
 function integerArg(value: Value, fn: string, what: string): number {
   const n = numberOf(value, `${fn}()`);
-  if (!Number.isInteger(n)) throw new EvaluationError(`${fn}(): ${what} must be an integer, got ${describeValue(value)}`);
+  if (!Number.isInteger(n))
+    throw new EvaluationError(`${fn}(): ${what} must be an integer, got ${describeValue(value)}`);
   return n;
 }
 
@@ -56,7 +59,8 @@ export const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = {
       args.forEach((type, i) => {
         if (type === 'null') return;
         if (result === 'null' || result === 'any') result = type === 'any' && result === 'any' ? 'any' : type;
-        else if (type !== 'any' && type !== result) problem(i, `coalesce() arguments must share one type: ${result} and ${type}`);
+        else if (type !== 'any' && type !== result)
+          problem(i, `coalesce() arguments must share one type: ${result} and ${type}`);
       });
       return result;
     },
@@ -90,24 +94,26 @@ export const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = {
       if (args.length > 2) requireNumber('substr', 'length')(args[2], 2, problem);
       return 'string';
     },
-    build: ([textArg, startArg, countArg]) => (row) => {
-      const value = textArg(row);
-      const startValue = startArg(row);
-      const countValue = countArg ? countArg(row) : undefined;
-      if (value === null || startValue === null || countValue === null) return null;
-      const text = textOf(value);
-      const start = integerArg(startValue, 'substr', 'start');
-      const chars = /^[\x00-\x7f]*$/.test(text) ? text : Array.from(text);
-      const from = Math.max(start, 1);
-      let to = chars.length + 1;
-      if (countValue !== undefined) {
-        const count = integerArg(countValue, 'substr', 'length');
-        if (count < 0) throw new EvaluationError('substr(): negative substring length not allowed');
-        to = Math.min(start + count, to);
-      }
-      if (to <= from) return '';
-      return typeof chars === 'string' ? chars.slice(from - 1, to - 1) : chars.slice(from - 1, to - 1).join('');
-    },
+    build:
+      ([textArg, startArg, countArg]) =>
+      (row) => {
+        const value = textArg(row);
+        const startValue = startArg(row);
+        const countValue = countArg ? countArg(row) : undefined;
+        if (value === null || startValue === null || countValue === null) return null;
+        const text = textOf(value);
+        const start = integerArg(startValue, 'substr', 'start');
+        const chars = /[\u0080-\uffff]/.test(text) ? Array.from(text) : text;
+        const from = Math.max(start, 1);
+        let to = chars.length + 1;
+        if (countValue !== undefined) {
+          const count = integerArg(countValue, 'substr', 'length');
+          if (count < 0) throw new EvaluationError('substr(): negative substring length not allowed');
+          to = Math.min(start + count, to);
+        }
+        if (to <= from) return '';
+        return typeof chars === 'string' ? chars.slice(from - 1, to - 1) : chars.slice(from - 1, to - 1).join('');
+      },
   },
   round: {
     minArgs: 1,
@@ -117,14 +123,16 @@ export const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = {
       if (args.length > 1) requireNumber('round', 'second')(args[1], 1, problem);
       return 'number';
     },
-    build: ([valueArg, digitsArg]) => (row) => {
-      const value = valueArg(row);
-      const digitsValue = digitsArg ? digitsArg(row) : 0;
-      if (value === null || digitsValue === null) return null;
-      const digits = integerArg(digitsValue, 'round', 'the number of digits');
-      if (digits < -15 || digits > 15) throw new EvaluationError('round(): digits must be between -15 and 15');
-      return roundTo(numberOf(value, 'round()'), digits);
-    },
+    build:
+      ([valueArg, digitsArg]) =>
+      (row) => {
+        const value = valueArg(row);
+        const digitsValue = digitsArg ? digitsArg(row) : 0;
+        if (value === null || digitsValue === null) return null;
+        const digits = integerArg(digitsValue, 'round', 'the number of digits');
+        if (digits < -15 || digits > 15) throw new EvaluationError('round(): digits must be between -15 and 15');
+        return roundTo(numberOf(value, 'round()'), digits);
+      },
   },
   abs: {
     minArgs: 1,
@@ -133,10 +141,12 @@ export const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = {
       requireNumber('abs', 'first')(args[0], 0, problem);
       return 'number';
     },
-    build: ([arg]) => (row) => {
-      const value = arg(row);
-      return value === null ? null : Math.abs(numberOf(value, 'abs()'));
-    },
+    build:
+      ([arg]) =>
+      (row) => {
+        const value = arg(row);
+        return value === null ? null : Math.abs(numberOf(value, 'abs()'));
+      },
   },
   to_number: {
     minArgs: 1,
@@ -147,13 +157,15 @@ export const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = {
       }
       return 'number';
     },
-    build: ([arg]) => (row) => {
-      const value = arg(row);
-      if (value === null) return null;
-      const n = numericValue(value);
-      if (n === undefined) throw new EvaluationError(`to_number(): ${describeValue(value)} is not a number`);
-      return n;
-    },
+    build:
+      ([arg]) =>
+      (row) => {
+        const value = arg(row);
+        if (value === null) return null;
+        const n = numericValue(value);
+        if (n === undefined) throw new EvaluationError(`to_number(): ${describeValue(value)} is not a number`);
+        return n;
+      },
   },
 };
 

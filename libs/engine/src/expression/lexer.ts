@@ -142,7 +142,8 @@ export function tokenize(text: string, limits: LexerLimits): Token[] {
     }
 
     const shown = text.codePointAt(i) ?? c;
-    const printable = shown >= 32 && shown !== 127 ? String.fromCodePoint(shown) : `\\u${shown.toString(16).padStart(4, '0')}`;
+    const printable =
+      shown >= 32 && shown !== 127 ? String.fromCodePoint(shown) : `\\u${shown.toString(16).padStart(4, '0')}`;
     fail(`unexpected character "${printable}"`, start);
   }
   tokens.push({ kind: 'end', text: '', offset: text.length });

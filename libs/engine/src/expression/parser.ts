@@ -15,20 +15,12 @@ export interface ExpressionLimits {
 export const DEFAULT_LIMITS: ExpressionLimits = { maxLength: 2000, maxTokens: 1000, maxDepth: 64 };
 
 /** Binding levels, loosest first. Comparisons, `is` and `in` share one level and do not chain. */
-const enum Level {
-  Or = 1,
-  And = 2,
-  Not = 3,
-  Compare = 4,
-  Concat = 5,
-  Add = 6,
-  Multiply = 7,
-}
+const Level = { Or: 1, And: 2, Not: 3, Compare: 4, Concat: 5, Add: 6, Multiply: 7 } as const;
 
 const KEYWORDS = new Set(['and', 'or', 'not', 'is', 'null', 'true', 'false', 'in']);
 
 interface Infix {
-  level: Level;
+  level: number;
   op: BinaryOperator | 'is' | 'in' | 'not-in';
 }
 
@@ -76,11 +68,13 @@ export function parse(text: string, limits: ExpressionLimits = DEFAULT_LIMITS): 
   };
   const expectOperator = (op: string, context: string): Token => {
     const token = peek();
-    if (token.kind !== 'operator' || token.text !== op) fail(`expected "${op}" ${context}, found ${describe(token)}`, token.offset);
+    if (token.kind !== 'operator' || token.text !== op)
+      fail(`expected "${op}" ${context}, found ${describe(token)}`, token.offset);
     return next();
   };
   const enter = (offset: number): void => {
-    if (++depth > limits.maxDepth) fail(`expression is nested more than ${limits.maxDepth} levels deep`, offset, 'limit');
+    if (++depth > limits.maxDepth)
+      fail(`expression is nested more than ${limits.maxDepth} levels deep`, offset, 'limit');
   };
 
   const infixOf = (token: Token): Infix | undefined => {
@@ -106,20 +100,13 @@ export function parse(text: string, limits: ExpressionLimits = DEFAULT_LIMITS): 
           return undefined;
       }
     }
-    switch (keyword(token)) {
-      case 'or':
-        return { level: Level.Or, op: 'or' };
-      case 'and':
-        return { level: Level.And, op: 'and' };
-      case 'is':
-        return { level: Level.Compare, op: 'is' };
-      case 'in':
-        return { level: Level.Compare, op: 'in' };
-      case 'not':
-        return keyword(peek(1)) === 'in' ? { level: Level.Compare, op: 'not-in' } : undefined;
-      default:
-        return undefined;
-    }
+    const word = keyword(token);
+    if (word === 'or') return { level: Level.Or, op: 'or' };
+    if (word === 'and') return { level: Level.And, op: 'and' };
+    if (word === 'is') return { level: Level.Compare, op: 'is' };
+    if (word === 'in') return { level: Level.Compare, op: 'in' };
+    if (word === 'not' && keyword(peek(1)) === 'in') return { level: Level.Compare, op: 'not-in' };
+    return undefined;
   };
 
   const parseList = (context: string): Expr[] => {
@@ -152,7 +139,8 @@ export function parse(text: string, limits: ExpressionLimits = DEFAULT_LIMITS): 
         return { kind: 'column', name: token.text, quoted: true, offset: token.offset };
       case 'identifier': {
         const word = keyword(token);
-        if (word === 'true' || word === 'false') return { kind: 'literal', value: word === 'true', offset: token.offset };
+        if (word === 'true' || word === 'false')
+          return { kind: 'literal', value: word === 'true', offset: token.offset };
         if (word === 'null') return { kind: 'literal', value: null, offset: token.offset };
         if (word === 'not') {
           const operand = parseExpression(Level.Not);
@@ -198,27 +186,21 @@ export function parse(text: string, limits: ExpressionLimits = DEFAULT_LIMITS): 
         compared = true;
       }
       next();
-      switch (infix.op) {
-        case 'is': {
-          const negated = keyword(peek()) === 'not';
-          if (negated) next();
-          const nullToken = next();
-          if (keyword(nullToken) !== 'null') fail(`expected NULL after IS${negated ? ' NOT' : ''}`, nullToken.offset);
-          left = { kind: 'is-null', operand: left, negated, offset: token.offset };
-          break;
-        }
-        case 'in':
-        case 'not-in': {
-          if (infix.op === 'not-in') next();
-          const list = parseList('after IN');
-          if (list.length === 0) fail('IN needs at least one value', token.offset);
-          left = { kind: 'in', operand: left, list, negated: infix.op === 'not-in', offset: token.offset };
-          break;
-        }
-        default: {
-          const right = parseExpression(infix.level + 1);
-          left = { kind: 'binary', op: infix.op, left, right, offset: token.offset };
-        }
+      const op = infix.op;
+      if (op === 'is') {
+        const negated = keyword(peek()) === 'not';
+        if (negated) next();
+        const nullToken = next();
+        if (keyword(nullToken) !== 'null') fail(`expected NULL after IS${negated ? ' NOT' : ''}`, nullToken.offset);
+        left = { kind: 'is-null', operand: left, negated, offset: token.offset };
+      } else if (op === 'in' || op === 'not-in') {
+        if (op === 'not-in') next();
+        const list = parseList('after IN');
+        if (list.length === 0) fail('IN needs at least one value', token.offset);
+        left = { kind: 'in', operand: left, list, negated: op === 'not-in', offset: token.offset };
+      } else {
+        const right = parseExpression(infix.level + 1);
+        left = { kind: 'binary', op, left, right, offset: token.offset };
       }
     }
     depth--;

@@ -80,7 +80,15 @@ function dynamicMode(a: Value, b: Value, context: string): CompareMode {
   const tb = runtimeType(b);
   if (ta === tb) {
     if (ta === 'string' && numericValue(a) !== undefined && numericValue(b) !== undefined) return 'number';
-    return ta === 'string' ? 'text' : ta === 'number' ? 'number' : ta === 'date' ? 'date' : ta === 'boolean' ? 'boolean' : 'exact';
+    return ta === 'string'
+      ? 'text'
+      : ta === 'number'
+        ? 'number'
+        : ta === 'date'
+          ? 'date'
+          : ta === 'boolean'
+            ? 'boolean'
+            : 'exact';
   }
   if ((ta === 'number' && tb === 'string') || (ta === 'string' && tb === 'number')) {
     if (numericValue(a) !== undefined && numericValue(b) !== undefined) return 'number';

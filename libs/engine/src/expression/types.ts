@@ -66,5 +66,5 @@ export interface CompiledExpression {
   /** Columns the expression reads, by schema name. */
   readonly columns: readonly string[];
   /** Evaluates over one row; throws EvaluationError for a row it cannot evaluate. */
-  evaluate(row: Row): Value;
+  readonly evaluate: (row: Row) => Value;
 }

@@ -45,7 +45,10 @@ export class PostgresQuarantineSink implements QuarantineSink {
   }
 
   /** A sink with its own small pool; `close()` ends it. */
-  static connect(connectionString: string, options: PostgresQuarantineOptions): PostgresQuarantineSink & { close(): Promise<void> } {
+  static connect(
+    connectionString: string,
+    options: PostgresQuarantineOptions,
+  ): PostgresQuarantineSink & { close(): Promise<void> } {
     const pool = new Pool({ connectionString, max: 2 });
     const sink = new PostgresQuarantineSink(pool, options) as PostgresQuarantineSink & { close(): Promise<void> };
     sink.close = () => pool.end();
@@ -100,7 +103,7 @@ export class PostgresQuarantineSink implements QuarantineSink {
           chunk.map((r) => r.runId),
           chunk.map((r) => r.taskId),
           chunk.map((r) => r.position),
-          chunk.map((r) => (jsonSafe(r.reason) as string)),
+          chunk.map((r) => jsonSafe(r.reason) as string),
           chunk.map((r) => JSON.stringify(jsonSafe(r.row))),
           at,
         ],

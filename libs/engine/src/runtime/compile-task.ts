@@ -52,7 +52,11 @@ export function compileTask(
   const names = new Set(columns.map((c) => c.name));
   for (const key of spec.load.primaryKey ?? []) {
     if (!names.has(key)) {
-      problems.push({ where: 'load', message: `primary key column "${key}" is not in the output`, unknownColumn: true });
+      problems.push({
+        where: 'load',
+        message: `primary key column "${key}" is not in the output`,
+        unknownColumn: true,
+      });
     }
   }
   if (problems.length > 0) throw new PlanError(problems);

@@ -58,7 +58,9 @@ class ArraySource implements SourceConnector {
   async *read(options: ReadOptions): AsyncGenerator<Batch> {
     this.reads.push(options);
     const mark = options.cursor?.value;
-    const rows = this.rows.filter((r) => mark === undefined || mark === null || (r.updated as number) >= (mark as number));
+    const rows = this.rows.filter(
+      (r) => mark === undefined || mark === null || (r.updated as number) >= (mark as number),
+    );
     try {
       for (let i = 0; i < rows.length; i += options.batchSize) {
         if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
@@ -106,7 +108,8 @@ class MemorySink implements SinkConnector {
     // commit
     if (options.mode === 'replace') this.table = [];
     this.table.push(...staged);
-    if (state && options.checkpoint) this.checkpoints.set(`${options.checkpoint.pipelineId}/${options.checkpoint.stream}`, state);
+    if (state && options.checkpoint)
+      this.checkpoints.set(`${options.checkpoint.pipelineId}/${options.checkpoint.stream}`, state);
     this.ledger.add(key);
     return { rowsWritten: staged.length, bytesWritten: staged.length, location: 'memory' };
   }
@@ -136,7 +139,13 @@ describe('runTask', () => {
       options(source, sink, {
         plan: spec({
           stages: [
-            { kind: 'transform', operations: [{ op: 'cast', column: 'amount', to: 'number' }, { op: 'filter', expr: 'id <= 20' }] },
+            {
+              kind: 'transform',
+              operations: [
+                { op: 'cast', column: 'amount', to: 'number' },
+                { op: 'filter', expr: 'id <= 20' },
+              ],
+            },
             { kind: 'transform', operations: [{ op: 'derive', column: 'double', expr: 'amount * 2' }] },
             { kind: 'validate', rules: [{ rule: 'not-null', column: 'email' }], onFailure: 'fail' },
           ],
@@ -168,8 +177,14 @@ describe('runTask', () => {
     expect(result.metrics.peakRssBytes).toBeGreaterThan(1_000_000);
     expect(progress.at(-1)).toMatchObject({ done: true, rowsLoaded: 20 });
     expect(progress.filter((p) => p.done)).toHaveLength(1);
-    expect(sink.writes[0]).toMatchObject({ runId: 'run-1', taskId: 'load', mode: 'append', schemaEvolution: 'additive' });
-    expect(sink.writes[0].checkpoint).toBeUndefined();
+    expect(sink.writes[0]).toMatchObject({
+      runId: 'run-1',
+      taskId: 'load',
+      mode: 'append',
+      schemaEvolution: 'additive',
+    });
+    expect(sink.writes[0].checkpoint?.state()).toBeUndefined();
+    expect(sink.checkpoints.size).toBe(0);
     expect(source.closed).toBe(1);
   });
 
@@ -195,7 +210,14 @@ describe('runTask', () => {
     expect(sink.table).toHaveLength(10);
     expect(result.metrics).toMatchObject({ rowsRead: 13, rowsQuarantined: 3, rowsLoaded: 10 });
     expect(quarantine.records).toEqual([
-      { runId: 'run-1', taskId: 'load', position: 'orders.csv:99', reason: 'source: ragged line', row: { raw: 'a,b' }, stage: 'source' },
+      {
+        runId: 'run-1',
+        taskId: 'load',
+        position: 'orders.csv:99',
+        reason: 'source: ragged line',
+        row: { raw: 'a,b' },
+        stage: 'source',
+      },
       expect.objectContaining({
         position: 'orders.csv:4',
         reason: `transform #1 (cast): cannot cast "amount" to decimal: 'n/a' is not a decimal`,
@@ -212,7 +234,9 @@ describe('runTask', () => {
     const sink = new MemorySink();
     const result = await runTask(
       options(new ArraySource(rows), sink, {
-        plan: spec({ stages: [{ kind: 'validate', rules: [{ rule: 'not-null', column: 'email' }], onFailure: 'fail' }] }),
+        plan: spec({
+          stages: [{ kind: 'validate', rules: [{ rule: 'not-null', column: 'email' }], onFailure: 'fail' }],
+        }),
         maxFailuresReported: 2,
       }),
     );
@@ -225,7 +249,9 @@ describe('runTask', () => {
   });
 
   it('fails on an unreadable record when the plan does not quarantine', async () => {
-    const result = await runTask(options(new ArraySource(makeRows(3), [{ position: 'x:1', reason: 'bad', raw: '"' }]), new MemorySink()));
+    const result = await runTask(
+      options(new ArraySource(makeRows(3), [{ position: 'x:1', reason: 'bad', raw: '"' }]), new MemorySink()),
+    );
     expect(result.error?.message).toContain('could not be read: x:1: source: bad');
   });
 
@@ -233,7 +259,9 @@ describe('runTask', () => {
     const sink = new MemorySink();
     const result = await runTask(
       options(new ArraySource(makeRows(5)), sink, {
-        plan: spec({ stages: [{ kind: 'validate', rules: [{ rule: 'row-count', min: 10 }], onFailure: 'quarantine' }] }),
+        plan: spec({
+          stages: [{ kind: 'validate', rules: [{ rule: 'row-count', min: 10 }], onFailure: 'quarantine' }],
+        }),
         quarantine: new InMemoryQuarantineSink(),
       }),
     );
@@ -255,12 +283,18 @@ describe('runTask', () => {
 
     const bug = await runTask(
       options(source, new MemorySink(), {
-        plan: spec({ stages: [{ kind: 'validate', rules: [{ rule: 'pattern', column: 'email', regex: '(a+)+' }], onFailure: 'fail' }] }),
+        plan: spec({
+          stages: [
+            { kind: 'validate', rules: [{ rule: 'pattern', column: 'email', regex: '(a+)+' }], onFailure: 'fail' },
+          ],
+        }),
       }),
     );
     expect(bug.error).toMatchObject({ class: 'bug', retryable: false });
 
-    const key = await runTask(options(source, new MemorySink(), { plan: spec({ load: { mode: 'merge', primaryKey: ['nope'] } }) }));
+    const key = await runTask(
+      options(source, new MemorySink(), { plan: spec({ load: { mode: 'merge', primaryKey: ['nope'] } }) }),
+    );
     expect(key.error?.message).toContain('primary key column "nope" is not in the output');
 
     const noQuarantine = await runTask(
@@ -330,7 +364,9 @@ describe('runTask', () => {
     rows[0].email = null;
     const result = await runTask(
       options(new ArraySource(rows), new WrappingSink(), {
-        plan: spec({ stages: [{ kind: 'validate', rules: [{ rule: 'not-null', column: 'email' }], onFailure: 'fail' }] }),
+        plan: spec({
+          stages: [{ kind: 'validate', rules: [{ rule: 'not-null', column: 'email' }], onFailure: 'fail' }],
+        }),
       }),
     );
     expect(result.error?.class).toBe('data-quality');
@@ -388,7 +424,11 @@ describe('runTask', () => {
       const sink = new MemorySink();
       const first = await runTask(options(source, sink, { plan: incremental(), runId: 'r1' }));
       expect(first.status).toBe('succeeded');
-      expect(first.checkpoint).toEqual({ column: 'updated', value: 2, keysAtValue: ['20', '21', '22', '23', '24', '25'] });
+      expect(first.checkpoint).toEqual({
+        column: 'updated',
+        value: 2,
+        keysAtValue: ['20', '21', '22', '23', '24', '25'],
+      });
       expect(sink.checkpoints.get('p1/orders')).toEqual(first.checkpoint);
       expect(sink.writes[0].checkpoint).toMatchObject({ pipelineId: 'p1', stream: 'orders' });
 
@@ -398,7 +438,11 @@ describe('runTask', () => {
       expect(source.reads[1].cursorColumn).toBe('updated');
       expect(second.metrics.rowsAlreadyLoaded).toBe(6);
       expect(second.metrics.rowsLoaded).toBe(10);
-      expect(second.checkpoint).toEqual({ column: 'updated', value: 3, keysAtValue: ['30', '31', '32', '33', '34', '35'] });
+      expect(second.checkpoint).toEqual({
+        column: 'updated',
+        value: 3,
+        keysAtValue: ['30', '31', '32', '33', '34', '35'],
+      });
       expect(sink.table.map((r) => r.id)).toEqual(makeRows(35).map((r) => r.id));
 
       const third = await runTask(options(source, sink, { plan: incremental(), runId: 'r3' }));
@@ -407,7 +451,9 @@ describe('runTask', () => {
     });
 
     it('reads the checkpoint from an explicit reader, and refuses an unknown cursor column', async () => {
-      const reader = { readCheckpoint: jest.fn(async () => ({ column: 'updated', value: 1, keysAtValue: [] as string[] })) };
+      const reader = {
+        readCheckpoint: jest.fn(async () => ({ column: 'updated', value: 1, keysAtValue: [] as string[] })),
+      };
       const source = new ArraySource(makeRows(25));
       const result = await runTask(options(source, new MemorySink(), { plan: incremental(), checkpoints: reader }));
       expect(reader.readCheckpoint).toHaveBeenCalledWith('p1', 'orders');
@@ -417,8 +463,49 @@ describe('runTask', () => {
         options(source, new MemorySink(), { plan: spec({ extract: { mode: 'incremental', cursorColumn: 'nope' } }) }),
       );
       expect(bad.error).toMatchObject({ class: 'schema-drift' });
-      const none = await runTask(options(source, new MemorySink(), { plan: spec({ extract: { mode: 'incremental' } }) }));
+      const pgLike = Object.assign(new ArraySource(makeRows(2)), { kind: 'postgres' });
+      const none = await runTask(
+        options(pgLike as unknown as SourceConnector, new MemorySink(), {
+          plan: spec({ extract: { mode: 'incremental' } }),
+        }),
+      );
       expect(none.error?.message).toContain('needs a cursorColumn');
+    });
+
+    it('checkpoints the state file and object sources carry on their batches', async () => {
+      class ObjectSource extends ArraySource {
+        override async *read(o: ReadOptions): AsyncGenerator<Batch> {
+          this.reads.push(o);
+          const state = (n: number): CursorState => ({
+            column: '_last_modified',
+            value: `2024-01-0${n}T00:00:00.000Z`,
+            keysAtValue: [],
+            objects: [{ key: `f${n}.csv`, lastModified: `2024-01-0${n}T00:00:00.000Z` }],
+          });
+          const rows = makeRows(3);
+          yield { rows, positions: ['f1.csv:2', 'f1.csv:3', 'f1.csv:4'], rejected: [], bytes: 3, cursor: state(1) };
+          // The last batch may carry only the state.
+          yield { rows: [], positions: [], rejected: [], bytes: 0, cursor: state(2) };
+        }
+      }
+      const sink = new MemorySink();
+      const source = new ObjectSource([]);
+      const first = await runTask(options(source, sink, { plan: spec({ extract: { mode: 'incremental' } }) }));
+      expect(first.status).toBe('succeeded');
+      expect(source.reads[0]).toMatchObject({ cursorColumn: '_last_modified' });
+      expect(source.reads[0].cursor).toBeUndefined();
+      expect(first.checkpoint?.value).toBe('2024-01-02T00:00:00.000Z');
+      expect(sink.checkpoints.get('p1/orders')).toEqual(first.checkpoint);
+
+      const next = spec({ extract: { mode: 'incremental', cursorColumn: '_last_modified' } });
+      await runTask(options(source, sink, { runId: 'r2', plan: next }));
+      expect(source.reads[1]).toMatchObject({ cursor: first.checkpoint, cursorColumn: '_last_modified' });
+
+      // A full read checkpoints too, so the next run can be incremental.
+      const full = new MemorySink();
+      const result = await runTask(options(new ObjectSource([]), full));
+      expect(result.checkpoint?.value).toBe('2024-01-02T00:00:00.000Z');
+      expect(full.checkpoints.size).toBe(1);
     });
   });
 
@@ -430,8 +517,18 @@ describe('runTask', () => {
       target: { kind: 'warehouse', table: { name: 'orders' } },
       tasks: [
         { id: 'load', kind: 'load', dependsOn: ['check'], params: { mode: 'merge', primaryKey: ['id'] } },
-        { id: 'check', kind: 'validate', dependsOn: ['shape'], params: { rules: [{ rule: 'range', column: 'id', max: 5 }], onFailure: 'quarantine' } },
-        { id: 'shape', kind: 'transform', dependsOn: ['extract'], params: { operations: [{ op: 'select', columns: ['id', 'email'] }] } },
+        {
+          id: 'check',
+          kind: 'validate',
+          dependsOn: ['shape'],
+          params: { rules: [{ rule: 'range', column: 'id', max: 5 }], onFailure: 'quarantine' },
+        },
+        {
+          id: 'shape',
+          kind: 'transform',
+          dependsOn: ['extract'],
+          params: { operations: [{ op: 'select', columns: ['id', 'email'] }] },
+        },
         { id: 'extract', kind: 'extract', params: { mode: 'full', partitions: 2 } },
       ],
       settings: { batchSize: 4, readParallelism: 1, loadConcurrency: 1 },
@@ -452,7 +549,9 @@ describe('runTask', () => {
   it('takes a known schema instead of discovering one', async () => {
     const source = new ArraySource(makeRows(2));
     const discover = jest.spyOn(source, 'discover');
-    const result = await runTask(options(source, new MemorySink(), { schema: { ...schema, name: 'given', primaryKey: undefined } }));
+    const result = await runTask(
+      options(source, new MemorySink(), { schema: { ...schema, name: 'given', primaryKey: undefined } }),
+    );
     expect(discover).not.toHaveBeenCalled();
     expect(result.outputSchema).toMatchObject({ name: 'given', primaryKey: undefined });
   });

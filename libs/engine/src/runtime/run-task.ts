@@ -1,13 +1,14 @@
 import type { ClassifiedError, PipelinePlan } from '@aoe/contracts';
-import type {
-  Batch,
-  CursorState,
-  Row,
-  SinkConnector,
-  SourceConnector,
-  StreamSchema,
-  WriteOptions,
-  WriteResult,
+import {
+  OBJECT_CURSOR_COLUMN,
+  type Batch,
+  type CursorState,
+  type Row,
+  type SinkConnector,
+  type SourceConnector,
+  type StreamSchema,
+  type WriteOptions,
+  type WriteResult,
 } from '@aoe/connectors';
 import { classifyError } from '../classify-error';
 import { CancelledError, DataQualityError, PlanError, type RowFailure } from '../errors';
@@ -100,6 +101,7 @@ export async function runTask(options: RunTaskOptions): Promise<TaskResult> {
   let streamFailure: { error: unknown } | undefined;
   let tracker: CursorTracker | undefined;
   let outputSchema: StreamSchema | undefined;
+  const cursors: CursorHolder = {};
 
   const snapshot = (done: boolean): TaskProgress => ({
     ...metrics,
@@ -123,12 +125,18 @@ export async function runTask(options: RunTaskOptions): Promise<TaskResult> {
     checkAborted();
     const spec = isSpec(options.plan) ? options.plan : taskSpecFromPlan(options.plan, loadTaskIdFor(options));
     const schema = options.schema ?? (await discoverStream(options.source, options.streamName));
-    const compiled = compileTask(spec, schema.columns, { transforms: options.transforms, validation: options.validation });
+    const compiled = compileTask(spec, schema.columns, {
+      transforms: options.transforms,
+      validation: options.validation,
+    });
     const transformPolicy = transformFailurePolicy(spec);
     const quarantines =
-      transformPolicy === 'quarantine' || compiled.stages.some((s) => s.kind === 'validate' && s.onFailure === 'quarantine');
+      transformPolicy === 'quarantine' ||
+      compiled.stages.some((s) => s.kind === 'validate' && s.onFailure === 'quarantine');
     if (quarantines && !options.quarantine) {
-      throw new PlanError([{ where: 'plan', message: 'the plan quarantines rows but no quarantine sink is configured' }]);
+      throw new PlanError([
+        { where: 'plan', message: 'the plan quarantines rows but no quarantine sink is configured' },
+      ]);
     }
     outputSchema = {
       name: schema.name,
@@ -139,11 +147,25 @@ export async function runTask(options: RunTaskOptions): Promise<TaskResult> {
     const stream = spec.stream ?? schema.name;
     if (spec.extract.mode === 'incremental') {
       const column = spec.extract.cursorColumn;
-      if (!column) throw new PlanError([{ where: 'extract', message: 'an incremental extract needs a cursorColumn' }]);
+      const objectSource = options.source.kind === 'file' || options.source.kind === 's3';
+      const byRows = column !== undefined && schema.columns.some((c) => c.name === column);
+      if (!byRows && !(objectSource && (column === undefined || column === OBJECT_CURSOR_COLUMN))) {
+        if (!column)
+          throw new PlanError([{ where: 'extract', message: 'an incremental extract needs a cursorColumn' }]);
+        throw new PlanError([
+          { where: 'extract', message: `cursor column "${column}" is not in the source`, unknownColumn: true },
+        ]);
+      }
       const reader = options.checkpoints ?? (isCheckpointReader(options.sink) ? options.sink : undefined);
       const previous = reader ? await reader.readCheckpoint(spec.pipelineId, stream) : undefined;
-      tracker = new CursorTracker(column, previous, schema, spec.load.primaryKey ?? schema.primaryKey);
+      if (byRows) {
+        tracker = new CursorTracker(column, previous, schema, spec.load.primaryKey ?? schema.primaryKey);
+      } else {
+        // Files and objects: the source reads only new objects and carries the next state on its batches.
+        cursors.read = { cursor: previous, cursorColumn: column ?? OBJECT_CURSOR_COLUMN };
+      }
     }
+    if (tracker) cursors.read = { cursor: tracker.previous, cursorColumn: tracker.column };
 
     const flow = batchFlow({
       options,
@@ -151,6 +173,7 @@ export async function runTask(options: RunTaskOptions): Promise<TaskResult> {
       stages: compiled.stages,
       transformPolicy,
       tracker,
+      cursors,
       metrics,
       meter,
       fault,
@@ -177,9 +200,8 @@ export async function runTask(options: RunTaskOptions): Promise<TaskResult> {
       primaryKey: outputSchema.primaryKey,
       schemaEvolution: spec.load.schemaEvolution ?? 'additive',
       signal,
-      ...(activeTracker
-        ? { checkpoint: { pipelineId: spec.pipelineId, stream, state: () => activeTracker.current() } }
-        : {}),
+      // Committed with the data: the row cursor's state, or the last state a file/object source carried.
+      checkpoint: { pipelineId: spec.pipelineId, stream, state: () => activeTracker?.current() ?? cursors.last },
     };
     let write: WriteResult;
     try {
@@ -196,7 +218,7 @@ export async function runTask(options: RunTaskOptions): Promise<TaskResult> {
       metrics: snapshot(true),
       outputSchema,
       write,
-      ...(tracker ? { checkpoint: tracker.current() } : {}),
+      ...(checkpointOf(tracker, cursors) ? { checkpoint: checkpointOf(tracker, cursors) } : {}),
     };
   } catch (caught) {
     meter.stop();
@@ -211,6 +233,17 @@ export async function runTask(options: RunTaskOptions): Promise<TaskResult> {
     meter.stop();
     progress.final(snapshot(true));
   }
+}
+
+interface CursorHolder {
+  /** What the source is asked to read past. */
+  read?: { cursor: CursorState | undefined; cursorColumn: string };
+  /** The last state a batch carried (file and object sources). */
+  last?: CursorState;
+}
+
+function checkpointOf(tracker: CursorTracker | undefined, cursors: CursorHolder): CursorState | undefined {
+  return tracker?.current() ?? cursors.last;
 }
 
 function loadTaskIdFor(options: RunTaskOptions): string | undefined {
@@ -250,6 +283,7 @@ interface FlowContext {
   stages: CompiledStage[];
   transformPolicy: 'fail' | 'quarantine';
   tracker: CursorTracker | undefined;
+  cursors: CursorHolder;
   metrics: TaskMetrics;
   meter: ResourceMeter;
   fault: (point: EngineFaultPoint, batch: number) => Promise<void>;
@@ -264,7 +298,8 @@ async function* batchFlow(ctx: FlowContext): AsyncGenerator<Batch> {
   const passedPerStage = stages.map(() => 0);
   const source = options.source.read({
     batchSize: spec.batchSize,
-    ...(tracker ? { cursor: tracker.previous, cursorColumn: tracker.column } : {}),
+    ...(ctx.cursors.read?.cursor ? { cursor: ctx.cursors.read.cursor } : {}),
+    ...(ctx.cursors.read ? { cursorColumn: ctx.cursors.read.cursorColumn } : {}),
     ...(spec.extract.partitions && spec.extract.partitions > 1 ? { partitions: spec.extract.partitions } : {}),
     signal: options.signal,
   });
@@ -275,19 +310,28 @@ async function* batchFlow(ctx: FlowContext): AsyncGenerator<Batch> {
     metrics.batches++;
     metrics.rowsRead += batch.rows.length + batch.rejected.length;
     metrics.bytesRead += batch.bytes;
+    if (batch.cursor) ctx.cursors.last = batch.cursor;
     await ctx.fault('after-extract-batch', metrics.batches);
 
     const quarantined: RowFailure[] = [];
     const settle = (failures: RowFailure[], policy: 'fail' | 'quarantine', what: string): void => {
       if (failures.length === 0) return;
       if (policy === 'fail') {
-        throw new DataQualityError(`${failures.length} row(s) of batch ${metrics.batches} ${what}`, failures.slice(0, maxReported));
+        throw new DataQualityError(
+          `${failures.length} row(s) of batch ${metrics.batches} ${what}`,
+          failures.slice(0, maxReported),
+        );
       }
       quarantined.push(...failures);
     };
 
     settle(
-      batch.rejected.map((r) => ({ position: r.position, reason: `source: ${r.reason}`, row: { raw: r.raw }, stage: 'source' })),
+      batch.rejected.map((r) => ({
+        position: r.position,
+        reason: `source: ${r.reason}`,
+        row: { raw: r.raw },
+        stage: 'source',
+      })),
       ctx.transformPolicy,
       'could not be read',
     );

@@ -1,4 +1,4 @@
-import { PipelinePlan, type PlanTask } from '@aoe/contracts';
+import { PipelinePlan } from '@aoe/contracts';
 import { PlanError } from '../errors';
 import { InMemoryQuarantineSink } from '../quarantine/quarantine-sink';
 import { taskSpecFromPlan, transformFailurePolicy } from './task-spec';
@@ -17,9 +17,24 @@ function plan(tasks: unknown[]): PipelinePlan {
 }
 
 const extract = { id: 'e', kind: 'extract', params: { mode: 'incremental', cursorColumn: 'updated_at' } };
-const t1 = { id: 't1', kind: 'transform', dependsOn: ['e'], params: { operations: [{ op: 'select', columns: ['a'] }] } };
-const v1 = { id: 'v1', kind: 'validate', dependsOn: ['t1'], params: { rules: [{ rule: 'not-null', column: 'a' }], onFailure: 'fail' } };
-const t2 = { id: 't2', kind: 'transform', dependsOn: ['v1'], params: { operations: [{ op: 'rename', from: 'a', to: 'b' }] } };
+const t1 = {
+  id: 't1',
+  kind: 'transform',
+  dependsOn: ['e'],
+  params: { operations: [{ op: 'select', columns: ['a'] }] },
+};
+const v1 = {
+  id: 'v1',
+  kind: 'validate',
+  dependsOn: ['t1'],
+  params: { rules: [{ rule: 'not-null', column: 'a' }], onFailure: 'fail' },
+};
+const t2 = {
+  id: 't2',
+  kind: 'transform',
+  dependsOn: ['v1'],
+  params: { operations: [{ op: 'rename', from: 'a', to: 'b' }] },
+};
 const load = { id: 'l', kind: 'load', dependsOn: ['t2'], params: { mode: 'merge', primaryKey: ['b'] } };
 
 describe('taskSpecFromPlan', () => {
@@ -44,29 +59,38 @@ describe('taskSpecFromPlan', () => {
     const spec = taskSpecFromPlan(plan([extract, t1, v1, t2, load, load2]), 'l2');
     expect(spec.stages).toEqual([]);
     expect(spec.load.mode).toBe('append');
-    expect(() => taskSpecFromPlan(plan([extract, t1, v1, t2, load, load2]))).toThrow('2 load tasks; name the one to run');
+    expect(() => taskSpecFromPlan(plan([extract, t1, v1, t2, load, load2]))).toThrow(
+      '2 load tasks; name the one to run',
+    );
     expect(() => taskSpecFromPlan(plan([extract, load2]), 'nope')).toThrow('no load task "nope"');
   });
 
-  it('refuses chains without exactly one extract, or an incremental extract without a cursor', () => {
+  it('refuses chains without exactly one extract', () => {
     const e2 = { ...extract, id: 'e2' };
     const join = { id: 'l', kind: 'load', dependsOn: ['e', 'e2'], params: { mode: 'append' } };
     expect(() => taskSpecFromPlan(plan([extract, e2, join]))).toThrow(PlanError);
     const noCursor = { id: 'e', kind: 'extract', params: { mode: 'incremental' } };
     const l = { id: 'l', kind: 'load', dependsOn: ['e'], params: { mode: 'append' } };
-    expect(() => taskSpecFromPlan(plan([noCursor, l]))).toThrow('needs a cursorColumn');
+    // Files and objects need no cursor column (runTask checks it against the source).
+    expect(taskSpecFromPlan(plan([noCursor, l])).extract).toEqual({
+      mode: 'incremental',
+      cursorColumn: undefined,
+      partitions: 1,
+    });
   });
 
   it('refuses a dependency it cannot find (a plan built without the contract)', () => {
     const broken = { ...plan([extract, { id: 'l', kind: 'load', dependsOn: ['e'], params: { mode: 'append' } }]) };
-    broken.tasks = [broken.tasks[1] as PlanTask];
+    broken.tasks = [broken.tasks[1]];
     expect(() => taskSpecFromPlan(broken)).toThrow('unknown task "e"');
   });
 
   it('quarantines transform failures when a validate stage quarantines, or when told', () => {
     const q = { ...v1, params: { ...v1.params, onFailure: 'quarantine' } };
     expect(transformFailurePolicy(taskSpecFromPlan(plan([extract, t1, q, t2, load])))).toBe('quarantine');
-    expect(transformFailurePolicy({ ...taskSpecFromPlan(plan([extract, t1, q, t2, load])), onTransformFailure: 'fail' })).toBe('fail');
+    expect(
+      transformFailurePolicy({ ...taskSpecFromPlan(plan([extract, t1, q, t2, load])), onTransformFailure: 'fail' }),
+    ).toBe('fail');
   });
 });
 

@@ -61,16 +61,17 @@ export function taskSpecFromPlan(plan: PipelinePlan, loadTaskId?: string): Engin
 
   const extracts = ordered.filter((t): t is TaskOf<'extract'> => t.kind === 'extract');
   if (extracts.length !== 1) {
-    throw new PlanError([{ where: 'plan', message: `load task "${load[0].id}" depends on ${extracts.length} extract tasks; expected 1` }]);
+    throw new PlanError([
+      { where: 'plan', message: `load task "${load[0].id}" depends on ${extracts.length} extract tasks; expected 1` },
+    ]);
   }
+  // An incremental extract without a cursorColumn is for files and objects (new objects by last-modified); runTask checks it against the source.
   const extract = extracts[0];
-  if (extract.params.mode === 'incremental' && !extract.params.cursorColumn) {
-    throw new PlanError([{ where: `task "${extract.id}"`, message: 'an incremental extract needs a cursorColumn' }]);
-  }
 
   const stages: EngineStage[] = [];
   for (const task of ordered) {
-    if (task.kind === 'transform') stages.push({ kind: 'transform', taskId: task.id, operations: task.params.operations });
+    if (task.kind === 'transform')
+      stages.push({ kind: 'transform', taskId: task.id, operations: task.params.operations });
     if (task.kind === 'validate') {
       stages.push({ kind: 'validate', taskId: task.id, rules: task.params.rules, onFailure: task.params.onFailure });
     }

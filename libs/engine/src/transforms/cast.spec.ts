@@ -5,7 +5,19 @@ import { castValue } from './cast';
 
 describe('castValue', () => {
   it('keeps null null for every type', () => {
-    const types: LogicalType[] = ['string', 'integer', 'bigint', 'number', 'decimal', 'boolean', 'date', 'timestamp', 'timestamptz', 'json', 'binary'];
+    const types: LogicalType[] = [
+      'string',
+      'integer',
+      'bigint',
+      'number',
+      'decimal',
+      'boolean',
+      'date',
+      'timestamp',
+      'timestamptz',
+      'json',
+      'binary',
+    ];
     for (const type of types) expect(castValue(null, type)).toBeNull();
   });
 

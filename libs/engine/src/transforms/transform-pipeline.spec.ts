@@ -74,8 +74,8 @@ describe('compileTransforms', () => {
       { op: 'filter', expr: "price != 'oops'" },
       { op: 'cast', column: 'price', to: 'decimal' },
       { op: 'derive', column: 'amount', expr: 'price * 2' },
-      { op: 'derive', column: 'domain', expr: "lower(substr(email, 3))" },
-      { op: 'derive', column: 'id', expr: "id + 100" },
+      { op: 'derive', column: 'domain', expr: 'lower(substr(email, 3))' },
+      { op: 'derive', column: 'id', expr: 'id + 100' },
     ]);
     expect(pipeline.outputColumns.map((c) => [c.name, c.type])).toEqual([
       ['id', 'number'],
@@ -128,10 +128,10 @@ describe('compileTransforms', () => {
         { a: 'x;', b: 'y' },
         { a: 'x', b: ';y' },
         { a: '1', b: null },
-        { a: 1 as unknown as string, b: null },
+        { a: 1, b: null },
         { a: 'x;', b: 'y' },
-        { a: new Date(0) as unknown as string, b: null },
-        { a: new Date(0) as unknown as string, b: null },
+        { a: new Date(0), b: null },
+        { a: new Date(0), b: null },
       ],
       ['1', '2', '3', '4', '5', '6', '7'],
     );
@@ -198,7 +198,13 @@ describe('compileTransforms', () => {
 
   it('flags a plan whose only problems are missing columns as schema drift', () => {
     try {
-      compileTransforms([{ op: 'filter', expr: 'gone = 1' }, { op: 'select', columns: ['also_gone'] }], input);
+      compileTransforms(
+        [
+          { op: 'filter', expr: 'gone = 1' },
+          { op: 'select', columns: ['also_gone'] },
+        ],
+        input,
+      );
     } catch (error) {
       expect((error as PlanError).isSchemaDrift).toBe(true);
     }

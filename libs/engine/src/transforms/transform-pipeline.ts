@@ -67,7 +67,11 @@ export function compileTransforms(
   const find = (where: string, name: string): LiveColumn | undefined => {
     const column = live.find((c) => c.name === name);
     if (!column) {
-      problems.push({ where, message: `unknown column "${name}" (columns: ${live.map((c) => c.name).join(', ')})`, unknownColumn: true });
+      problems.push({
+        where,
+        message: `unknown column "${name}" (columns: ${live.map((c) => c.name).join(', ')})`,
+        unknownColumn: true,
+      });
     }
     return column;
   };
@@ -251,11 +255,14 @@ export function compileTransforms(
 }
 
 function expressionProblem(where: string, error: ExpressionError): PlanProblem {
-  return { where, message: `${error.message} in ${JSON.stringify(error.expression)}`, unknownColumn: error.onlyUnknownColumns };
+  return {
+    where,
+    message: `${error.message} in ${JSON.stringify(error.expression)}`,
+    unknownColumn: error.onlyUnknownColumns,
+  };
 }
 
 function rowError(where: string, error: unknown): unknown {
   if (error instanceof EvaluationError) return new EvaluationError(`${where}: ${error.message}`);
   return error;
 }
-

@@ -81,7 +81,8 @@ export function unsafePatternReasons(source: string): string[] {
       const frame = stack.length > 1 ? stack.pop()! : top();
       const q = quantifierAt(i + 1);
       if (q?.repeats) {
-        if (frame.hasQuantifier) reasons.push(`nested quantifier: a repeated group contains a quantifier (near offset ${i})`);
+        if (frame.hasQuantifier)
+          reasons.push(`nested quantifier: a repeated group contains a quantifier (near offset ${i})`);
         if (frame.hasAlternation && ambiguous(frame.firsts)) {
           reasons.push(`repeated alternation whose branches can match alike (near offset ${i})`);
         }

@@ -57,7 +57,13 @@ describe('compileValidation', () => {
   });
 
   it('checks unique across batches; a failed row does not claim its key; nulls never collide', () => {
-    const v = compileValidation([{ rule: 'unique', columns: ['id', 'email'] }, { rule: 'range', column: 'age', max: 100 }], columns);
+    const v = compileValidation(
+      [
+        { rule: 'unique', columns: ['id', 'email'] },
+        { rule: 'range', column: 'age', max: 100 },
+      ],
+      columns,
+    );
     const first = v.check(
       [
         { id: 1, email: 'a', age: 500 },

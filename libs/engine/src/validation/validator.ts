@@ -51,7 +51,11 @@ export function compileValidation(
 
   const known = (where: string, column: string): boolean => {
     if (names.has(column)) return true;
-    problems.push({ where, message: `unknown column "${column}" (columns: ${[...names].join(', ')})`, unknownColumn: true });
+    problems.push({
+      where,
+      message: `unknown column "${column}" (columns: ${[...names].join(', ')})`,
+      unknownColumn: true,
+    });
     return false;
   };
 
@@ -104,7 +108,10 @@ export function compileValidation(
       case 'pattern': {
         if (!known(where, rule.column)) break;
         if (rule.regex.length > maxPatternLength) {
-          problems.push({ where, message: `pattern is ${rule.regex.length} characters; the limit is ${maxPatternLength}` });
+          problems.push({
+            where,
+            message: `pattern is ${rule.regex.length} characters; the limit is ${maxPatternLength}`,
+          });
           break;
         }
         const unsafe = unsafePatternReasons(rule.regex);
@@ -124,8 +131,11 @@ export function compileValidation(
           const value = row[column];
           if (value === null || value === undefined) return undefined;
           const text = textOf(value);
-          if (text.length > maxInput) return `pattern: "${column}" is ${text.length} characters, longer than ${maxInput}`;
-          return regex.test(text) ? undefined : `pattern: "${column}" = ${describeValue(value)} does not match /${rule.regex}/`;
+          if (text.length > maxInput)
+            return `pattern: "${column}" is ${text.length} characters, longer than ${maxInput}`;
+          return regex.test(text)
+            ? undefined
+            : `pattern: "${column}" = ${describeValue(value)} does not match /${rule.regex}/`;
         });
         break;
       }
@@ -194,7 +204,8 @@ export function compileValidation(
     finish(rowsPassed) {
       const wrong: string[] = [];
       for (const { min, max } of countChecks) {
-        if (min !== undefined && rowsPassed < min) wrong.push(`row-count: ${rowsPassed} rows, expected at least ${min}`);
+        if (min !== undefined && rowsPassed < min)
+          wrong.push(`row-count: ${rowsPassed} rows, expected at least ${min}`);
         if (max !== undefined && rowsPassed > max) wrong.push(`row-count: ${rowsPassed} rows, expected at most ${max}`);
       }
       return wrong;

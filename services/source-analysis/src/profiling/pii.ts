@@ -19,7 +19,7 @@ const NAME_PATTERNS: ReadonlyArray<{ kind: PiiKind; pattern: RegExp; confidence:
   {
     kind: 'person-name',
     pattern:
-      /(^| )(first|last|middle|given|family|full|maiden|sur|nick)( ?name)( |$)|(^| )(surname|forename|firstname|lastname|fullname)( |$)|^(customer|contact|person|user|employee|patient|holder|account holder|cardholder|owner|recipient|sender|author) name$/,
+      /(^| )(first|last|middle|given|family|full|maiden|sur|nick)( ?name)( |$)|(^| )(surname|forename|firstname|lastname|fullname)( |$)|^(customer|contact|person|user|employee|patient|holder|account holder|cardholder|owner|recipient|sender|author) name$|(^| )name (first|last|middle|given|family|full)$/,
     confidence: 0.7,
   },
   /** A bare `name` is as often a product's or a company's. */

@@ -30,3 +30,19 @@ export function profileLimits(overrides: Partial<ProfileLimits> = {}): ProfileLi
     batchSize: Math.max(1, Math.floor(Math.min(limits.batchSize, limits.maxRows))),
   };
 }
+
+/** Bounds from `AOE_PROFILE_MAX_ROWS`, `AOE_PROFILE_MAX_BYTES` and `AOE_PROFILE_MAX_SAMPLE_MS`, where set. */
+export function profileLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<ProfileLimits> {
+  const limits: Partial<ProfileLimits> = {};
+  const read = (name: string): number | undefined => {
+    const value = Number(env[name]);
+    return env[name] !== undefined && Number.isFinite(value) && value > 0 ? value : undefined;
+  };
+  const maxRows = read('AOE_PROFILE_MAX_ROWS');
+  const maxBytes = read('AOE_PROFILE_MAX_BYTES');
+  const maxSampleMs = read('AOE_PROFILE_MAX_SAMPLE_MS');
+  if (maxRows) limits.maxRows = maxRows;
+  if (maxBytes) limits.maxBytes = maxBytes;
+  if (maxSampleMs) limits.maxSampleMs = maxSampleMs;
+  return limits;
+}

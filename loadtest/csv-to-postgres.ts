@@ -1,0 +1,290 @@
+/**
+ * CSV → PostgreSQL: our engine (FileSource → runTask → PostgresSink, append)
+ * against `psql -c "\copy … FROM … CSV"` of the same file into an identical
+ * table, in one invocation. Prints rows/s of each, the ratio (target ≥ 0.8),
+ * and our peak RSS for the small and the large file (should be flat: the
+ * engine streams, it never holds the file).
+ *
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test \
+ *     npx ts-node --transpile-only loadtest/csv-to-postgres.ts [rows=1000000] [smallRows=100000] [repeat=2]
+ *
+ * Each engine run is a fresh child process, so its peak RSS is its own.
+ * Traffic goes only to the database in DATABASE_URL (127.0.0.1 by default).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
+import Module, { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type * as Connectors from '@aoe/connectors';
+import type * as Engine from '@aoe/engine';
+import type { Client as PgClient } from 'pg';
+
+const ROOT = resolve(__dirname, '..');
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const BATCH_SIZE = Number(process.env.BATCH_SIZE ?? 10_000);
+const DATA_DIR = join(tmpdir(), 'aoe-bench');
+const COLUMNS = ['id', 'customer_id', 'email', 'amount', 'quantity', 'status', 'country', 'created_at', 'is_active', 'note'];
+
+const req = createRequire(__filename);
+
+/** Resolves `@aoe/*` to the workspace's TypeScript sources, so the benchmark runs today's code without a build. */
+function useWorkspaceSources(): void {
+  const dirs: Record<string, string> = { contracts: 'contracts' };
+  const loader = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string };
+  const original = loader._resolveFilename;
+  loader._resolveFilename = function (this: unknown, request: string, ...rest: unknown[]): string {
+    const m = /^@aoe\/([a-z-]+)$/.exec(request);
+    if (m) {
+      const file = join(ROOT, dirs[m[1]] ?? join('libs', m[1]), 'src', 'index.ts');
+      if (existsSync(file)) return original.call(this, file, ...rest);
+    }
+    return original.call(this, request, ...rest);
+  };
+}
+
+function pgClient(): PgClient {
+  const { Client } = req('pg') as typeof import('pg');
+  return new Client({ connectionString: DATABASE_URL });
+}
+
+function quote(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+// ------------------------------------------------------------------ data
+
+/** A deterministic ~100-byte, 10-column CSV; reused when already generated. */
+function generateCsv(rows: number): string {
+  mkdirSync(DATA_DIR, { recursive: true });
+  const path = join(DATA_DIR, `orders-${rows}.csv`);
+  const marker = `${path}.done`;
+  if (existsSync(path) && existsSync(marker)) return path;
+  const statuses = ['open', 'shipped', 'cancelled', 'returned'];
+  const countries = ['FR', 'DE', 'US', 'GB', 'JP'];
+  const base = Date.UTC(2024, 0, 1);
+  const fd = openSync(path, 'w');
+  let chunk = `${COLUMNS.join(',')}\n`;
+  for (let i = 1; i <= rows; i++) {
+    const note = i % 10 === 0 ? `"note ${i}, with a comma"` : `note ${i}`;
+    chunk +=
+      `${i},${(i * 7919) % 100_000},user${i % 50_000}@example.com,${(((i * 37) % 100_000) / 100).toFixed(2)},` +
+      `${i % 50},${statuses[i % 4]},${countries[i % 5]},${new Date(base + i * 1000).toISOString()},` +
+      `${i % 3 === 0 ? 'false' : 'true'},${note}\n`;
+    if (chunk.length > 1 << 20) {
+      writeSync(fd, chunk);
+      chunk = '';
+    }
+  }
+  writeSync(fd, chunk);
+  closeSync(fd);
+  closeSync(openSync(marker, 'w'));
+  return path;
+}
+
+// ------------------------------------------------------------------ one measured run (child process)
+
+/**
+ * What a child measures: the engine end to end, or (to see where time goes)
+ * the same source and sink wired together without the engine, the source
+ * alone (read and drop), or the sink alone (fed rows already in memory).
+ */
+type Mode = 'engine' | 'connectors' | 'source' | 'sink';
+
+interface ChildRun {
+  status: string;
+  error?: string;
+  rows: number;
+  seconds: number;
+  cpuSeconds: number;
+  maxRssBytes: number;
+}
+
+async function child(mode: Mode, csv: string, schema: string, table: string): Promise<void> {
+  useWorkspaceSources();
+  const { runTask } = req('@aoe/engine') as typeof Engine;
+  const { FileSource, PostgresSink } = req('@aoe/connectors') as typeof Connectors;
+  const source = new FileSource({ kind: 'file', path: csv, format: 'csv' });
+  const sink = new PostgresSink({ connection: { url: DATABASE_URL }, table: { schema, name: table } });
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  let run: Pick<ChildRun, 'status' | 'error' | 'rows'>;
+  if (mode === 'engine') {
+    const result = await runTask({
+      runId: `bench-${table}`,
+      taskId: 'load',
+      source,
+      sink,
+      plan: { pipelineId: 'bench', extract: { mode: 'full' }, stages: [], load: { mode: 'append' }, batchSize: BATCH_SIZE },
+    });
+    run = { status: result.status, error: result.error?.message, rows: result.metrics.rowsLoaded };
+  } else {
+    const [stream] = await source.discover();
+    const options = { runId: `bench-${table}`, taskId: 'load', mode: 'append' as const, schema: stream, schemaEvolution: 'additive' as const };
+    if (mode === 'connectors') {
+      const result = await sink.write(source.read({ batchSize: BATCH_SIZE }), options);
+      run = { status: 'succeeded', rows: result.rowsWritten };
+    } else if (mode === 'source') {
+      let rows = 0;
+      for await (const batch of source.read({ batchSize: BATCH_SIZE })) rows += batch.rows.length;
+      run = { status: 'succeeded', rows };
+    } else {
+      // Rows as the CSV source makes them (strings), built once and handed over again and again.
+      const total = Number(table.split('_').pop());
+      const template: Connectors.Row[] = [];
+      for await (const batch of source.read({ batchSize: BATCH_SIZE })) {
+        template.push(...batch.rows);
+        if (template.length >= BATCH_SIZE) break;
+      }
+      const batches = async function* (): AsyncGenerator<Connectors.Batch> {
+        for (let sent = 0; sent < total; sent += template.length) {
+          const rows = template.slice(0, Math.min(template.length, total - sent));
+          yield { rows, positions: rows.map(() => ''), rejected: [], bytes: 0 };
+        }
+      };
+      const result = await sink.write(batches(), options);
+      run = { status: 'succeeded', rows: result.rowsWritten };
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  await sink.close();
+  const out: ChildRun = {
+    ...run,
+    seconds,
+    cpuSeconds: (used.user + used.system) / 1e6,
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+  };
+  process.stdout.write(`RESULT ${JSON.stringify(out)}\n`);
+}
+
+function runChild(mode: Mode, csv: string, schema: string, table: string): Promise<ChildRun> {
+  return new Promise((done, fail) => {
+    const proc = spawn(
+      process.execPath,
+      [req.resolve('ts-node/dist/bin.js'), '--transpile-only', __filename, '--child', mode, csv, schema, table],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: process.env },
+    );
+    let out = '';
+    proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    proc.on('error', fail);
+    proc.on('close', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+      if (!line) return fail(new Error(`${mode} run exited with ${code}: ${out}`));
+      const run = JSON.parse(line.slice(7)) as ChildRun;
+      if (run.status !== 'succeeded') return fail(new Error(`${mode} run ${run.status}: ${run.error}`));
+      done(run);
+    });
+  });
+}
+
+// ------------------------------------------------------------------ psql
+
+function runPsql(sql: string): number {
+  const started = performance.now();
+  const result = spawnSync('psql', [DATABASE_URL, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8' });
+  const seconds = (performance.now() - started) / 1000;
+  if (result.status !== 0) throw new Error(`psql failed: ${result.stderr}`);
+  return seconds;
+}
+
+// ------------------------------------------------------------------ main
+
+function mb(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+}
+
+function rate(rows: number, seconds: number): string {
+  return `${Math.round(rows / seconds).toLocaleString('en-US')} rows/s`;
+}
+
+async function main(): Promise<void> {
+  const rows = Number(process.argv[2] ?? 1_000_000);
+  const smallRows = Number(process.argv[3] ?? 100_000);
+  const repeat = Number(process.argv[4] ?? 2);
+  const client = pgClient();
+  await client.connect();
+  const schema = `aoe_bench_csv_${Date.now().toString(36)}`;
+  await client.query(`CREATE SCHEMA ${quote(schema)}`);
+  try {
+    process.stdout.write(`generating CSVs in ${DATA_DIR} ...\n`);
+    const small = generateCsv(smallRows);
+    const large = generateCsv(rows);
+    process.stdout.write(
+      `csv-to-postgres: ${rows.toLocaleString('en-US')} rows x ${COLUMNS.length} columns, ${mb(statSync(large).size)} CSV; batch ${BATCH_SIZE}\n`,
+    );
+
+    const loadPsql = async (csv: string, like: string, table: string): Promise<number> => {
+      await client.query(`CREATE TABLE ${quote(schema)}.${quote(table)} (LIKE ${quote(schema)}.${quote(like)})`);
+      await client.query('CHECKPOINT');
+      const seconds = runPsql(
+        `\\copy ${quote(schema)}.${quote(table)} (${COLUMNS.map(quote).join(', ')}) FROM '${csv.replace(/'/g, "''")}' WITH (FORMAT csv, HEADER true)`,
+      );
+      const [{ n }] = (await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${quote(schema)}.${quote(table)}`)).rows;
+      if (Number(n) !== Number(csv === large ? rows : smallRows)) throw new Error(`psql loaded ${n} rows`);
+      return seconds;
+    };
+    const loadOurs = async (csv: string, table: string, mode: Mode = 'engine'): Promise<ChildRun> => {
+      await client.query('CHECKPOINT');
+      const run = await runChild(mode, csv, schema, table);
+      if (run.rows !== (csv === large ? rows : smallRows)) throw new Error(`${mode} run moved ${run.rows} rows`);
+      return run;
+    };
+
+    // The small file: warm-up, and the RSS baseline.
+    const oursSmall = await loadOurs(small, 'ours_small');
+    const psqlSmall = await loadPsql(small, 'ours_small', 'psql_small');
+    process.stdout.write(
+      `  ${smallRows.toLocaleString('en-US')} rows: ours ${oursSmall.seconds.toFixed(2)} s (${rate(smallRows, oursSmall.seconds)}), ` +
+        `psql \\copy ${psqlSmall.toFixed(2)} s (${rate(smallRows, psqlSmall)})\n`,
+    );
+
+    const ours: ChildRun[] = [];
+    const psql: number[] = [];
+    for (let i = 0; i < repeat; i++) {
+      const run = await loadOurs(large, `ours_large_${i}`);
+      ours.push(run);
+      psql.push(await loadPsql(large, `ours_large_${i}`, `psql_large_${i}`));
+      process.stdout.write(
+        `  run ${i + 1}: ours ${run.seconds.toFixed(2)} s (cpu ${run.cpuSeconds.toFixed(2)} s), psql \\copy ${psql[i].toFixed(2)} s\n`,
+      );
+    }
+    const bestOurs = Math.min(...ours.map((r) => r.seconds));
+    const bestPsql = Math.min(...psql);
+    const oursRate = rows / bestOurs;
+    const psqlRate = rows / bestPsql;
+    const largeRss = Math.max(...ours.map((r) => r.maxRssBytes));
+    // Where the time goes: the same source and sink without the engine, and each alone.
+    const connectors = await loadOurs(large, 'conn_large', 'connectors');
+    const sourceOnly = await loadOurs(large, 'src_large', 'source');
+    const sinkOnly = await loadOurs(large, `sink_large_${rows}`, 'sink');
+    process.stdout.write(
+      [
+        `ours  (engine: file → postgres, append): ${bestOurs.toFixed(2)} s, ${rate(rows, bestOurs)}`,
+        `psql  (\\copy … FROM CSV):               ${bestPsql.toFixed(2)} s, ${rate(rows, bestPsql)}`,
+        `ratio ours/psql: ${(oursRate / psqlRate).toFixed(2)} (target >= 0.80)`,
+        `peak RSS ours: ${smallRows.toLocaleString('en-US')} rows ${mb(oursSmall.maxRssBytes)}, ${rows.toLocaleString('en-US')} rows ${mb(largeRss)} (x${(largeRss / oursSmall.maxRssBytes).toFixed(2)})`,
+        `breakdown (${rows.toLocaleString('en-US')} rows):`,
+        `  connectors without the engine (source.read → sink.write): ${connectors.seconds.toFixed(2)} s, ${rate(rows, connectors.seconds)} (cpu ${connectors.cpuSeconds.toFixed(2)} s); engine overhead ${(((bestOurs - connectors.seconds) / connectors.seconds) * 100).toFixed(1)}%`,
+        `  FileSource alone (CSV decode, rows dropped):             ${sourceOnly.seconds.toFixed(2)} s, ${rate(rows, sourceOnly.seconds)} (cpu ${sourceOnly.cpuSeconds.toFixed(2)} s)`,
+        `  PostgresSink alone (rows already in memory):              ${sinkOnly.seconds.toFixed(2)} s, ${rate(rows, sinkOnly.seconds)} (cpu ${sinkOnly.cpuSeconds.toFixed(2)} s)`,
+      ].join('\n') + '\n',
+    );
+  } finally {
+    await client.query(`DROP SCHEMA IF EXISTS ${quote(schema)} CASCADE`);
+    await client.end();
+  }
+}
+
+if (process.argv[2] === '--child') {
+  child(process.argv[3] as Mode, process.argv[4], process.argv[5], process.argv[6]).catch((error: unknown) => {
+    process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  });
+} else {
+  main().catch((error: unknown) => {
+    process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  });
+}

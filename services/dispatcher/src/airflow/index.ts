@@ -1,0 +1,10 @@
+export * from './airflow.client';
+export * from './airflow.errors';
+export { AirflowConfig, createAirflowClient } from './airflow.config';
+export { AirflowV2Client } from './airflow-v2.client';
+export { AirflowV1Client } from './airflow-v1.client';
+export { type AirflowAuth, BasicAuth, type Credentials, JwtAuth } from './airflow.auth';
+export { AirflowHttp, type AirflowHttpRequest, Redactor } from './airflow.transport';
+export { type DagRunReader, followDagRun } from './follow-dag-run';
+export * from './dag-spec';
+export * from './dag-spec.store';

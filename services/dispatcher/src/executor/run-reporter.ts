@@ -1,0 +1,110 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Messages, type ClassifiedError, type RunStats, type TaskEvent } from '@aoe/contracts';
+import { BUS, type Bus } from '@aoe/messaging';
+import { Store, type Clock, type TaskRunStatus } from '@aoe/store';
+import { Telemetry } from '@aoe/telemetry';
+import { DISPATCHER_CLOCK } from '../clock';
+import { eventId } from '../ids';
+
+/** Which run an event belongs to, and the message that caused it. */
+export interface RunScope {
+  runId: string;
+  pipelineId: string;
+  /** The envelope correlation id: the run id. */
+  correlationId: string;
+  causationId?: string;
+}
+
+export type RunEnd = 'succeeded' | 'failed' | 'cancelled';
+
+const RUN_EVENT = {
+  started: Messages.RunStarted,
+  succeeded: Messages.RunSucceeded,
+  failed: Messages.RunFailed,
+  cancelled: Messages.RunCancelled,
+} as const;
+
+const TASK_EVENT = {
+  started: Messages.TaskStarted,
+  progress: Messages.TaskProgress,
+  succeeded: Messages.TaskSucceeded,
+  failed: Messages.TaskFailed,
+} as const;
+
+/**
+ * Says what happened to a run and its tasks, in the store first and then on
+ * the bus. Lifecycle events carry an id derived from (run, task, attempt,
+ * status), so a replayed fact is one message; progress events are throttled
+ * by the caller and carry rows and bytes so far.
+ */
+@Injectable()
+export class RunReporter {
+  constructor(
+    private readonly store: Store,
+    @Inject(BUS) private readonly bus: Bus,
+    @Inject(DISPATCHER_CLOCK) private readonly clock: Clock,
+    private readonly telemetry: Telemetry,
+  ) {}
+
+  async runEvent(scope: RunScope, status: 'started' | RunEnd, attempt: number, detail: { stats?: RunStats; error?: ClassifiedError } = {}): Promise<void> {
+    await this.bus.publish(
+      RUN_EVENT[status],
+      {
+        runId: scope.runId,
+        pipelineId: scope.pipelineId,
+        status,
+        at: this.clock.now().toISOString(),
+        ...(detail.stats ? { stats: detail.stats } : {}),
+        ...(detail.error ? { error: detail.error } : {}),
+      },
+      { correlationId: scope.correlationId, causationId: scope.causationId, id: eventId('run', scope.runId, attempt, status) },
+    );
+  }
+
+  /** Records a task event in the store (late and repeated ones are ignored there) and publishes it. */
+  async taskEvent(
+    scope: RunScope,
+    taskId: string,
+    attempt: number,
+    status: TaskEvent['status'],
+    detail: { rows?: number; bytes?: number; error?: ClassifiedError } = {},
+  ): Promise<void> {
+    const event: TaskEvent = {
+      runId: scope.runId,
+      pipelineId: scope.pipelineId,
+      taskId,
+      status,
+      attempt,
+      at: this.clock.now().toISOString(),
+      ...(detail.rows !== undefined ? { rows: detail.rows } : {}),
+      ...(detail.bytes !== undefined ? { bytes: detail.bytes } : {}),
+      ...(detail.error ? { error: detail.error } : {}),
+    };
+    await this.store.taskRuns.applyEvent(event);
+    await this.bus.publish(TASK_EVENT[status], event, {
+      correlationId: scope.correlationId,
+      causationId: scope.causationId,
+      ...(status === 'progress' ? {} : { id: eventId('task', scope.runId, taskId, attempt, status) }),
+    });
+  }
+
+  /** A task that ends without running: cancelled with its run, or skipped because what it needs failed. Store only. */
+  async taskSettled(scope: RunScope, taskId: string, attempt: number, status: Extract<TaskRunStatus, 'cancelled' | 'skipped'>): Promise<void> {
+    await this.store.taskRuns.upsert({ runId: scope.runId, taskId, status, attempt });
+  }
+
+  /** Progress reports of one task, sent in order without holding up the load; `flush()` waits for them. */
+  progressChannel(scope: RunScope, taskId: string, attempt: number): { report(rows: number, bytes: number): void; flush(): Promise<void> } {
+    let tail: Promise<void> = Promise.resolve();
+    return {
+      report: (rows, bytes) => {
+        tail = tail
+          .then(() => this.taskEvent(scope, taskId, attempt, 'progress', { rows, bytes }))
+          .catch((error: unknown) => {
+            this.telemetry.logger.warn({ err: error, runId: scope.runId, taskId }, 'a progress report was lost');
+          });
+      },
+      flush: () => tail,
+    };
+  }
+}

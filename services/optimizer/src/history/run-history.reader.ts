@@ -1,0 +1,60 @@
+import { Injectable } from '@nestjs/common';
+import type { PipelinePlan, SourceProfile } from '@aoe/contracts';
+import { Store } from '@aoe/store';
+import { observationOf, throughput, type RunObservation } from '../tuning/run-observation';
+import { similarProfiles } from '../tuning/similar-profile';
+
+/** How much history is read: this pipeline's latest runs, and when they are few, other pipelines'. */
+export const OWN_RUNS = 100;
+export const MIN_OWN_RUNS = 3;
+export const OTHER_PIPELINES = 50;
+export const RUNS_PER_OTHER_PIPELINE = 20;
+
+/**
+ * Reads what the optimizer learns from: the pipeline's finished runs (with the
+ * extract mode of the plan version each used) and, while the pipeline has
+ * fewer than MIN_OWN_RUNS runs with a throughput, succeeded runs of recent
+ * pipelines whose latest profile is similar.
+ */
+@Injectable()
+export class RunHistoryReader {
+  constructor(private readonly store: Store) {}
+
+  async read(plan: PipelinePlan, profile: SourceProfile | undefined): Promise<RunObservation[]> {
+    const own = await this.ownRuns(plan.pipelineId);
+    if (!profile || own.filter((o) => throughput(o) !== undefined).length >= MIN_OWN_RUNS) return own;
+    return [...own, ...(await this.similarRuns(plan.pipelineId, profile))];
+  }
+
+  private async ownRuns(pipelineId: string): Promise<RunObservation[]> {
+    const runs = (await this.store.runs.list({ pipelineId, status: ['succeeded', 'failed'], limit: OWN_RUNS })).items;
+    const modes = new Map<number, 'full' | 'incremental' | undefined>();
+    for (const version of new Set(runs.flatMap((r) => (r.planVersion === undefined ? [] : [r.planVersion])))) {
+      const extract = (await this.store.plans.get(pipelineId, version))?.plan.tasks.find((t) => t.kind === 'extract');
+      modes.set(version, extract?.kind === 'extract' ? extract.params.mode : undefined);
+    }
+    return runs.flatMap((run) => {
+      const observation = observationOf(run, true, run.planVersion === undefined ? undefined : modes.get(run.planVersion));
+      return observation ? [observation] : [];
+    });
+  }
+
+  private async similarRuns(pipelineId: string, profile: SourceProfile): Promise<RunObservation[]> {
+    const pipelines = (await this.store.pipelines.list({ limit: OTHER_PIPELINES })).items.filter((p) => p.id !== pipelineId);
+    const profiles = new Map<string, SourceProfile | undefined>();
+    const observations: RunObservation[] = [];
+    for (const pipeline of pipelines) {
+      if (!profiles.has(pipeline.sourceId)) {
+        profiles.set(pipeline.sourceId, (await this.store.profiles.latest(pipeline.sourceId))?.profile);
+      }
+      const other = profiles.get(pipeline.sourceId);
+      if (!other || !similarProfiles(profile, other)) continue;
+      const runs = await this.store.runs.list({ pipelineId: pipeline.id, status: 'succeeded', limit: RUNS_PER_OTHER_PIPELINE });
+      for (const run of runs.items) {
+        const observation = observationOf(run, false);
+        if (observation) observations.push(observation);
+      }
+    }
+    return observations;
+  }
+}

@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { agentGuardProvider } from './decision/agent-guard.provider';
+import { modelBrainFromEnvironment, PlanBrains } from './decision/plan-brains';
+import { RulesPlanBrain } from './rules/rules-plan.brain';
+import { clockProvider } from './clock.provider';
+import { DraftPlanHandler } from './draft-plan.handler';
+import { DraftPlanUseCase } from './usecases/draft-plan/draft-plan.usecase';
+
+/** Consumes aoe.evt.source.profiled; drafts, stores and publishes a pipeline plan (aoe.evt.plan.drafted). */
+@Module({
+  controllers: [DraftPlanHandler],
+  providers: [
+    DraftPlanUseCase,
+    agentGuardProvider,
+    clockProvider,
+    { provide: PlanBrains, useFactory: () => new PlanBrains(new RulesPlanBrain(), modelBrainFromEnvironment()) },
+  ],
+})
+export class PlannerModule {}

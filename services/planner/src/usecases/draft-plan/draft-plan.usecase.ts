@@ -1,0 +1,103 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Messages, TargetPolicy, type AgentDecision, type PipelinePlan } from '@aoe/contracts';
+import type { AgentGuardApi } from '@aoe/agents';
+import { BUS, NonRetryableError, uuidFromText, type Bus } from '@aoe/messaging';
+import { Store, type Clock } from '@aoe/store';
+import { AGENT_GUARD } from '../../decision/agent-guard.provider';
+import { checkPlan } from '../../decision/plan-checks';
+import { PlanBrains } from '../../decision/plan-brains';
+import { describePlan, restorePlan } from '../../decision/plan-choice';
+import type { PlanningInput } from '../../planning-input';
+import { CLOCK } from '../../clock.provider';
+import { DraftPlanCommand } from './draft-plan.command';
+
+export const SERVICE = 'planner';
+
+export type DraftPlanResult =
+  | { status: 'drafted'; plan: PipelinePlan; decision: AgentDecision }
+  /** The profile was not for a pipeline (a plain analysis): nothing to plan. */
+  | { status: 'skipped' }
+  /** This message was already acted on. */
+  | { status: 'duplicate' };
+
+/**
+ * Drafts a plan for a profiled source: the guard decides (rules, or a model
+ * checked against rules), then one transaction records the message in the
+ * inbox, creates the pipeline if it is new, saves the plan version, makes it
+ * current and publishes `aoe.evt.plan.drafted`. The publish is the last step
+ * inside the transaction and carries an id derived from the message, so a
+ * failure anywhere rolls everything back and the redelivery publishes the
+ * same event id again (the bus drops the repeat).
+ */
+@Injectable()
+export class DraftPlanUseCase {
+  constructor(
+    private readonly store: Store,
+    @Inject(BUS) private readonly bus: Bus,
+    @Inject(AGENT_GUARD) private readonly guard: AgentGuardApi,
+    private readonly brains: PlanBrains,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async execute(input: DraftPlanCommand): Promise<DraftPlanResult> {
+    const command = DraftPlanCommand.parse(input);
+    const pipeline = command.pipeline;
+    if (!pipeline) return { status: 'skipped' };
+    if (await this.store.inbox.has(SERVICE, command.messageId)) return { status: 'duplicate' };
+
+    const planning: PlanningInput = {
+      profile: command.profile,
+      target: pipeline.target,
+      policy: TargetPolicy.parse(pipeline.policy ?? {}),
+      pipelineId: pipeline.pipelineId,
+      sourceId: command.sourceId,
+      version: await this.store.plans.nextVersion(pipeline.pipelineId),
+    };
+    const { value, decision } = await this.guard.decide({
+      agent: 'planner',
+      subjectId: pipeline.pipelineId,
+      correlationId: command.correlationId,
+      input: planning,
+      rules: this.brains.rules,
+      model: this.brains.model,
+      validate: checkPlan,
+      describe: describePlan,
+      restore: restorePlan,
+    });
+    const plan: PipelinePlan = { ...value, createdAt: this.clock.now().toISOString() };
+
+    const drafted = await this.store.transaction(async (tx) => {
+      if (!(await tx.inbox.recordOnce(SERVICE, command.messageId, command.subject))) return false;
+      if (!(await tx.sources.get(command.sourceId))) {
+        throw new NonRetryableError(`source "${command.sourceId}" is not registered`);
+      }
+      const existing = await tx.pipelines.get(plan.pipelineId);
+      if (existing && existing.sourceId !== plan.sourceId) {
+        throw new NonRetryableError(`pipeline "${plan.pipelineId}" reads source "${existing.sourceId}", not "${plan.sourceId}"`);
+      }
+      if (!existing) {
+        await tx.pipelines.create({
+          id: plan.pipelineId,
+          sourceId: plan.sourceId,
+          name: plan.pipelineId,
+          target: plan.target,
+          policy: plan.policy,
+        });
+      }
+      // A version another replica saved meanwhile is a ConflictError: retried, and re-planned on the next version.
+      await tx.plans.save(plan);
+      await tx.pipelines.setCurrentPlanVersion(plan.pipelineId, plan.version);
+      await this.bus.publish(
+        Messages.PlanDrafted,
+        { plan },
+        {
+          correlationId: command.correlationId,
+          causationId: command.messageId,
+          id: uuidFromText(`${SERVICE}|${command.messageId}|${Messages.PlanDrafted.type}`),
+        },
+      );
+      return true;
+    });
+    return drafted ? { status: 'drafted', plan, decision } : { status: 'duplicate' };
+  }
+}

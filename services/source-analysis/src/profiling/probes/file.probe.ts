@@ -1,0 +1,75 @@
+import { open } from 'node:fs/promises';
+import { ParquetReader } from '@dsnp/parquetjs';
+import type { FileSource as FileSourceSpec } from '@aoe/contracts';
+import { classifyStreamError, ConnectorError, FileSource, listFiles, type ListedFile } from '@aoe/connectors';
+import type { z } from 'zod';
+import { HEAD_BYTES, inspectHead } from '../head-inspection';
+import { rowTextBytes, uncompressedSize } from '../row-size';
+import type { ProbeContext, ProbeResult } from './source-probe';
+
+export type FileSpec = z.output<typeof FileSourceSpec>;
+
+async function readHead(path: string): Promise<{ head: Buffer; complete: boolean }> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(HEAD_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, HEAD_BYTES, 0);
+    return { head: buffer.subarray(0, bytesRead), complete: bytesRead < HEAD_BYTES };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Rows and columns from Parquet footers: no row data is read. */
+async function parquetFacts(files: readonly ListedFile[]): Promise<number> {
+  let rows = 0;
+  for (const file of files) {
+    const reader = await ParquetReader.openFile(file.path);
+    try {
+      rows += Number(reader.getRowCount().valueOf());
+    } finally {
+      await reader.close();
+    }
+  }
+  return rows;
+}
+
+/**
+ * Local files: sizes from the listing, format, compression, encoding and
+ * delimiter from the first file's first 64 KiB, the declared schema and exact
+ * row count of Parquet files from their footers.
+ */
+export async function probeFile(spec: FileSpec, context: ProbeContext & { cwd?: string }): Promise<ProbeResult> {
+  const { files, base } = await listFiles(spec.path, context.cwd).catch((error: unknown) => {
+    throw new ConnectorError('unknown', `cannot list "${spec.path}": ${(error as Error).message}`, { cause: error });
+  });
+  if (files.length === 0) throw new ConnectorError('schema-drift', `no file matches "${spec.path}" (looked in ${base})`);
+  const first = files[0]!;
+  const { head, complete } = await readHead(first.path).catch((error: unknown) => {
+    const code = (error as { code?: unknown }).code;
+    const errorClass = code === 'EACCES' || code === 'EPERM' ? 'auth' : classifyStreamError(error);
+    throw new ConnectorError(errorClass, `cannot read ${first.path}: ${(error as Error).message}`, { cause: error });
+  });
+  const facts = inspectHead(first.key, head, complete && files.length === 1, spec);
+  const csv = facts.format === 'csv' ? { ...spec.csv, header: spec.csv?.header ?? true, delimiter: facts.delimiter, encoding: facts.encoding } : spec.csv;
+  const sizeBytes = files.reduce((sum, file) => sum + file.size, 0);
+  const sampler = new FileSource({ ...spec, format: facts.format, compression: facts.compression, csv }, { cwd: context.cwd });
+  const result: ProbeResult = {
+    sampler,
+    format: facts.format,
+    compression: facts.compression,
+    encoding: facts.encoding,
+    delimiter: facts.delimiter,
+    sizeBytes,
+    sizeForEstimate: { bytes: uncompressedSize(sizeBytes, facts), overheadPerRow: 0, rowBytes: rowTextBytes(facts) },
+    textValues: facts.format === 'csv',
+    spreadSample: false,
+    close: async () => undefined,
+  };
+  if (facts.format === 'parquet' && facts.compression === 'none') {
+    const [schema] = await sampler.discover();
+    result.declared = schema?.columns;
+    result.rowCount = { value: await parquetFacts(files), from: 'Parquet footers' };
+  }
+  return result;
+}
