@@ -58,7 +58,7 @@ describe('createSourceConnector', () => {
       SourceSpec.parse({ kind: 'postgres', connection: { url }, query: 'SELECT 1 AS one' }),
     );
     const [schema] = await source.discover();
-    expect(schema!.columns).toEqual([{ name: 'one', type: 'integer', nullable: true, declaredType: 'integer' }]);
+    expect(schema.columns).toEqual([{ name: 'one', type: 'integer', nullable: true, declaredType: 'integer' }]);
   });
 });
 

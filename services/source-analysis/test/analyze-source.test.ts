@@ -95,9 +95,9 @@ describe('source-analysis: aoe.cmd.source.analyze end to end', () => {
       expect(decisions.items).toHaveLength(1);
       const [decision] = decisions.items;
       expect(decision).toMatchObject({ agent: 'source-analysis', decidedBy: 'rules', accepted: true, correlationId: 'corr-csv' });
-      expect(decision!.choice).toMatchObject({ primaryKey: ['id'], rowCountEstimate: 300, profileId: stored!.id });
-      expect(decision!.choice.piiColumns).toEqual(expect.arrayContaining([{ column: 'email', kinds: ['email'] }]));
-      expect(decision!.rationale).toMatch(/^Sampled 300 rows \(every row, the whole source\)/);
+      expect(decision.choice).toMatchObject({ primaryKey: ['id'], rowCountEstimate: 300, profileId: stored!.id });
+      expect(decision.choice.piiColumns).toEqual(expect.arrayContaining([{ column: 'email', kinds: ['email'] }]));
+      expect(decision.rationale).toMatch(/^Sampled 300 rows \(every row, the whole source\)/);
     });
   });
 

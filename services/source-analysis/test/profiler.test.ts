@@ -136,7 +136,7 @@ describe('SourceProfiler: files', () => {
       expect(column(profile, 'signup_date').type).toBe('date');
       expect(column(profile, 'note')).toMatchObject({ nullRate: 0.1, nullable: true });
       expect(kinds(column(profile, 'email'))).toEqual(['email']);
-      expect(column(profile, 'email').piiHints[0]!.evidence).toBe('name-and-values');
+      expect(column(profile, 'email').piiHints[0].evidence).toBe('name-and-values');
       expect(kinds(column(profile, 'phone'))).toEqual(['phone']);
       expect(column(profile, 'card').piiHints[0]).toMatchObject({ kind: 'card-number', evidence: 'name-and-values' });
       expect(column(profile, 'client_ip').piiHints[0]).toMatchObject({ kind: 'ip-address', evidence: 'name-and-values' });

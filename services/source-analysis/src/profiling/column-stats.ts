@@ -63,7 +63,8 @@ function orderKey(type: LogicalType, value: Value): OrderKey | undefined {
     }
     case 'bigint':
       try {
-        return typeof value === 'bigint' ? value : BigInt(typeof value === 'number' ? Math.trunc(value) : String(value));
+        if (typeof value === 'number') return BigInt(Math.trunc(value));
+        return typeof value === 'string' ? BigInt(value.trim()) : undefined;
       } catch {
         return undefined;
       }

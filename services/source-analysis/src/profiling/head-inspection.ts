@@ -36,7 +36,7 @@ export function detectEncoding(bytes: Buffer): TextEncoding {
   // Drop a multi-byte sequence the sample may have cut in half.
   let end = bytes.length;
   for (let back = 1; back <= 3 && end - back >= 0; back++) {
-    const byte = bytes[end - back]!;
+    const byte = bytes[end - back];
     if ((byte & 0xc0) === 0x80) continue;
     if (byte >= 0xc0) end -= back;
     break;

@@ -76,8 +76,8 @@ export function primaryKeyCandidates(
     .slice(0, MAX_PAIR_COLUMNS);
   for (let i = 0; i < pairable.length; i++) {
     for (let j = i + 1; j < pairable.length; j++) {
-      const a = pairable[i]!.name;
-      const b = pairable[j]!.name;
+      const a = pairable[i].name;
+      const b = pairable[j].name;
       const keys = new Set<string>();
       for (const row of rows) keys.add(JSON.stringify([valueText(row[a] ?? null), valueText(row[b] ?? null)]));
       if (keys.size === rows.length) add([a, b]);

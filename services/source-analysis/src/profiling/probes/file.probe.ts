@@ -44,7 +44,7 @@ export async function probeFile(spec: FileSpec, context: ProbeContext & { cwd?: 
     throw new ConnectorError('unknown', `cannot list "${spec.path}": ${(error as Error).message}`, { cause: error });
   });
   if (files.length === 0) throw new ConnectorError('schema-drift', `no file matches "${spec.path}" (looked in ${base})`);
-  const first = files[0]!;
+  const first = files[0];
   const { head, complete } = await readHead(first.path).catch((error: unknown) => {
     const code = (error as { code?: unknown }).code;
     const errorClass = code === 'EACCES' || code === 'EPERM' ? 'auth' : classifyStreamError(error);

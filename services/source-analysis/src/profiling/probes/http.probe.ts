@@ -36,7 +36,7 @@ function asCount(value: unknown): number | undefined {
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value;
   if (typeof value === 'string' && /^\d{1,15}$/.test(value)) return Number(value);
   // Elasticsearch: "total": { "value": 1234, "relation": "eq" }
-  if (value && typeof value === 'object' && 'value' in value) return asCount((value as { value: unknown }).value);
+  if (value && typeof value === 'object' && 'value' in value) return asCount((value).value);
   return undefined;
 }
 

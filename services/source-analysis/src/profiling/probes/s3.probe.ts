@@ -79,7 +79,7 @@ export async function probeS3(spec: S3Spec, context: ProbeContext & { client?: S
     throw s3Error(error, `cannot list ${where}`);
   });
   if (objects.length === 0) throw new ConnectorError('schema-drift', `no object under ${where}${spec.glob ? ` matches ${spec.glob}` : ''}`);
-  const first = objects[0]!;
+  const first = objects[0];
   const head = await readHead(client, spec.bucket, first.key, context.signal).catch((error: unknown) => {
     throw s3Error(error, `cannot get s3://${spec.bucket}/${first.key}`);
   });

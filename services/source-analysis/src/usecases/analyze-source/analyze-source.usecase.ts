@@ -21,7 +21,7 @@ export type AnalyzeSourceResult =
 /** A UUID derived from a message id, so a retried step reuses the id of its first try. */
 export function derivedId(messageId: string, purpose: string): string {
   const hex = createHash('sha256').update(`${purpose}\u0000${messageId}`).digest('hex');
-  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+  const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
