@@ -58,7 +58,9 @@ function request(overrides: Partial<DecideRequest<Input, Choice>> = {}): DecideR
     input,
     rules: rulesBrain(),
     validate: (_input, value): Verdict =>
-      value.batchSize >= 1 && value.batchSize <= 50_000 ? { ok: true } : { ok: false, reasons: ['batchSize out of bounds'] },
+      value.batchSize >= 1 && value.batchSize <= 50_000
+        ? { ok: true }
+        : { ok: false, reasons: ['batchSize out of bounds'] },
     describe: (value) => ({ batchSize: value.batchSize }),
     ...overrides,
   };
@@ -106,7 +108,12 @@ describe('AgentGuard', () => {
     const result = await guard.decide(request({ model, validate }));
 
     expect(result.value).toEqual({ batchSize: 5000 });
-    expect(result.decision).toMatchObject({ decidedBy: 'model', model: 'test-model', accepted: true, rationale: 'wide rows' });
+    expect(result.decision).toMatchObject({
+      decidedBy: 'model',
+      model: 'test-model',
+      accepted: true,
+      rationale: 'wide rows',
+    });
     expect(result.rejected).toBeUndefined();
     expect(validate).toHaveBeenLastCalledWith(input, { batchSize: 5000 }, { batchSize: 1000 });
     expect(sink.decisions).toHaveLength(1);
@@ -175,6 +182,17 @@ describe('AgentGuard', () => {
 
     expect(result.decision.decidedBy).toBe('rules');
     expect(sink.decisions[0].rejectionReason).toBe('the model used 900 tokens; the budget is 500');
+  });
+
+  it("applies the model's own budget between the guard's and the request's", async () => {
+    const { guard, sink } = setup({ budget: { tokens: 10_000 } });
+    const model = {
+      ...modelBrain(async () => ({ value: { batchSize: 10 }, rationale: 'ok', tokens: 900 })),
+      budget: { tokens: 800 },
+    };
+    await guard.decide(request({ model }));
+    expect(sink.decisions[0].rejectionReason).toBe('the model used 900 tokens; the budget is 800');
+    expect((await guard.decide(request({ model, budget: { tokens: 1_000 } }))).decision.decidedBy).toBe('model');
   });
 
   it('rejects when validate or describe throws on the proposal', async () => {
@@ -345,10 +363,16 @@ describe('AgentGuard', () => {
 
     it('ignores a failing history lookup, with a warning', async () => {
       const warn = jest.fn();
-      const { guard } = setup({ history: { latestForInput: () => Promise.reject(new Error('db down')) }, logger: { warn } });
+      const { guard } = setup({
+        history: { latestForInput: () => Promise.reject(new Error('db down')) },
+        logger: { warn },
+      });
       const model = modelBrain(async () => ({ value: { batchSize: 1 }, rationale: 'new' }));
       expect((await guard.decide(request({ model, restore }))).decision.decidedBy).toBe('model');
-      expect(warn).toHaveBeenCalledWith(expect.objectContaining({ error: 'Error: db down' }), 'decision history lookup failed');
+      expect(warn).toHaveBeenCalledWith(
+        expect.objectContaining({ error: 'Error: db down' }),
+        'decision history lookup failed',
+      );
     });
   });
 
@@ -358,7 +382,11 @@ describe('AgentGuard', () => {
     const model = modelBrain(async () => ({ value: { batchSize: 9_000_000 }, rationale: 'go big' }));
     await guard.decide(request({ model }));
     expect(warn).toHaveBeenCalledWith(
-      expect.objectContaining({ agent: 'optimizer', model: 'test-model', reason: 'not allowed: batchSize out of bounds' }),
+      expect.objectContaining({
+        agent: 'optimizer',
+        model: 'test-model',
+        reason: 'not allowed: batchSize out of bounds',
+      }),
       'model proposal rejected; using the rules decision',
     );
   });

@@ -167,7 +167,7 @@ export class AgentGuard implements AgentGuardApi {
     model: Brain<I, T>,
     baseline: T,
   ): Promise<{ ok: true; proposal: Proposal<T> } | { ok: false; reason: string; proposal?: Proposal<T> }> {
-    const budget = { ...this.budget, ...request.budget };
+    const budget = { ...this.budget, ...model.budget, ...request.budget };
     const timeout = AbortSignal.timeout(budget.timeMs);
     const signal = request.signal ? AbortSignal.any([timeout, request.signal]) : timeout;
 
@@ -219,7 +219,11 @@ export class AgentGuard implements AgentGuardApi {
   }
 
   /** A cached decision: the same one for the same subject, else a new record saying what was reused. */
-  private async reuse<I, T>(request: DecideRequest<I, T>, entry: CacheEntry, started: number): Promise<DecideResult<T>> {
+  private async reuse<I, T>(
+    request: DecideRequest<I, T>,
+    entry: CacheEntry,
+    started: number,
+  ): Promise<DecideResult<T>> {
     const value = structuredClone(entry.value) as T;
     const previous = entry.decision;
     if (previous.subjectId === request.subjectId && previous.correlationId === request.correlationId) {

@@ -21,6 +21,8 @@ export interface Brain<I, T> {
   readonly kind: 'rules' | 'model';
   /** `rules` or the model's name. */
   readonly name: string;
+  /** A model's own budgets (from its configuration); the request's override them, they override the guard's. */
+  readonly budget?: Partial<DecisionBudget>;
   propose(input: I, signal: AbortSignal): Promise<Proposal<T>>;
 }
 

@@ -2,7 +2,9 @@ import { canonicalJson, inputDigest } from './input-digest';
 
 describe('canonicalJson / inputDigest', () => {
   it('sorts keys at every depth, keeps array order', () => {
-    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: 'x' } })).toBe('{"a":{"c":"x","d":[3,{"y":2,"z":1}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: 'x' } })).toBe(
+      '{"a":{"c":"x","d":[3,{"y":2,"z":1}]},"b":1}',
+    );
     expect(inputDigest({ a: 1, b: 2 })).toBe(inputDigest({ b: 2, a: 1 }));
     expect(inputDigest([1, 2])).not.toBe(inputDigest([2, 1]));
   });

@@ -23,7 +23,8 @@ function request(model?: Brain<Input, Choice>): DecideRequest<Input, Choice> {
     input: { table: 'orders' },
     rules,
     model,
-    validate: (_input, value) => (value.mode === 'append' || value.mode === 'merge' ? { ok: true } : { ok: false, reasons: ['bad mode'] }),
+    validate: (_input, value) =>
+      value.mode === 'append' || value.mode === 'merge' ? { ok: true } : { ok: false, reasons: ['bad mode'] },
     describe: (value) => ({ mode: value.mode }),
     restore: (choice) => (choice.mode === 'append' || choice.mode === 'merge' ? { mode: choice.mode } : undefined),
   };

@@ -39,6 +39,7 @@ describe('StructuredModelBrain against an OpenAI-compatible server', () => {
     brain = new StructuredModelBrain<Input, Tuning, Answer>({
       model,
       name: 'scripted-1',
+      budget: { tokens: 10_000 },
       systemPrompt: 'Choose a batch size between 1 and 50000.',
       answer: Answer,
       tool: { name: 'choose_batch', description: 'the batch size and why' },
@@ -90,20 +91,26 @@ describe('StructuredModelBrain against an OpenAI-compatible server', () => {
   });
 
   it.each([
-    [{ toolCall: { arguments: { batchSize: 'lots', rationale: 'x' } } }, 'does not match the choose_batch schema: batchSize'],
+    [
+      { toolCall: { arguments: { batchSize: 'lots', rationale: 'x' } } },
+      'does not match the choose_batch schema: batchSize',
+    ],
     [{ toolCall: { arguments: '{"batchSize": 5' } }, 'arguments are not JSON'],
     [{ content: 'I think 5000 is good.' }, 'did not call choose_batch'],
     [{ content: '{ not json }' }, 'its text is not JSON'],
   ])('refuses an unusable answer %j', async (answer, message) => {
     server.script(answer);
+    // LangChain warns on console about unparsable tool arguments; the error below says the same.
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
     const error = await brain.propose({ rows: [] }, signal()).catch((e: unknown) => e);
+    warn.mockRestore();
     expect(error).toBeInstanceOf(ModelAnswerError);
     expect((error as Error).message).toContain(message);
   });
 
   it('refuses a model that cannot call tools', async () => {
     const toolless = new StructuredModelBrain<Input, Tuning, Answer>({
-      model: {} as never,
+      model: {},
       name: 'no-tools',
       systemPrompt: '',
       answer: Answer,
@@ -121,7 +128,8 @@ describe('StructuredModelBrain against an OpenAI-compatible server', () => {
       input,
       rules,
       model: brain,
-      validate: (_i, v) => (v.batchSize <= 50_000 ? { ok: true } : { ok: false, reasons: [`batchSize ${v.batchSize} > 50000`] }),
+      validate: (_i, v) =>
+        v.batchSize <= 50_000 ? { ok: true } : { ok: false, reasons: [`batchSize ${v.batchSize} > 50000`] },
       describe: (v) => ({ ...v }),
     });
 

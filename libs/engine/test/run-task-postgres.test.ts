@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { mkdir, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
 import { FileSource, PostgresSink } from '@aoe/connectors';
 import { Pool } from 'pg';
 import { PostgresQuarantineSink, runTask, type EngineTaskSpec, type TaskProgress } from '../src';
@@ -191,5 +193,39 @@ describe('runTask: file → PostgreSQL', () => {
       [pg.schema],
     );
     expect(staging.map((t) => t.tablename).filter((t) => String(t).includes('cancel'))).toEqual([]);
+  });
+
+  it('loads new files only on incremental runs, checkpointing the object cursor with the data', async () => {
+    await mkdir(join(pg.dir, 'inc'));
+    const first = await pg.writeFile('inc/a.csv', ordersCsv(100));
+    await utimes(first, new Date('2024-01-01T00:00:00Z'), new Date('2024-01-01T00:00:00Z'));
+    const glob = join(pg.dir, 'inc', '*.csv');
+    const incremental = (runId: string) =>
+      runTask({
+        runId,
+        taskId: 'load',
+        source: new FileSource({ kind: 'file', path: glob, format: 'csv' }),
+        sink: sinkFor('orders_inc'),
+        plan: spec({ stages: [], extract: { mode: 'incremental' } }),
+      });
+
+    const one = await incremental('inc-1');
+    expect(one.status).toBe('succeeded');
+    expect(one.metrics.rowsLoaded).toBe(100);
+    expect(one.checkpoint?.objects).toEqual([{ key: 'a.csv', lastModified: '2024-01-01T00:00:00.000Z' }]);
+
+    const idle = await incremental('inc-2');
+    expect(idle.metrics.rowsLoaded).toBe(0);
+
+    const second = await pg.writeFile('inc/b.csv', ordersCsv(50, 101));
+    await utimes(second, new Date('2024-01-02T00:00:00Z'), new Date('2024-01-02T00:00:00Z'));
+    const two = await incremental('inc-3');
+    expect(two.metrics.rowsLoaded).toBe(50);
+    expect((await pg.checksum('orders_inc')).count).toBe(150);
+    const [{ cursor }] = await pg.query<{ cursor: { value: string } }>(
+      `SELECT cursor FROM ${pg.table('_aoe_checkpoints')} WHERE pipeline_id = 'orders' AND stream = $1`,
+      [glob],
+    );
+    expect(cursor.value).toBe('2024-01-02T00:00:00.000Z');
   });
 });

@@ -47,7 +47,7 @@ describe('dispatcher: runs on the embedded executor, over real NATS JetStream an
     SlowConnectorProvider.delayMs = 0;
   });
 
-  async function runToEnd(pipelineId: string, runId = randomUUID()) {
+  async function runToEnd(pipelineId: string, runId: string = randomUUID()) {
     const { store, bus } = dispatcher.platform;
     await bus.publish(Messages.RunRequested, { runId, pipelineId, trigger: 'manual' }, { correlationId: runId });
     return eventually(async () => {

@@ -17,7 +17,9 @@ export class OptimizerConfig {
   static fromEnvironment(env: NodeJS.ProcessEnv = process.env): OptimizerConfig {
     const parsed = Environment.safeParse(env);
     if (!parsed.success) {
-      throw new Error(`invalid optimizer environment: ${parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join('; ')}`);
+      throw new Error(
+        `invalid optimizer environment: ${parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join('; ')}`,
+      );
     }
     return new OptimizerConfig(parsed.data.AOE_OPTIMIZER_EXPLORATION, parsed.data.AOE_OPTIMIZER_SEED);
   }

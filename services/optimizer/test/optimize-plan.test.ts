@@ -37,10 +37,25 @@ const draftOf = (pipelineId: string, sourceId: string, version = 1): PipelinePla
   target: { kind: 'warehouse', table: { schema: 'public', name: pipelineId } },
   policy: { maskPii: false, schemaEvolution: 'additive' },
   tasks: [
-    { id: 'extract', dependsOn: [], kind: 'extract', params: { mode: 'incremental', cursorColumn: 'updated_at', partitions: 2 } },
+    {
+      id: 'extract',
+      dependsOn: [],
+      kind: 'extract',
+      params: { mode: 'incremental', cursorColumn: 'updated_at', partitions: 2 },
+    },
     { id: 'transform', dependsOn: ['extract'], kind: 'transform', params: { operations: [] } },
-    { id: 'validate', dependsOn: ['transform'], kind: 'validate', params: { rules: [{ rule: 'unique', columns: ['id'] }], onFailure: 'fail' } },
-    { id: 'load', dependsOn: ['validate'], kind: 'load', params: { mode: 'merge', primaryKey: ['id'], schemaEvolution: 'additive' } },
+    {
+      id: 'validate',
+      dependsOn: ['transform'],
+      kind: 'validate',
+      params: { rules: [{ rule: 'unique', columns: ['id'] }], onFailure: 'fail' },
+    },
+    {
+      id: 'load',
+      dependsOn: ['validate'],
+      kind: 'load',
+      params: { mode: 'merge', primaryKey: ['id'], schemaEvolution: 'additive' },
+    },
   ],
   settings: { batchSize: 10_000, readParallelism: 2, loadConcurrency: 1 },
   createdBy: 'rules',
@@ -48,8 +63,14 @@ const draftOf = (pipelineId: string, sourceId: string, version = 1): PipelinePla
 });
 
 /** A registered source with a profile, a pipeline and its drafted plan v1, as the planner leaves them. */
-async function seedPipeline(store: Store, pipelineId: string, profile: Partial<SourceProfile> = {}): Promise<PipelinePlan> {
-  const source = await store.sources.create({ spec: { kind: 'file', path: `${randomUUID()}.csv`, format: 'auto', compression: 'auto' } });
+async function seedPipeline(
+  store: Store,
+  pipelineId: string,
+  profile: Partial<SourceProfile> = {},
+): Promise<PipelinePlan> {
+  const source = await store.sources.create({
+    spec: { kind: 'file', path: `${randomUUID()}.csv`, format: 'auto', compression: 'auto' },
+  });
   await store.profiles.record(profileOf(source.id, profile));
   const plan = draftOf(pipelineId, source.id);
   await store.pipelines.create({ id: pipelineId, sourceId: source.id, name: pipelineId, target: plan.target });
@@ -68,11 +89,19 @@ async function seedRun(
   const run = await store.runs.create({ pipelineId, planVersion: 1, trigger: 'schedule', settings });
   await store.runs.updateStatus(run.id, 'running');
   await store.runs.updateStatus(run.id, result.failed ? 'failed' : 'succeeded', {
-    stats: { rowsRead: result.rows, rowsLoaded: result.rows, rowsQuarantined: 0, bytes: result.rows * 200, durationMs: result.cpuSeconds * 800 },
+    stats: {
+      rowsRead: result.rows,
+      rowsLoaded: result.rows,
+      rowsQuarantined: 0,
+      bytes: result.rows * 200,
+      durationMs: result.cpuSeconds * 800,
+    },
     cpuSeconds: result.cpuSeconds,
     peakMemoryBytes: result.peakMemoryBytes ?? 200 * 1024 ** 2,
     bytesMoved: result.rows * 200,
-    ...(result.failed ? { error: { class: 'resource-exhaustion', message: 'heap out of memory', retryable: false } } : {}),
+    ...(result.failed
+      ? { error: { class: 'resource-exhaustion', message: 'heap out of memory', retryable: false } }
+      : {}),
   });
 }
 
@@ -138,8 +167,8 @@ describe('optimizer: aoe.evt.plan.drafted -> aoe.evt.plan.optimized', () => {
     const decisions = (await store.decisions.list({ subjectId: 'fresh', agent: 'optimizer' })).items;
     expect(decisions).toHaveLength(1);
     expect(decisions[0]).toMatchObject({ decidedBy: 'rules', accepted: true, correlationId: 'req-fresh' });
-    expect(decisions[0]!.rationale).toContain('No run history');
-    expect(decisions[0]!.choice).toMatchObject({ settings: plan.settings, evidence: { settings: { basis: 'rules' } } });
+    expect(decisions[0].rationale).toContain('No run history');
+    expect(decisions[0].choice).toMatchObject({ settings: plan.settings, evidence: { settings: { basis: 'rules' } } });
   });
 
   it('picks the batch size with the best observed throughput', async () => {
@@ -228,7 +257,11 @@ describe('optimizer: aoe.evt.plan.drafted -> aoe.evt.plan.optimized', () => {
 
   it('reads its exploration settings from the environment', () => {
     expect(OptimizerConfig.fromEnvironment({})).toEqual(new OptimizerConfig(0.2, 'aoe'));
-    expect(OptimizerConfig.fromEnvironment({ AOE_OPTIMIZER_EXPLORATION: '0', AOE_OPTIMIZER_SEED: 'x' })).toEqual(new OptimizerConfig(0, 'x'));
-    expect(() => OptimizerConfig.fromEnvironment({ AOE_OPTIMIZER_EXPLORATION: '2' })).toThrow(/AOE_OPTIMIZER_EXPLORATION/);
+    expect(OptimizerConfig.fromEnvironment({ AOE_OPTIMIZER_EXPLORATION: '0', AOE_OPTIMIZER_SEED: 'x' })).toEqual(
+      new OptimizerConfig(0, 'x'),
+    );
+    expect(() => OptimizerConfig.fromEnvironment({ AOE_OPTIMIZER_EXPLORATION: '2' })).toThrow(
+      /AOE_OPTIMIZER_EXPLORATION/,
+    );
   });
 });

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { agentGuardProvider } from './decision/agent-guard.provider';
-import { modelBrainFromEnvironment, PlanBrains } from './decision/plan-brains';
+import { PlanBrains } from './decision/plan-brains';
+import { llmPlanBrainFromEnvironment } from './llm';
 import { RulesPlanBrain } from './rules/rules-plan.brain';
 import { clockProvider } from './clock.provider';
 import { DraftPlanHandler } from './draft-plan.handler';
@@ -13,7 +14,11 @@ import { DraftPlanUseCase } from './usecases/draft-plan/draft-plan.usecase';
     DraftPlanUseCase,
     agentGuardProvider,
     clockProvider,
-    { provide: PlanBrains, useFactory: () => new PlanBrains(new RulesPlanBrain(), modelBrainFromEnvironment()) },
+    {
+      provide: PlanBrains,
+      // The model brain only when AOE_LLM_* configures one; planning works offline with rules either way.
+      useFactory: async () => new PlanBrains(new RulesPlanBrain(), await llmPlanBrainFromEnvironment()),
+    },
   ],
 })
 export class PlannerModule {}

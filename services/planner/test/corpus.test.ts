@@ -11,8 +11,10 @@ import {
   type ValidationRule,
 } from '@aoe/contracts';
 import { checkPlan } from '../src/decision/plan-checks';
+import { planDecideRequest } from '../src/llm';
 import type { PlanningInput } from '../src/planning-input';
 import { planFromProfile } from '../src/rules/rules-planner';
+import { RulesPlanBrain } from '../src/rules/rules-plan.brain';
 
 /**
  * The planner's corpus: profiles of the sources people point the platform at,
@@ -27,7 +29,13 @@ const CompactColumn = z.strictObject({
   nullRate: z.number().default(0),
   distinctEstimate: z.number().int().optional(),
   pii: z
-    .array(z.strictObject({ kind: PiiKind, confidence: z.number(), evidence: z.enum(['name', 'values', 'name-and-values']) }))
+    .array(
+      z.strictObject({
+        kind: PiiKind,
+        confidence: z.number(),
+        evidence: z.enum(['name', 'values', 'name-and-values']),
+      }),
+    )
     .default([]),
 });
 
@@ -41,7 +49,11 @@ const Fixture = z.strictObject({
     policy: TargetPolicy,
   }),
   expect: z.strictObject({
-    extract: z.strictObject({ mode: z.enum(['full', 'incremental']), cursorColumn: z.string().nullable(), partitions: z.number().int() }),
+    extract: z.strictObject({
+      mode: z.enum(['full', 'incremental']),
+      cursorColumn: z.string().nullable(),
+      partitions: z.number().int(),
+    }),
     load: z.strictObject({ mode: z.enum(['append', 'replace', 'merge']), primaryKey: z.array(z.string()).nullable() }),
     dedupe: z.array(z.string()).nullable(),
     casts: z.record(z.string(), LogicalType),
@@ -95,7 +107,9 @@ function planningInput(fixture: Fixture): PlanningInput {
 type Property = [name: string, holds: boolean];
 
 function matches(rule: ValidationRule, wanted: Record<string, unknown>): boolean {
-  return Object.entries(wanted).every(([field, value]) => JSON.stringify((rule as Record<string, unknown>)[field]) === JSON.stringify(value));
+  return Object.entries(wanted).every(
+    ([field, value]) => JSON.stringify((rule as Record<string, unknown>)[field]) === JSON.stringify(value),
+  );
 }
 
 function properties(fixture: Fixture, input: PlanningInput, plan: PipelinePlan, rationale: string): Property[] {
@@ -108,28 +122,50 @@ function properties(fixture: Fixture, input: PlanningInput, plan: PipelinePlan, 
   const masks = new Map(ops.flatMap((op) => (op.op === 'mask' ? [[op.column, op.style] as const] : [])));
   const casts = new Map(ops.flatMap((op) => (op.op === 'cast' ? [[op.column, op.to] as const] : [])));
   const dedupe = ops.find((op) => op.op === 'dedupe');
-  const verdict = checkPlan(input, plan);
+  // The same validation the planner service asks the guard to apply.
+  const verdict = planDecideRequest({ input, rules: new RulesPlanBrain(), checks: [checkPlan] }).validate(input, plan);
 
   const props: Property[] = [
     ['the plan satisfies the PipelinePlan contract', PipelinePlan.safeParse(plan).success],
     [`the plan passes the planner's checks${verdict.ok ? '' : `: ${verdict.reasons.join('; ')}`}`, verdict.ok],
-    ['the DAG is extract -> transform -> validate -> load', plan.tasks.map((t) => `${t.kind}<${t.dependsOn.join(',')}`).join(' ') ===
-      'extract< transform<extract validate<transform load<validate'],
+    [
+      'the DAG is extract -> transform -> validate -> load',
+      plan.tasks.map((t) => `${t.kind}<${t.dependsOn.join(',')}`).join(' ') ===
+        'extract< transform<extract validate<transform load<validate',
+    ],
     [`extract mode ${expect.extract.mode}`, extract.kind === 'extract' && extract.params.mode === expect.extract.mode],
-    [`cursor ${expect.extract.cursorColumn}`, extract.kind === 'extract' && (extract.params.cursorColumn ?? null) === expect.extract.cursorColumn],
-    [`${expect.extract.partitions} partition(s)`, extract.kind === 'extract' && extract.params.partitions === expect.extract.partitions],
+    [
+      `cursor ${expect.extract.cursorColumn}`,
+      extract.kind === 'extract' && (extract.params.cursorColumn ?? null) === expect.extract.cursorColumn,
+    ],
+    [
+      `${expect.extract.partitions} partition(s)`,
+      extract.kind === 'extract' && extract.params.partitions === expect.extract.partitions,
+    ],
     [`load mode ${expect.load.mode}`, load.kind === 'load' && load.params.mode === expect.load.mode],
     [
       `load key ${JSON.stringify(expect.load.primaryKey)}`,
       load.kind === 'load' && JSON.stringify(load.params.primaryKey ?? null) === JSON.stringify(expect.load.primaryKey),
     ],
-    [`dedupe ${JSON.stringify(expect.dedupe)}`, JSON.stringify(dedupe?.op === 'dedupe' ? dedupe.key : null) === JSON.stringify(expect.dedupe)],
+    [
+      `dedupe ${JSON.stringify(expect.dedupe)}`,
+      JSON.stringify(dedupe?.op === 'dedupe' ? dedupe.key : null) === JSON.stringify(expect.dedupe),
+    ],
     [`exactly ${Object.keys(expect.casts).length} cast(s)`, casts.size === Object.keys(expect.casts).length],
-    ...Object.entries(expect.casts).map(([column, to]): Property => [`cast ${column} to ${to}`, casts.get(column) === to]),
+    ...Object.entries(expect.casts).map(([column, to]): Property => [
+      `cast ${column} to ${to}`,
+      casts.get(column) === to,
+    ]),
     [`exactly ${Object.keys(expect.masks).length} mask(s)`, masks.size === Object.keys(expect.masks).length],
-    ...Object.entries(expect.masks).map(([column, style]): Property => [`mask ${column} (${style})`, masks.get(column) === style]),
+    ...Object.entries(expect.masks).map(([column, style]): Property => [
+      `mask ${column} (${style})`,
+      masks.get(column) === style,
+    ]),
     ...expect.unmasked.map((column): Property => [`${column} is not masked`, !masks.has(column)]),
-    ...expect.validations.map((wanted): Property => [`validation ${JSON.stringify(wanted)}`, rules.some((r) => matches(r, wanted))]),
+    ...expect.validations.map((wanted): Property => [
+      `validation ${JSON.stringify(wanted)}`,
+      rules.some((r) => matches(r, wanted)),
+    ]),
     ...expect.absentValidations.map((unwanted): Property => [
       `no validation ${JSON.stringify(unwanted)}`,
       !rules.some((r) => matches(r, unwanted)),

@@ -361,6 +361,17 @@ describe('SourceProfiler: S3', () => {
     expect(profile.cursorCandidates[0]).toBe('created_at');
   });
 
+  it('estimates the rows of large plain objects from the sample and the last object\'s tail', async () => {
+    // Rows grow longer towards the end: the first rows alone would overestimate the count.
+    const lines = Array.from({ length: 12_000 }, (_, i) => `${i},${'x'.repeat(10 + Math.floor(i / 200))}`);
+    await s3.put(BUCKET, 'plain/a.csv', `id,text\n${lines.slice(0, 6000).join('\n')}\n`);
+    await s3.put(BUCKET, 'plain/b.csv', `id,text\n${lines.slice(6000).join('\n')}\n`);
+    const { profile, rowCountFrom } = await new SourceProfiler().profile({ sourceId: 'plain', spec: spec('plain/'), limits: { maxRows: 1000 } });
+    expect(rowCountFrom).toBe('size ÷ bytes per sampled row');
+    expect(profile.rowCountEstimate).toBeGreaterThan(12_000 * 0.8);
+    expect(profile.rowCountEstimate).toBeLessThan(12_000 * 1.2);
+  });
+
   it('reads Parquet footers on S3 for the exact count and the declared schema', async () => {
     const sink = new S3Sink(
       { kind: 's3', bucket: BUCKET, prefix: 'pq', format: 'parquet', endpoint: s3.endpoint, forcePathStyle: true, credentials },

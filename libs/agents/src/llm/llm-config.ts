@@ -53,7 +53,8 @@ export function readLlmConfig(env: NodeJS.ProcessEnv = process.env): LlmConfig |
     } catch {
       throw new LlmConfigError('AOE_LLM_BASE_URL is not a URL');
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new LlmConfigError('AOE_LLM_BASE_URL must be http(s)');
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new LlmConfigError('AOE_LLM_BASE_URL must be http(s)');
     if (hasInlinePassword(baseURL)) {
       throw new LlmConfigError('AOE_LLM_BASE_URL must not carry a password; name the key with AOE_LLM_API_KEY_ENV');
     }
@@ -96,7 +97,9 @@ export async function resolveApiKey(ref: SecretRef, env: NodeJS.ProcessEnv = pro
   try {
     text = await readFile(ref.file, 'utf8');
   } catch (error) {
-    throw new LlmConfigError(`the model API key file ${ref.file} cannot be read: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw new LlmConfigError(
+      `the model API key file ${ref.file} cannot be read: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+    );
   }
   const value = text.trim();
   if (!value) throw new LlmConfigError(`the model API key file ${ref.file} is empty`);

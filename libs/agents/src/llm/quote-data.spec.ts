@@ -22,7 +22,13 @@ describe('boundedSample', () => {
       big: 10n,
       bytes: new Uint8Array(3),
     }));
-    const sample = boundedSample(rows, new Map([['email', 'email'], ['missing', 'phone']]));
+    const sample = boundedSample(
+      rows,
+      new Map([
+        ['email', 'email'],
+        ['missing', 'phone'],
+      ]),
+    );
     expect(sample).toHaveLength(20);
     expect(sample[0]).toEqual({
       id: 0,

@@ -5,8 +5,9 @@
  * markup. The text is still valid JSON and parses back to the same value.
  */
 export function quoteJson(value: unknown): string {
-  return (JSON.stringify(value, null, 1) ?? 'null').replace(/[<>&\u2028\u2029]/g, (c) =>
-    `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  return (JSON.stringify(value, null, 1) ?? 'null').replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
 }
 
@@ -35,7 +36,8 @@ export function boundedSample(
     const out: Record<string, unknown> = {};
     for (const [column, value] of Object.entries(row).slice(0, limits.maxColumns)) {
       const kind = withheld.get(column);
-      out[column] = kind !== undefined && value !== null && value !== undefined ? `[withheld: ${kind}]` : bound(value, limits, 0);
+      out[column] =
+        kind !== undefined && value !== null && value !== undefined ? `[withheld: ${kind}]` : bound(value, limits, 0);
     }
     return out;
   });

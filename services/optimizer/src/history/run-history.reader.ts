@@ -34,13 +34,19 @@ export class RunHistoryReader {
       modes.set(version, extract?.kind === 'extract' ? extract.params.mode : undefined);
     }
     return runs.flatMap((run) => {
-      const observation = observationOf(run, true, run.planVersion === undefined ? undefined : modes.get(run.planVersion));
+      const observation = observationOf(
+        run,
+        true,
+        run.planVersion === undefined ? undefined : modes.get(run.planVersion),
+      );
       return observation ? [observation] : [];
     });
   }
 
   private async similarRuns(pipelineId: string, profile: SourceProfile): Promise<RunObservation[]> {
-    const pipelines = (await this.store.pipelines.list({ limit: OTHER_PIPELINES })).items.filter((p) => p.id !== pipelineId);
+    const pipelines = (await this.store.pipelines.list({ limit: OTHER_PIPELINES })).items.filter(
+      (p) => p.id !== pipelineId,
+    );
     const profiles = new Map<string, SourceProfile | undefined>();
     const observations: RunObservation[] = [];
     for (const pipeline of pipelines) {
@@ -49,7 +55,11 @@ export class RunHistoryReader {
       }
       const other = profiles.get(pipeline.sourceId);
       if (!other || !similarProfiles(profile, other)) continue;
-      const runs = await this.store.runs.list({ pipelineId: pipeline.id, status: 'succeeded', limit: RUNS_PER_OTHER_PIPELINE });
+      const runs = await this.store.runs.list({
+        pipelineId: pipeline.id,
+        status: 'succeeded',
+        limit: RUNS_PER_OTHER_PIPELINE,
+      });
       for (const run of runs.items) {
         const observation = observationOf(run, false);
         if (observation) observations.push(observation);

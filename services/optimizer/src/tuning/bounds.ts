@@ -67,7 +67,10 @@ const clamp = (value: number, min: number, max: number) => Math.min(max, Math.ma
 /** The nearest settings inside the limits. */
 export function clampSettings(settings: RunSettings, limits: SettingsLimits): RunSettings {
   return {
-    batchSize: Math.min(limits.maxBatchSize, roundBatch(clamp(settings.batchSize, BOUNDS.batchSize.min, BOUNDS.batchSize.max))),
+    batchSize: Math.min(
+      limits.maxBatchSize,
+      roundBatch(clamp(settings.batchSize, BOUNDS.batchSize.min, BOUNDS.batchSize.max)),
+    ),
     readParallelism: clamp(settings.readParallelism, BOUNDS.readParallelism.min, limits.maxReadParallelism),
     loadConcurrency: clamp(settings.loadConcurrency, BOUNDS.loadConcurrency.min, limits.maxLoadConcurrency),
   };

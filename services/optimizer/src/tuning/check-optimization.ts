@@ -18,15 +18,19 @@ export function checkOptimization(input: OptimizationInput, value: Optimization)
 
   if (value.extract.mode === 'incremental') {
     const cursor = value.extract.cursorColumn;
-    const offered = cursor !== undefined && (cursor === drafted?.cursorColumn || input.profile?.cursorCandidates.includes(cursor));
-    if (!offered) reasons.push(`an incremental read needs a cursor the plan or the profile offers (got ${cursor ?? 'none'})`);
+    const offered =
+      cursor !== undefined && (cursor === drafted?.cursorColumn || input.profile?.cursorCandidates.includes(cursor));
+    if (!offered)
+      reasons.push(`an incremental read needs a cursor the plan or the profile offers (got ${cursor ?? 'none'})`);
     if (drafted?.mode === 'full' && load?.kind === 'load' && load.params.mode === 'replace') {
       reasons.push('a replace load cannot read incrementally: it would drop every row not re-read');
     }
   }
   const { partitions } = value.extract;
-  if (!Number.isInteger(partitions) || partitions < 1 || partitions > 8) reasons.push(`partitions ${partitions} is outside [1, 8]`);
-  if (partitions > 1 && (drafted?.partitions ?? 1) <= 1) reasons.push('only a partitionable read (planned with partitions) may be split');
+  if (!Number.isInteger(partitions) || partitions < 1 || partitions > 8)
+    reasons.push(`partitions ${partitions} is outside [1, 8]`);
+  if (partitions > 1 && (drafted?.partitions ?? 1) <= 1)
+    reasons.push('only a partitionable read (planned with partitions) may be split');
 
   if (reasons.length === 0) {
     const plan = PipelinePlan.safeParse(optimizedPlan(input.plan, value, input.plan.version + 1, input.plan.createdAt));

@@ -49,10 +49,17 @@ export function chooseExtract(
   const load = plan.tasks.find((t) => t.kind === 'load');
   const drafted: ExtractSettings =
     extract?.kind === 'extract'
-      ? { mode: extract.params.mode, ...(extract.params.cursorColumn ? { cursorColumn: extract.params.cursorColumn } : {}), partitions: extract.params.partitions }
+      ? {
+          mode: extract.params.mode,
+          ...(extract.params.cursorColumn ? { cursorColumn: extract.params.cursorColumn } : {}),
+          partitions: extract.params.partitions,
+        }
       : { mode: 'full', partitions: 1 };
   const partitions = drafted.partitions > 1 ? readParallelism : 1;
-  const partitionNote = drafted.partitions > 1 && partitions !== drafted.partitions ? [`Partitions follow the read parallelism: ${partitions}.`] : [];
+  const partitionNote =
+    drafted.partitions > 1 && partitions !== drafted.partitions
+      ? [`Partitions follow the read parallelism: ${partitions}.`]
+      : [];
   const merges = load?.kind === 'load' && load.params.mode === 'merge';
   const ownRuns = (mode: ExtractSettings['mode']) =>
     history.filter((o) => o.own && o.status === 'succeeded' && o.extractMode === mode).map((o) => o.rowsRead);
@@ -89,6 +96,9 @@ export function chooseExtract(
   return {
     ...drafted,
     partitions,
-    reasons: [`Extract stays ${drafted.mode}${drafted.cursorColumn ? ` on "${drafted.cursorColumn}"` : ''}, as planned.`, ...partitionNote],
+    reasons: [
+      `Extract stays ${drafted.mode}${drafted.cursorColumn ? ` on "${drafted.cursorColumn}"` : ''}, as planned.`,
+      ...partitionNote,
+    ],
   };
 }

@@ -39,7 +39,8 @@ export interface SettingsRequest {
 }
 
 const count = (n: number) => Math.round(n).toLocaleString('en-US');
-const show = (s: RunSettings) => `batch ${count(s.batchSize)}, read parallelism ${s.readParallelism}, load concurrency ${s.loadConcurrency}`;
+const show = (s: RunSettings) =>
+  `batch ${count(s.batchSize)}, read parallelism ${s.readParallelism}, load concurrency ${s.loadConcurrency}`;
 
 /**
  * With no usable history, rules size the batch by row width and the
@@ -72,7 +73,7 @@ export function chooseSettings(request: SettingsRequest): SettingsChoice {
   }
 
   const scored = score(basis === 'own runs' ? own : scorable);
-  const best = scored[0]!;
+  const best = scored[0];
   const from = basis === 'own runs' ? 'this pipeline' : 'pipelines with a similar profile';
   const bestLine = `${count(best.rowsPerCpuSecond)} rows per CPU-second (median of ${best.runs} run(s) of ${from})`;
   const runnerUp = scored[1] ? `; next best ${show(scored[1].settings)} at ${count(scored[1].rowsPerCpuSecond)}` : '';
@@ -152,7 +153,8 @@ function rulesSettings({ plan, profile, limits, rowWidth }: SettingsRequest): Ru
   const rows = profile?.rowCountEstimate;
   let batchSize = roundBatch(TARGET_BATCH_BYTES / rowWidth.bytes);
   // No batch larger than the whole source.
-  if (rows !== undefined) batchSize = Math.min(batchSize, roundBatch(Math.ceil(rows / BOUNDS.batchSize.min) * BOUNDS.batchSize.min));
+  if (rows !== undefined)
+    batchSize = Math.min(batchSize, roundBatch(Math.ceil(rows / BOUNDS.batchSize.min) * BOUNDS.batchSize.min));
   const extract = plan.tasks.find((t) => t.kind === 'extract');
   const partitions = extract?.kind === 'extract' ? extract.params.partitions : 1;
   const byVolume = rows === undefined ? 1 : rows >= VERY_MANY_ROWS ? 4 : rows >= MANY_ROWS ? 2 : 1;

@@ -23,7 +23,12 @@ export function profileOf(overrides: Partial<SourceProfile> = {}): SourceProfile
     sourceId: 'src-1',
     kind: 'postgres',
     profiledAt: '2026-02-01T00:00:00.000Z',
-    columns: [column('id', 'bigint'), column('name', 'string'), column('amount', 'decimal'), column('updated_at', 'timestamptz')],
+    columns: [
+      column('id', 'bigint'),
+      column('name', 'string'),
+      column('amount', 'decimal'),
+      column('updated_at', 'timestamptz'),
+    ],
     primaryKeyCandidates: [['id']],
     primaryKeyConfirmed: true,
     cursorCandidates: ['updated_at'],
@@ -34,7 +39,14 @@ export function profileOf(overrides: Partial<SourceProfile> = {}): SourceProfile
   };
 }
 
-export function planOf(overrides: { mode?: 'full' | 'incremental'; partitions?: number; load?: 'merge' | 'append' | 'replace'; target?: PipelinePlan['target'] } = {}): PipelinePlan {
+export function planOf(
+  overrides: {
+    mode?: 'full' | 'incremental';
+    partitions?: number;
+    load?: 'merge' | 'append' | 'replace';
+    target?: PipelinePlan['target'];
+  } = {},
+): PipelinePlan {
   const mode = overrides.mode ?? 'full';
   return {
     pipelineId: 'pl-1',
@@ -47,7 +59,11 @@ export function planOf(overrides: { mode?: 'full' | 'incremental'; partitions?: 
         id: 'extract',
         dependsOn: [],
         kind: 'extract',
-        params: { mode, ...(mode === 'incremental' ? { cursorColumn: 'updated_at' } : {}), partitions: overrides.partitions ?? 1 },
+        params: {
+          mode,
+          ...(mode === 'incremental' ? { cursorColumn: 'updated_at' } : {}),
+          partitions: overrides.partitions ?? 1,
+        },
       },
       { id: 'transform', dependsOn: ['extract'], kind: 'transform', params: { operations: [] } },
       { id: 'validate', dependsOn: ['transform'], kind: 'validate', params: { rules: [], onFailure: 'fail' } },
@@ -55,7 +71,11 @@ export function planOf(overrides: { mode?: 'full' | 'incremental'; partitions?: 
         id: 'load',
         dependsOn: ['validate'],
         kind: 'load',
-        params: { mode: overrides.load ?? 'merge', ...(overrides.load === 'merge' || !overrides.load ? { primaryKey: ['id'] } : {}), schemaEvolution: 'additive' },
+        params: {
+          mode: overrides.load ?? 'merge',
+          ...(overrides.load === 'merge' || !overrides.load ? { primaryKey: ['id'] } : {}),
+          schemaEvolution: 'additive',
+        },
       },
     ],
     settings: { batchSize: 10_000, readParallelism: 1, loadConcurrency: 1 },
@@ -65,7 +85,11 @@ export function planOf(overrides: { mode?: 'full' | 'incremental'; partitions?: 
 }
 
 let runs = 0;
-export function run(settings: RunSettings, rowsPerCpuSecond: number, extra: Partial<RunObservation> = {}): RunObservation {
+export function run(
+  settings: RunSettings,
+  rowsPerCpuSecond: number,
+  extra: Partial<RunObservation> = {},
+): RunObservation {
   const rowsRead = 1_000_000;
   return {
     runId: `run-${++runs}`,
@@ -113,17 +137,24 @@ describe('optimize without history', () => {
   });
 
   it('reads an HTTP API one page at a time and loads a warehouse with one session', () => {
-    const { value } = optimize(input({ plan: planOf(), profile: profileOf({ kind: 'http-api', rowCountEstimate: 50_000_000 }) }));
+    const { value } = optimize(
+      input({ plan: planOf(), profile: profileOf({ kind: 'http-api', rowCountEstimate: 50_000_000 }) }),
+    );
     expect(value.settings.readParallelism).toBe(1);
     expect(value.settings.loadConcurrency).toBe(1);
     const s3 = optimize(
-      input({ plan: planOf({ target: { kind: 'directory', path: '/out', format: 'parquet' } }), profile: profileOf({ kind: 's3', rowCountEstimate: 50_000_000 }) }),
+      input({
+        plan: planOf({ target: { kind: 'directory', path: '/out', format: 'parquet' } }),
+        profile: profileOf({ kind: 's3', rowCountEstimate: 50_000_000 }),
+      }),
     );
     expect(s3.value.settings).toMatchObject({ readParallelism: 4, loadConcurrency: 4 });
   });
 
   it('never makes a batch larger than a small source, and works without a profile', () => {
-    expect(optimize(input({ plan: planOf(), profile: profileOf({ rowCountEstimate: 42 }) })).value.settings.batchSize).toBe(1_000);
+    expect(
+      optimize(input({ plan: planOf(), profile: profileOf({ rowCountEstimate: 42 }) })).value.settings.batchSize,
+    ).toBe(1_000);
     const blind = optimize(input({ plan: planOf(), profile: undefined }));
     expect(blind.value.evidence.rowBytes).toBe(DEFAULT_ROW_BYTES);
     expect(blind.value.settings).toEqual({ batchSize: 16_000, readParallelism: 1, loadConcurrency: 1 });
@@ -136,7 +167,10 @@ describe('optimize with history', () => {
     const { value, rationale } = optimize(input({ history }));
     expect(value.settings).toEqual(large);
     expect(value.explored).toBe(false);
-    expect(value.evidence.settings).toMatchObject({ basis: 'own runs', best: { settings: large, rowsPerCpuSecond: 39_000, runs: 2 } });
+    expect(value.evidence.settings).toMatchObject({
+      basis: 'own runs',
+      best: { settings: large, rowsPerCpuSecond: 39_000, runs: 2 },
+    });
     expect(rationale).toContain('Best observed: batch 50,000');
     expect(rationale).toContain('next best batch 5,000');
   });
@@ -171,20 +205,29 @@ describe('optimize with history', () => {
 
   it('explores a neighbour of the best, deterministically for a seed', () => {
     const history = [run(small, 10_000), run(large, 40_000)];
-    const draws = Array.from({ length: 40 }, (_, i) => optimize(input({ history, explorationRate: 0.5, seed: `s${i}` })).value);
+    const draws = Array.from(
+      { length: 40 },
+      (_, i) => optimize(input({ history, explorationRate: 0.5, seed: `s${i}` })).value,
+    );
     const explored = draws.filter((d) => d.explored);
     expect(explored.length).toBeGreaterThan(5);
     expect(explored.length).toBeLessThan(35);
     for (const d of explored) expect(neighbours(large, d.evidence.limits)).toContainEqual(d.settings);
     for (const d of draws.filter((x) => !x.explored)) expect(d.settings).toEqual(large);
-    const again = Array.from({ length: 40 }, (_, i) => optimize(input({ history, explorationRate: 0.5, seed: `s${i}` })).value);
+    const again = Array.from(
+      { length: 40 },
+      (_, i) => optimize(input({ history, explorationRate: 0.5, seed: `s${i}` })).value,
+    );
     expect(again).toEqual(draws);
     const explain = optimize(input({ history, explorationRate: 1, seed: 'x' })).rationale;
     expect(explain).toContain('Exploring');
   });
 
   it('switches a heavy full read to incremental where a merge makes it safe', () => {
-    const heavy = [run(large, 40_000, { extractMode: 'full', rowsRead: 4_000_000 }), run(large, 40_000, { extractMode: 'full', rowsRead: 4_100_000 })];
+    const heavy = [
+      run(large, 40_000, { extractMode: 'full', rowsRead: 4_000_000 }),
+      run(large, 40_000, { extractMode: 'full', rowsRead: 4_100_000 }),
+    ];
     const { value, rationale } = optimize(input({ plan: planOf(), history: heavy }));
     expect(value.extract).toEqual({ mode: 'incremental', cursorColumn: 'updated_at', partitions: 1 });
     expect(rationale).toContain('becomes incremental on "updated_at"');
@@ -196,7 +239,9 @@ describe('optimize with history', () => {
       run(large, 40_000, { extractMode: 'incremental', rowsRead: 4_000_000 }),
       run(large, 40_000, { extractMode: 'incremental', rowsRead: 4_500_000 }),
     ];
-    const { value, rationale } = optimize(input({ plan: planOf({ mode: 'incremental', partitions: 2 }), history: wasted }));
+    const { value, rationale } = optimize(
+      input({ plan: planOf({ mode: 'incremental', partitions: 2 }), history: wasted }),
+    );
     expect(value.extract).toEqual({ mode: 'full', partitions: 1 });
     expect(rationale).toContain('saves nothing');
     const kept = optimize(input({ plan: planOf({ mode: 'incremental' }), history: [] })).value.extract;
@@ -205,7 +250,7 @@ describe('optimize with history', () => {
 
   it('never leaves its bounds, whatever the history (property)', () => {
     const random = seededRandom('property');
-    const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
+    const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)];
     const kinds = ['postgres', 's3', 'file', 'http-api'] as const;
     const types = ['integer', 'string', 'json', 'binary', 'decimal'] as const;
     for (let i = 0; i < 1_000; i++) {
@@ -227,7 +272,9 @@ describe('optimize with history', () => {
             own: random() < 0.7,
             status: random() < 0.8 ? 'succeeded' : 'failed',
             ...(random() < 0.2 ? { errorClass: 'resource-exhaustion' as const } : {}),
-            ...(random() < 0.3 ? { bytesMoved: Math.floor(random() * 1e11), peakMemoryBytes: Math.floor(random() * 4e9) } : {}),
+            ...(random() < 0.3
+              ? { bytesMoved: Math.floor(random() * 1e11), peakMemoryBytes: Math.floor(random() * 4e9) }
+              : {}),
             extractMode: random() < 0.5 ? 'full' : 'incremental',
             rowsRead: Math.floor(random() * 1e7),
           },
@@ -285,7 +332,12 @@ describe('bounds', () => {
     expect(similarProfiles(profileOf(), profileOf({ rowCountEstimate: 900_000 }))).toBe(true);
     expect(similarProfiles(profileOf(), profileOf({ rowCountEstimate: 100 }))).toBe(false);
     expect(similarProfiles(profileOf(), profileOf({ kind: 's3' }))).toBe(false);
-    expect(similarProfiles(profileOf(), profileOf({ columns: Array.from({ length: 40 }, (_, i) => column(`j${i}`, 'json')) }))).toBe(false);
+    expect(
+      similarProfiles(
+        profileOf(),
+        profileOf({ columns: Array.from({ length: 40 }, (_, i) => column(`j${i}`, 'json')) }),
+      ),
+    ).toBe(false);
   });
 });
 

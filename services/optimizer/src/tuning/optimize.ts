@@ -91,7 +91,9 @@ export function optimize(input: OptimizationInput): { value: Optimization; ratio
     ...settings.reasons,
     `Memory bound: a batch holds at most ${limits.maxBatchSize.toLocaleString('en-US')} rows (${mib(BOUNDS.batchMemoryBytes)} at ~${width.bytes.toLocaleString('en-US')} bytes per row, from ${width.from}); read parallelism at most ${limits.maxReadParallelism}, load concurrency at most ${limits.maxLoadConcurrency}.`,
     ...(ceiling
-      ? [`Run ${ceiling.runId} ${ceiling.why}, so batches stay at or below ${ceiling.batchSize.toLocaleString('en-US')} rows.`]
+      ? [
+          `Run ${ceiling.runId} ${ceiling.why}, so batches stay at or below ${ceiling.batchSize.toLocaleString('en-US')} rows.`,
+        ]
       : []),
     ...extractReasons,
   ];
@@ -105,7 +107,10 @@ export function optimize(input: OptimizationInput): { value: Optimization; ratio
         rowBytesFrom: width.from,
         limits,
         ...(ceiling ? { batchCeiling: ceiling } : {}),
-        history: { own: input.history.filter((o) => o.own).length, similar: input.history.filter((o) => !o.own).length },
+        history: {
+          own: input.history.filter((o) => o.own).length,
+          similar: input.history.filter((o) => !o.own).length,
+        },
         settings: settings.evidence,
       },
     },
@@ -114,7 +119,12 @@ export function optimize(input: OptimizationInput): { value: Optimization; ratio
 }
 
 /** The drafted plan with the optimizer's settings and extract, as a new version. */
-export function applyOptimization(plan: PipelinePlan, value: Optimization, version: number, createdAt: string): PipelinePlan {
+export function applyOptimization(
+  plan: PipelinePlan,
+  value: Optimization,
+  version: number,
+  createdAt: string,
+): PipelinePlan {
   return PipelinePlan.parse(optimizedPlan(plan, value, version, createdAt));
 }
 

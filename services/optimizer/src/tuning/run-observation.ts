@@ -20,7 +20,11 @@ export interface RunObservation {
 }
 
 /** A finished run with the settings it ran with; queued, running and cancelled runs teach nothing. */
-export function observationOf(run: RunRecord, own: boolean, extractMode?: 'full' | 'incremental'): RunObservation | undefined {
+export function observationOf(
+  run: RunRecord,
+  own: boolean,
+  extractMode?: 'full' | 'incremental',
+): RunObservation | undefined {
   if ((run.status !== 'succeeded' && run.status !== 'failed') || !run.settings) return undefined;
   return {
     runId: run.id,
@@ -47,5 +51,5 @@ export function throughput(o: RunObservation): number | undefined {
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }

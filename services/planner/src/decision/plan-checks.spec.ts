@@ -19,7 +19,15 @@ const input: PlanningInput = {
         distinctEstimate: 100,
         piiHints: [{ kind: 'email', evidence: 'name-and-values', confidence: 0.9 }],
       },
-      { name: 'amount', type: 'number', declaredType: 'text', nullable: true, nullRate: 0.1, distinctEstimate: 80, piiHints: [] },
+      {
+        name: 'amount',
+        type: 'number',
+        declaredType: 'text',
+        nullable: true,
+        nullRate: 0.1,
+        distinctEstimate: 80,
+        piiHints: [],
+      },
       { name: 'updated_at', type: 'timestamptz', nullable: false, nullRate: 0, distinctEstimate: 100, piiHints: [] },
     ],
     primaryKeyCandidates: [['id']],
@@ -46,46 +54,33 @@ function withOps(ops: TransformOp[]): PipelinePlan {
   };
 }
 
-function reasons(plan: unknown, baseline?: PipelinePlan): string[] {
-  const verdict = checkPlan(input, plan as PipelinePlan, baseline);
+function reasons(plan: unknown): string[] {
+  const verdict = checkPlan(input, plan as PipelinePlan);
   return verdict.ok ? [] : verdict.reasons;
 }
 
 describe('checkPlan', () => {
   it('accepts the rules plan', () => {
-    expect(checkPlan(input, rulesPlan, rulesPlan)).toEqual({ ok: true });
+    expect(checkPlan(input, rulesPlan)).toEqual({ ok: true });
   });
 
   it('refuses what breaks the contract', () => {
     expect(reasons({ ...rulesPlan, tasks: [] })).toEqual([expect.stringContaining('tasks')]);
   });
 
-  it('refuses another pipeline, version, target or policy', () => {
-    const other = {
-      ...rulesPlan,
-      pipelineId: 'pl-2',
-      version: 9,
-      target: { kind: 'warehouse', table: { schema: 'public', name: 'elsewhere' } },
-      policy: { maskPii: false, schemaEvolution: 'additive' },
-    };
-    expect(reasons(other)).toEqual(
-      expect.arrayContaining([
-        'pipelineId must be the one asked for',
-        'version must be the one asked for',
-        'target must be the one asked for',
-        'policy must be the one asked for',
-      ]),
-    );
-  });
-
-  it('refuses a plan whose tasks the engine would not compile', () => {
-    expect(reasons(withOps([{ op: 'mask', column: 'email', style: 'hash' }, { op: 'cast', column: 'ghost', to: 'integer' }]))).toEqual([
+  it('refuses a plan the engine would not compile against the profiled columns', () => {
+    expect(reasons(withOps([{ op: 'cast', column: 'ghost', to: 'integer' }]))).toEqual([
       expect.stringContaining('unknown column "ghost"'),
     ]);
+    expect(reasons(withOps([{ op: 'rename', from: 'id', to: 'key' }]))).toContain(
+      'load: primary key column "id" is not in the output',
+    );
     const unsafe = {
       ...rulesPlan,
       tasks: rulesPlan.tasks.map((t) =>
-        t.kind === 'validate' ? { ...t, params: { ...t.params, rules: [{ rule: 'pattern', column: 'id', regex: '(a+)+$' }] } } : t,
+        t.kind === 'validate'
+          ? { ...t, params: { ...t.params, rules: [{ rule: 'pattern', column: 'id', regex: '(a+)+$' }] } }
+          : t,
       ),
     };
     expect(reasons(unsafe)).toEqual([expect.stringContaining('unsafe pattern')]);
@@ -94,22 +89,7 @@ describe('checkPlan', () => {
   it('refuses a second load task', () => {
     const load = rulesPlan.tasks.find((t) => t.kind === 'load')!;
     expect(reasons({ ...rulesPlan, tasks: [...rulesPlan.tasks, { ...load, id: 'load-2' }] })).toEqual([
-      'a plan has exactly one extract and one load task (found 1 and 2)',
-    ]);
-  });
-
-  it('refuses a cursor the profile does not offer, and schema evolution the policy forbids', () => {
-    const plan = {
-      ...rulesPlan,
-      tasks: rulesPlan.tasks.map((t) => {
-        if (t.kind === 'extract') return { ...t, params: { ...t.params, mode: 'incremental', cursorColumn: 'amount' } };
-        if (t.kind === 'load') return { ...t, params: { ...t.params, schemaEvolution: 'any' } };
-        return t;
-      }),
-    };
-    expect(reasons(plan)).toEqual([
-      'cursor "amount" is not one the profile offers',
-      'the target policy allows only additive schema evolution',
+      expect.stringContaining('2 load tasks'),
     ]);
   });
 
@@ -121,60 +101,29 @@ describe('checkPlan', () => {
       'loadConcurrency 9 is above 8',
     ]);
   });
-
-  describe('PII under a masking policy', () => {
-    it('refuses a PII column left unmasked, or only partially masked', () => {
-      expect(reasons(withOps([]))).toEqual(['PII column "email" must be masked (hash or redact): the policy asks for it']);
-      expect(reasons(withOps([{ op: 'mask', column: 'email', style: 'partial' }]))).toHaveLength(1);
-    });
-
-    it('follows a renamed PII column', () => {
-      expect(reasons(withOps([{ op: 'rename', from: 'email', to: 'contact' }]))).toEqual([
-        'PII column "contact" must be masked (hash or redact): the policy asks for it',
-      ]);
-      expect(
-        reasons(withOps([{ op: 'rename', from: 'email', to: 'contact' }, { op: 'mask', column: 'contact', style: 'hash' }])),
-      ).toEqual([]);
-    });
-
-    it('refuses an expression that copies PII before it is masked', () => {
-      const ops: TransformOp[] = [
-        { op: 'derive', column: 'domain', expr: 'lower(email)' },
-        { op: 'derive', column: 'big', expr: 'amount > 10' },
-        { op: 'mask', column: 'email', style: 'hash' },
-      ];
-      expect(reasons(withOps(ops))).toEqual(['derive "domain" copies PII column "email" before it is masked']);
-    });
-
-    it('accepts PII dropped by a select', () => {
-      expect(reasons(withOps([{ op: 'select', columns: ['id', 'amount', 'updated_at'] }]))).toEqual([]);
-    });
-
-    it('insists on what the rules plan masks when checking a model plan against it', () => {
-      const baseline = withOps([
-        { op: 'mask', column: 'email', style: 'hash' },
-        { op: 'mask', column: 'amount', style: 'redact' },
-      ]);
-      expect(reasons(withOps([{ op: 'mask', column: 'email', style: 'hash' }]), baseline)).toEqual([
-        '"amount" must stay masked, as the rules plan masks it',
-      ]);
-    });
-  });
 });
 
 describe('plan choice', () => {
   it('describes a plan for people and restores it for the guard', () => {
-    const choice = describePlan(withOps([
-      { op: 'select', columns: ['id', 'email', 'amount', 'updated_at'] },
-      { op: 'rename', from: 'amount', to: 'total' },
-      { op: 'filter', expr: 'total > 0' },
-      { op: 'derive', column: 'big', expr: 'total > 100' },
-      { op: 'mask', column: 'email', style: 'hash' },
-    ]));
+    const choice = describePlan(
+      withOps([
+        { op: 'select', columns: ['id', 'email', 'amount', 'updated_at'] },
+        { op: 'rename', from: 'amount', to: 'total' },
+        { op: 'filter', expr: 'total > 0' },
+        { op: 'derive', column: 'big', expr: 'total > 100' },
+        { op: 'mask', column: 'email', style: 'hash' },
+      ]),
+    );
     expect(choice.summary).toMatchObject({
       extract: 'incremental on "updated_at", 2 partition(s)',
       load: 'merge on (id)',
-      transforms: ['select id, email, amount, updated_at', 'rename amount -> total', 'filter total > 0', 'derive big = total > 100', 'mask email (hash)'],
+      transforms: [
+        'select id, email, amount, updated_at',
+        'rename amount -> total',
+        'filter total > 0',
+        'derive big = total > 100',
+        'mask email (hash)',
+      ],
     });
     expect(restorePlan(describePlan(rulesPlan))).toEqual(rulesPlan);
     expect(restorePlan({ plan: { nope: true } })).toBeUndefined();

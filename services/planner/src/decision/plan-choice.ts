@@ -22,7 +22,9 @@ export function describePlan(plan: PipelinePlan): Record<string, unknown> {
         summary.onFailure = task.params.onFailure;
         break;
       case 'load':
-        summary.load = task.params.primaryKey ? `${task.params.mode} on (${task.params.primaryKey.join(', ')})` : task.params.mode;
+        summary.load = task.params.primaryKey
+          ? `${task.params.mode} on (${task.params.primaryKey.join(', ')})`
+          : task.params.mode;
         break;
     }
   }

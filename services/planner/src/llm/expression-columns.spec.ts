@@ -2,7 +2,9 @@ import { scanExpression } from './expression-columns';
 
 describe('scanExpression', () => {
   it('finds columns and functions, skipping keywords, literals and numbers', () => {
-    expect(scanExpression(`lower(email) = 'a@b.c' and "Order Total" >= 1.5e3 or amount is not null and x in (1, 2)`)).toEqual({
+    expect(
+      scanExpression(`lower(email) = 'a@b.c' and "Order Total" >= 1.5e3 or amount is not null and x in (1, 2)`),
+    ).toEqual({
       columns: ['email', 'Order Total', 'amount', 'x'],
       functions: ['lower'],
       problems: [],
@@ -11,7 +13,7 @@ describe('scanExpression', () => {
   });
 
   it.each([
-    ["amount > 0; DROP TABLE users", 'character ";" is not part of the expression language'],
+    ['amount > 0; DROP TABLE users', 'character ";" is not part of the expression language'],
     ['amount > 0 -- comment', '"--" starts a SQL comment'],
     ['amount /* x */ > 0', '"/*" starts a SQL comment'],
     ["name = 'open", 'unterminated string literal'],

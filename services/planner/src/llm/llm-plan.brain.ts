@@ -1,9 +1,11 @@
 import type { PipelinePlan } from '@aoe/contracts';
 import {
   createChatModel,
+  llmBudget,
   readLlmConfig,
   StructuredModelBrain,
   type Brain,
+  type DecisionBudget,
   type Proposal,
   type SampleLimits,
   type StructuredModelBrainOptions,
@@ -16,6 +18,8 @@ export interface LlmPlanBrainOptions {
   model: StructuredModelBrainOptions<LlmPlanningInput, PipelinePlan, PlanAnswer>['model'];
   /** The model's name as recorded in decisions. */
   name: string;
+  /** Time and token budgets for the guard (`llmBudget(config)`); the guard's defaults otherwise. */
+  budget?: Partial<DecisionBudget>;
   sampleLimits?: SampleLimits;
 }
 
@@ -32,10 +36,12 @@ export const PLAN_TOOL = {
 export class LlmPlanBrain implements Brain<LlmPlanningInput, PipelinePlan> {
   readonly kind = 'model' as const;
   readonly name: string;
+  readonly budget?: Partial<DecisionBudget>;
   private readonly brain: StructuredModelBrain<LlmPlanningInput, PipelinePlan, PlanAnswer>;
 
   constructor(options: LlmPlanBrainOptions) {
     this.name = options.name;
+    if (options.budget) this.budget = options.budget;
     this.brain = new StructuredModelBrain({
       model: options.model,
       name: options.name,
@@ -59,8 +65,10 @@ export class LlmPlanBrain implements Brain<LlmPlanningInput, PipelinePlan> {
 }
 
 /** The LLM plan brain configured by `AOE_LLM_*` (see docs/agents.md), or undefined: plan by rules only. */
-export async function llmPlanBrainFromEnvironment(env: NodeJS.ProcessEnv = process.env): Promise<LlmPlanBrain | undefined> {
+export async function llmPlanBrainFromEnvironment(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<LlmPlanBrain | undefined> {
   const config = readLlmConfig(env);
   if (!config) return undefined;
-  return new LlmPlanBrain({ model: await createChatModel(config, env), name: config.model });
+  return new LlmPlanBrain({ model: await createChatModel(config, env), name: config.model, budget: llmBudget(config) });
 }

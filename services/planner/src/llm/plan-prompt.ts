@@ -63,7 +63,10 @@ export function presentPlanningInput(input: LlmPlanningInput, limits: SampleLimi
  * says what is wrong with it. `createdAt` is the profile's time, as for the
  * rules plan (the service stamps the time the plan is saved).
  */
-export function planFromProposal(input: PlanningInput, proposal: { tasks: unknown[]; settings: unknown }): PipelinePlan {
+export function planFromProposal(
+  input: PlanningInput,
+  proposal: { tasks: unknown[]; settings: unknown },
+): PipelinePlan {
   return {
     pipelineId: input.pipelineId,
     sourceId: input.sourceId,

@@ -7,7 +7,11 @@ import { z } from 'zod';
  * planning input, so no answer can send data somewhere else.
  */
 export const PlanProposal = z.strictObject({
-  rationale: z.string().min(1).max(4_000).describe('Why the plan looks as it does, in a few sentences for a data engineer.'),
+  rationale: z
+    .string()
+    .min(1)
+    .max(4_000)
+    .describe('Why the plan looks as it does, in a few sentences for a data engineer.'),
   tasks: z.array(PlanTask).min(2).max(32).describe('The DAG: one extract, transforms and validations, one load.'),
   settings: RunSettings,
 });

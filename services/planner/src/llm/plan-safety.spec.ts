@@ -61,7 +61,10 @@ const validate = (rules: ValidationRule[], onFailure: 'fail' | 'quarantine' = 'f
   kind: 'validate',
   params: { rules, onFailure },
 });
-const load = (params: Partial<Extract<PlanTask, { kind: 'load' }>['params']> = {}, dependsOn = ['validate']): PlanTask => ({
+const load = (
+  params: Partial<Extract<PlanTask, { kind: 'load' }>['params']> = {},
+  dependsOn = ['validate'],
+): PlanTask => ({
   id: 'load',
   dependsOn,
   kind: 'load',
@@ -89,7 +92,9 @@ function planWith(tasks: PlanTask[], overrides: Partial<PipelinePlan> = {}): Pip
   };
 }
 
-const rulesPlan = planWith([extract(), transform(RULES_OPS), validate(RULES_VALIDATIONS), load()], { createdBy: 'rules' });
+const rulesPlan = planWith([extract(), transform(RULES_OPS), validate(RULES_VALIDATIONS), load()], {
+  createdBy: 'rules',
+});
 
 function reasons(plan: unknown, baseline?: PipelinePlan, options?: Parameters<typeof validatePlanSafety>[3]): string[] {
   const verdict = validatePlanSafety(input, plan, baseline, options);
@@ -105,13 +110,17 @@ describe('validatePlanSafety', () => {
         { op: 'rename', from: 'amount', to: 'total' },
         { op: 'filter', expr: 'total >= 0' },
         { op: 'cast', column: 'total', to: 'decimal' },
-        { op: 'derive', column: 'email_domain', expr: "lower(substr(email, 1, 3))" },
+        { op: 'derive', column: 'email_domain', expr: 'lower(substr(email, 1, 3))' },
         { op: 'mask', column: 'email', style: 'redact' },
         { op: 'mask', column: 'email_domain', style: 'hash' },
         { op: 'dedupe', key: ['id'] },
         { op: 'select', columns: ['id', 'email', 'email_domain', 'total', 'updated_at', 'nickname'] },
       ]),
-      validate([...RULES_VALIDATIONS, { rule: 'range', column: 'total', min: 0 }, { rule: 'pattern', column: 'nickname', regex: '^[a-z]+$' }]),
+      validate([
+        ...RULES_VALIDATIONS,
+        { rule: 'range', column: 'total', min: 0 },
+        { rule: 'pattern', column: 'nickname', regex: '^[a-z]+$' },
+      ]),
       load(),
     ]);
     // The filter was rewritten for the renamed column: not the rules filter any more.
@@ -121,7 +130,12 @@ describe('validatePlanSafety', () => {
     ]);
     const sameFilter = planWith([
       extract(),
-      transform([{ op: 'filter', expr: '  amount   >= 0 ' }, ...(richer.tasks[1] as { params: { operations: TransformOp[] } }).params.operations.filter((o) => o.op !== 'filter')]),
+      transform([
+        { op: 'filter', expr: '  amount   >= 0 ' },
+        ...(richer.tasks[1] as { params: { operations: TransformOp[] } }).params.operations.filter(
+          (o) => o.op !== 'filter',
+        ),
+      ]),
       validate([...RULES_VALIDATIONS, { rule: 'range', column: 'total', min: 0 }]),
       load(),
     ]);
@@ -134,7 +148,12 @@ describe('validatePlanSafety', () => {
       ...rulesPlan,
       tasks: [
         extract(),
-        { id: 'transform', dependsOn: ['extract'], kind: 'transform', params: { operations: [{ op: 'sql', query: 'DELETE FROM orders' }] } },
+        {
+          id: 'transform',
+          dependsOn: ['extract'],
+          kind: 'transform',
+          params: { operations: [{ op: 'sql', query: 'DELETE FROM orders' }] },
+        },
         { id: 'shell', dependsOn: ['transform'], kind: 'exec', params: { command: 'curl evil' } },
         load({}, ['transform']),
       ],
@@ -161,17 +180,20 @@ describe('validatePlanSafety', () => {
   });
 
   it('refuses raw SQL and anything outside the expression language, but not a column named like a keyword', () => {
-    const plan = planWith([
-      extract(),
-      transform([
-        { op: 'filter', expr: "amount >= 0; DROP TABLE orders" },
-        { op: 'derive', column: 'x', expr: "'SELECT * FROM pg_user'" },
-        { op: 'mask', column: 'email', style: 'hash' },
-        { op: 'cast', column: 'select', to: 'string' },
-      ]),
-      validate(RULES_VALIDATIONS),
-      load(),
-    ], { schedule: 'drop table orders' });
+    const plan = planWith(
+      [
+        extract(),
+        transform([
+          { op: 'filter', expr: 'amount >= 0; DROP TABLE orders' },
+          { op: 'derive', column: 'x', expr: "'SELECT * FROM pg_user'" },
+          { op: 'mask', column: 'email', style: 'hash' },
+          { op: 'cast', column: 'select', to: 'string' },
+        ]),
+        validate(RULES_VALIDATIONS),
+        load(),
+      ],
+      { schedule: 'drop table orders' },
+    );
     expect(reasons(plan)).toEqual(
       expect.arrayContaining([
         'raw SQL is not allowed (tasks.1.params.operations.0.expr): "amount >= 0; DROP TABLE orders"',
@@ -215,7 +237,10 @@ describe('validatePlanSafety', () => {
         { op: 'rename', from: 'id', to: 'total' },
         { op: 'select', columns: ['id', 'email', 'ghost', 'updated_at'] },
       ]),
-      validate([{ rule: 'unique', columns: ['missing'] }, { rule: 'pattern', column: 'email', regex: '([' }]),
+      validate([
+        { rule: 'unique', columns: ['missing'] },
+        { rule: 'pattern', column: 'email', regex: '([' },
+      ]),
       load({ primaryKey: ['id', 'nope'] }),
     ]);
     expect(reasons(plan)).toEqual([
@@ -236,7 +261,11 @@ describe('validatePlanSafety', () => {
   });
 
   it('checks the task chain and the extract', () => {
-    const twoExtracts = planWith([extract(), { ...extract(), id: 'extract2', dependsOn: ['extract'] }, load({}, ['extract2'])]);
+    const twoExtracts = planWith([
+      extract(),
+      { ...extract(), id: 'extract2', dependsOn: ['extract'] },
+      load({}, ['extract2']),
+    ]);
     expect(reasons(twoExtracts)).toEqual(
       expect.arrayContaining([
         'a plan has exactly one extract task, not 2',
@@ -248,9 +277,11 @@ describe('validatePlanSafety', () => {
       'a plan has at least one load task',
       'task "transform": a transform task must depend on the task that feeds it',
     ]);
-    expect(reasons(planWith([extract({ cursorColumn: undefined }), load({ mode: 'append', primaryKey: undefined }, ['extract'])]))).toEqual(
-      expect.arrayContaining(['task "extract": an incremental extract needs a cursorColumn']),
-    );
+    expect(
+      reasons(
+        planWith([extract({ cursorColumn: undefined }), load({ mode: 'append', primaryKey: undefined }, ['extract'])]),
+      ),
+    ).toEqual(expect.arrayContaining(['task "extract": an incremental extract needs a cursorColumn']));
   });
 
   it('fits load modes to keys and extracts', () => {
@@ -261,11 +292,18 @@ describe('validatePlanSafety', () => {
     expect(reasons(planWith([extract(), noMask, load({ primaryKey: ['amount'] }, ['transform'])]))).toEqual([
       'task "load": merge key (amount) is not a key candidate of the source profile',
     ]);
-    const renamedKey = transform([{ op: 'mask', column: 'email', style: 'hash' }, { op: 'rename', from: 'id', to: 'customer_id' }]);
-    expect(reasons(planWith([extract(), renamedKey, load({ primaryKey: ['customer_id'] }, ['transform'])]))).toEqual([]);
-    expect(reasons(planWith([extract({ mode: 'full', cursorColumn: undefined }), noMask, load({ mode: 'append' }, ['transform'])]))).toEqual([
-      'task "load": an append load after a full extract would load every row again on every run',
+    const renamedKey = transform([
+      { op: 'mask', column: 'email', style: 'hash' },
+      { op: 'rename', from: 'id', to: 'customer_id' },
     ]);
+    expect(reasons(planWith([extract(), renamedKey, load({ primaryKey: ['customer_id'] }, ['transform'])]))).toEqual(
+      [],
+    );
+    expect(
+      reasons(
+        planWith([extract({ mode: 'full', cursorColumn: undefined }), noMask, load({ mode: 'append' }, ['transform'])]),
+      ),
+    ).toEqual(['task "load": an append load after a full extract would load every row again on every run']);
     expect(reasons(planWith([extract(), noMask, load({ mode: 'replace' }, ['transform'])]))).toEqual([
       'task "load": a replace load after an incremental extract would drop every row loaded before',
     ]);
@@ -280,7 +318,7 @@ describe('validatePlanSafety', () => {
     ]);
     const leaky = transform([
       { op: 'rename', from: 'email', to: 'contact' },
-      { op: 'derive', column: 'copy', expr: 'concat(contact, \'\')' },
+      { op: 'derive', column: 'copy', expr: "concat(contact, '')" },
       { op: 'mask', column: 'contact', style: 'partial' },
     ]);
     expect(reasons(planWith([extract(), leaky, load({}, ['transform'])]))).toEqual([
@@ -296,7 +334,12 @@ describe('validatePlanSafety', () => {
       'task "load": column "email" reaches the load unmasked; it is PII (email) and the policy requires it hashed or redacted',
     ]);
     const relaxed = { ...input, policy: { maskPii: false, schemaEvolution: 'additive' as const } };
-    expect(validatePlanSafety(relaxed, planWith([extract(), transform([]), load({}, ['transform'])], { policy: relaxed.policy }))).toEqual({
+    expect(
+      validatePlanSafety(
+        relaxed,
+        planWith([extract(), transform([]), load({}, ['transform'])], { policy: relaxed.policy }),
+      ),
+    ).toEqual({
       ok: true,
     });
   });
@@ -304,26 +347,47 @@ describe('validatePlanSafety', () => {
   it('holds a model to the masks, validations and filters of the rules plan', () => {
     const weaker = planWith([
       extract(),
-      transform([{ op: 'filter', expr: 'amount >= 0' }, { op: 'mask', column: 'email', style: 'hash' }, { op: 'mask', column: 'nickname', style: 'partial' }]),
+      transform([
+        { op: 'filter', expr: 'amount >= 0' },
+        { op: 'mask', column: 'email', style: 'hash' },
+        { op: 'mask', column: 'nickname', style: 'partial' },
+      ]),
       validate(RULES_VALIDATIONS),
       load(),
     ]);
     const strictRules = planWith(
-      [extract(), transform([...RULES_OPS, { op: 'mask', column: 'nickname', style: 'redact' }]), validate(RULES_VALIDATIONS), load()],
+      [
+        extract(),
+        transform([...RULES_OPS, { op: 'mask', column: 'nickname', style: 'redact' }]),
+        validate(RULES_VALIDATIONS),
+        load(),
+      ],
       { createdBy: 'rules' },
     );
     expect(reasons(weaker, strictRules)).toEqual([
       'task "load": column "nickname" reaches the load only partly masked; it is hashed or redacted by the rules plan, and a model may not drop that',
     ]);
 
-    const noValidation = planWith([extract(), transform(RULES_OPS), validate([{ rule: 'row-count', min: 1 }], 'fail'), load()]);
-    expect(reasons(noValidation, rulesPlan)).toEqual(['the rules plan validates {"column":"id","rule":"not-null"}; the proposal dropped it']);
+    const noValidation = planWith([
+      extract(),
+      transform(RULES_OPS),
+      validate([{ rule: 'row-count', min: 1 }], 'fail'),
+      load(),
+    ]);
+    expect(reasons(noValidation, rulesPlan)).toEqual([
+      'the rules plan validates {"column":"id","rule":"not-null"}; the proposal dropped it',
+    ]);
     const quarantining = planWith([extract(), transform(RULES_OPS), validate(RULES_VALIDATIONS, 'quarantine'), load()]);
     expect(reasons(quarantining, rulesPlan)).toEqual([
       'the rules plan fails the run on {"column":"id","rule":"not-null"}; the proposal only quarantines',
     ]);
 
-    const widened = planWith([extract(), transform([{ op: 'filter', expr: 'amount >= 0 or amount is null' }, RULES_OPS[1]]), validate(RULES_VALIDATIONS), load()]);
+    const widened = planWith([
+      extract(),
+      transform([{ op: 'filter', expr: 'amount >= 0 or amount is null' }, RULES_OPS[1]]),
+      validate(RULES_VALIDATIONS),
+      load(),
+    ]);
     expect(reasons(widened, rulesPlan)).toEqual([
       'the rules plan filters rows by "amount >= 0"; the proposal removed or changed it',
       'the proposal adds the row filter "amount >= 0 or amount is null": a model may not drop rows the rules plan loads',

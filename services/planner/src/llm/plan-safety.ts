@@ -14,7 +14,15 @@ import { PII_CONFIDENCE } from '../rules/profile-facts';
 import { scanExpression } from './expression-columns';
 
 export const TASK_KINDS: readonly PlanTask['kind'][] = ['extract', 'transform', 'validate', 'load'];
-export const TRANSFORM_OPS: readonly TransformOp['op'][] = ['select', 'rename', 'cast', 'filter', 'derive', 'dedupe', 'mask'];
+export const TRANSFORM_OPS: readonly TransformOp['op'][] = [
+  'select',
+  'rename',
+  'cast',
+  'filter',
+  'derive',
+  'dedupe',
+  'mask',
+];
 
 export interface PlanSafetyOptions {
   /** Task kinds a plan may have (default: all four). */
@@ -177,10 +185,11 @@ function analyse(plan: PipelinePlan, input: PlanningInput, piiConfidence: number
     if (task.kind === 'extract') {
       if (task.dependsOn.length > 0) reasons.push(`${where}: an extract depends on no task`);
       checkExtract(task.params, profile, where, reasons);
-      out.set(task.id, new Map(profile.columns.map((c) => [c.name, new Map([[c.name, 0 as Strength]])])));
+      out.set(task.id, new Map(profile.columns.map((c) => [c.name, new Map([[c.name, 0]])])));
       continue;
     }
-    if (task.dependsOn.length === 0) reasons.push(`${where}: a ${task.kind} task must depend on the task that feeds it`);
+    if (task.dependsOn.length === 0)
+      reasons.push(`${where}: a ${task.kind} task must depend on the task that feeds it`);
     const columns = joinInputs(task.dependsOn.map((id) => out.get(id) ?? new Map<string, ColumnState>()));
     const has = (column: string, what: string): boolean => {
       if (columns.has(column)) return true;
@@ -206,7 +215,14 @@ function analyse(plan: PipelinePlan, input: PlanningInput, piiConfidence: number
           for (const column of profile.columns) {
             const kind = piiKind(column, piiConfidence);
             if (kind) {
-              requireMasked(columns, column.name, 2, `is PII (${kind}) and the policy requires it hashed or redacted`, where, reasons);
+              requireMasked(
+                columns,
+                column.name,
+                2,
+                `is PII (${kind}) and the policy requires it hashed or redacted`,
+                where,
+                reasons,
+              );
             }
           }
         }
@@ -249,7 +265,8 @@ function applyOp(
     }
     case 'rename':
       if (!has(op.from, 'renamed column')) return;
-      if (columns.has(op.to) && op.to !== op.from) reasons.push(`${where}: rename to "${op.to}" would overwrite an existing column`);
+      if (columns.has(op.to) && op.to !== op.from)
+        reasons.push(`${where}: rename to "${op.to}" would overwrite an existing column`);
       columns.set(op.to, columns.get(op.from)!);
       if (op.to !== op.from) columns.delete(op.from);
       return;
@@ -297,7 +314,8 @@ function expressionColumns(
   reasons: string[],
 ): string[] {
   const scan = scanExpression(expr);
-  for (const problem of scan.problems) reasons.push(`${where}: expression ${JSON.stringify(expr.slice(0, 120))}: ${problem}`);
+  for (const problem of scan.problems)
+    reasons.push(`${where}: expression ${JSON.stringify(expr.slice(0, 120))}: ${problem}`);
   return scan.columns.filter((column) => has(column, 'column'));
 }
 
@@ -322,7 +340,9 @@ function checkLoad(
     else {
       const origins = primaryKey.map((key) => soleOrigin(columns.get(key)));
       const candidates = input.profile.primaryKeyCandidates.map((c) => canonicalJson([...c].sort()));
-      const sourceKey = origins.every((o): o is string => o !== undefined) ? canonicalJson([...origins].sort()) : undefined;
+      const sourceKey = origins.every((o): o is string => o !== undefined)
+        ? canonicalJson([...origins].sort())
+        : undefined;
       if (!sourceKey || !candidates.includes(sourceKey)) {
         reasons.push(`${where}: merge key (${primaryKey.join(', ')}) is not a key candidate of the source profile`);
       }
@@ -358,7 +378,9 @@ function requireMasked(
     const carried = state.get(origin);
     if (carried !== undefined && carried < strength) {
       const what = name === origin ? `column "${name}"` : `column "${name}" (from "${origin}")`;
-      reasons.push(`${where}: ${what} reaches the load ${carried === 0 ? 'unmasked' : 'only partly masked'}; it ${why}`);
+      reasons.push(
+        `${where}: ${what} reaches the load ${carried === 0 ? 'unmasked' : 'only partly masked'}; it ${why}`,
+      );
     }
   }
 }
@@ -368,11 +390,19 @@ function againstRules(analysis: Analysis, rulesPlan: PipelinePlan, input: Planni
   const rules = analyse(rulesPlan, input, 0);
 
   const required = new Map<string, Strength>();
-  for (const { origin, strength } of rules.masks) required.set(origin, Math.max(strength, required.get(origin) ?? 0) as Strength);
+  for (const { origin, strength } of rules.masks)
+    required.set(origin, Math.max(strength, required.get(origin) ?? 0) as Strength);
   for (const [origin, strength] of required) {
     const style = strength === 2 ? 'hashed or redacted' : 'masked';
     for (const [loadId, columns] of analysis.atLoad) {
-      requireMasked(columns, origin, strength, `is ${style} by the rules plan, and a model may not drop that`, `task "${loadId}"`, reasons);
+      requireMasked(
+        columns,
+        origin,
+        strength,
+        `is ${style} by the rules plan, and a model may not drop that`,
+        `task "${loadId}"`,
+        reasons,
+      );
     }
   }
 
@@ -388,11 +418,14 @@ function againstRules(analysis: Analysis, rulesPlan: PipelinePlan, input: Planni
   const remaining = [...analysis.filters];
   for (const filter of rules.filters) {
     const at = remaining.indexOf(filter);
-    if (at === -1) reasons.push(`the rules plan filters rows by ${JSON.stringify(filter)}; the proposal removed or changed it`);
+    if (at === -1)
+      reasons.push(`the rules plan filters rows by ${JSON.stringify(filter)}; the proposal removed or changed it`);
     else remaining.splice(at, 1);
   }
   for (const filter of remaining) {
-    reasons.push(`the proposal adds the row filter ${JSON.stringify(filter)}: a model may not drop rows the rules plan loads`);
+    reasons.push(
+      `the proposal adds the row filter ${JSON.stringify(filter)}: a model may not drop rows the rules plan loads`,
+    );
   }
   return reasons;
 }

@@ -24,7 +24,9 @@ export function chooseExtract(facts: ProfileFacts): ExtractChoice {
     mode = 'incremental';
     switch (cursor.kind) {
       case 'object':
-        reasons.push(`Extract is incremental on "${cursor.column}": each run reads only the objects that are new since the last one.`);
+        reasons.push(
+          `Extract is incremental on "${cursor.column}": each run reads only the objects that are new since the last one.`,
+        );
         break;
       case 'update':
         reasons.push(
@@ -42,9 +44,13 @@ export function chooseExtract(facts: ProfileFacts): ExtractChoice {
       `Extract is full: "${cursor.column}" could find changed rows, but without a key they cannot be merged, so each run reads everything.`,
     );
   } else if (cursor) {
-    reasons.push(`Extract is full: the source is small (~${rows} rows), so re-reading it is cheaper than tracking "${cursor.column}".`);
+    reasons.push(
+      `Extract is full: the source is small (~${rows} rows), so re-reading it is cheaper than tracking "${cursor.column}".`,
+    );
   } else if (facts.cursorRefused) {
-    reasons.push(`Extract is full: "${facts.cursorRefused.column}" is not used as a cursor because ${facts.cursorRefused.reason}.`);
+    reasons.push(
+      `Extract is full: "${facts.cursorRefused.column}" is not used as a cursor because ${facts.cursorRefused.reason}.`,
+    );
   } else {
     reasons.push('Extract is full: the profile found no cursor column.');
   }

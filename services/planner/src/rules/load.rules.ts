@@ -27,7 +27,9 @@ export function chooseLoad(facts: ProfileFacts, extract: ExtractChoice): LoadCho
     return {
       mode: 'merge',
       primaryKey: key.columns,
-      reasons: [`Load merges on ${columnList(key.columns)}, ${evidence}, so a re-read row replaces its earlier copy.${extra}`],
+      reasons: [
+        `Load merges on ${columnList(key.columns)}, ${evidence}, so a re-read row replaces its earlier copy.${extra}`,
+      ],
     };
   }
   const refused = facts.nullableCandidates[0];

@@ -139,7 +139,8 @@ function chooseKey(
   columns: ReadonlyMap<string, ColumnProfile>,
 ): { key?: KeyFact; nullableCandidates: string[][] } {
   const known = profile.primaryKeyCandidates.filter((candidate) => candidate.every((c) => columns.has(c)));
-  if (profile.primaryKeyConfirmed && known[0]) return { key: { columns: known[0], confirmed: true }, nullableCandidates: [] };
+  if (profile.primaryKeyConfirmed && known[0])
+    return { key: { columns: known[0], confirmed: true }, nullableCandidates: [] };
   const nullableCandidates = known.filter((candidate) => candidate.some((c) => (columns.get(c)?.nullRate ?? 1) > 0));
   const usable = known
     .map((candidate, index) => ({ candidate, index }))
@@ -170,12 +171,19 @@ function chooseCursor(
     if (candidates.includes(OBJECT_CURSOR)) return { cursor: { column: OBJECT_CURSOR, kind: 'object' } };
     const other = candidates[0];
     return other
-      ? { refused: { column: other, reason: `a ${profile.kind} source reads new objects, not rows past a column's mark` } }
+      ? {
+          refused: {
+            column: other,
+            reason: `a ${profile.kind} source reads new objects, not rows past a column's mark`,
+          },
+        }
       : {};
   }
   if (profile.kind === 'http-api') {
     const other = candidates[0];
-    return other ? { refused: { column: other, reason: 'the HTTP source has no server-side filter; every run reads every page' } } : {};
+    return other
+      ? { refused: { column: other, reason: 'the HTTP source has no server-side filter; every run reads every page' } }
+      : {};
   }
   const orderable = candidates.filter((name) => {
     const type = columns.get(name)?.type;
@@ -186,10 +194,17 @@ function chooseCursor(
   const append = orderable[0];
   if (!append) return {};
   if (updateColumns.length > 0) {
-    return { refused: { column: append, reason: `rows change ("${updateColumns[0]}"), and "${append}" would miss updates` } };
+    return {
+      refused: { column: append, reason: `rows change ("${updateColumns[0]}"), and "${append}" would miss updates` },
+    };
   }
   if (softDeleteColumn) {
-    return { refused: { column: append, reason: `rows are soft-deleted ("${softDeleteColumn}"), and "${append}" would miss deletions` } };
+    return {
+      refused: {
+        column: append,
+        reason: `rows are soft-deleted ("${softDeleteColumn}"), and "${append}" would miss deletions`,
+      },
+    };
   }
   return { cursor: { column: append, kind: 'append' } };
 }

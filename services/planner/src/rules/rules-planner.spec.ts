@@ -39,9 +39,13 @@ function input(profile: Partial<SourceProfile>, policy: Partial<PlanningInput['p
 }
 
 const tasks = (plan: PipelinePlan) => ({
-  extract: plan.tasks.find((t) => t.kind === 'extract')!.params as { mode: string; cursorColumn?: string; partitions: number },
-  ops: plan.tasks.flatMap((t) => (t.kind === 'transform' ? t.params.operations : [])) as TransformOp[],
-  rules: plan.tasks.flatMap((t) => (t.kind === 'validate' ? t.params.rules : [])) as ValidationRule[],
+  extract: plan.tasks.find((t) => t.kind === 'extract')!.params as {
+    mode: string;
+    cursorColumn?: string;
+    partitions: number;
+  },
+  ops: plan.tasks.flatMap<TransformOp>((t) => (t.kind === 'transform' ? t.params.operations : [])),
+  rules: plan.tasks.flatMap<ValidationRule>((t) => (t.kind === 'validate' ? t.params.rules : [])),
   load: plan.tasks.find((t) => t.kind === 'load')!.params as { mode: string; primaryKey?: string[] },
 });
 
@@ -50,7 +54,13 @@ describe('planFromProfile', () => {
     const a = planFromProfile(input({}));
     const b = planFromProfile(input({}));
     expect(a).toEqual(b);
-    expect(a.plan).toMatchObject({ pipelineId: 'pl-1', sourceId: 'src-1', version: 3, createdBy: 'rules', createdAt: '2026-02-01T00:00:00.000Z' });
+    expect(a.plan).toMatchObject({
+      pipelineId: 'pl-1',
+      sourceId: 'src-1',
+      version: 3,
+      createdBy: 'rules',
+      createdAt: '2026-02-01T00:00:00.000Z',
+    });
     expect(a.plan.settings).toEqual({ batchSize: 10_000, readParallelism: 1, loadConcurrency: 1 });
   });
 
@@ -82,7 +92,9 @@ describe('planFromProfile', () => {
   });
 
   it('refuses cursors an object or HTTP source cannot filter by', () => {
-    const s3 = planFromProfile(input({ kind: 's3', format: 'jsonl', cursorCandidates: ['ts'], columns: [column('ts', 'timestamp')] }));
+    const s3 = planFromProfile(
+      input({ kind: 's3', format: 'jsonl', cursorCandidates: ['ts'], columns: [column('ts', 'timestamp')] }),
+    );
     expect(tasks(s3.plan).extract.mode).toBe('full');
     expect(s3.rationale).toContain('reads new objects');
     const file = planFromProfile(input({ kind: 'file', format: 'csv', columns: [column('x', 'string')] }));
@@ -90,7 +102,9 @@ describe('planFromProfile', () => {
   });
 
   it('ignores cursor candidates that are missing or not orderable', () => {
-    const { plan } = planFromProfile(input({ cursorCandidates: ['ghost', 'label'], columns: [column('label', 'string')] }));
+    const { plan } = planFromProfile(
+      input({ cursorCandidates: ['ghost', 'label'], columns: [column('label', 'string')] }),
+    );
     expect(tasks(plan).extract.mode).toBe('full');
   });
 
@@ -98,7 +112,13 @@ describe('planFromProfile', () => {
     const facts = profileFacts(
       input({
         primaryKeyCandidates: [['a', 'b'], ['label'], ['order_id'], ['maybe']],
-        columns: [column('a', 'string'), column('b', 'string'), column('label', 'string'), column('order_id', 'integer'), column('maybe', 'integer', { nullRate: 0.1 })],
+        columns: [
+          column('a', 'string'),
+          column('b', 'string'),
+          column('label', 'string'),
+          column('order_id', 'integer'),
+          column('maybe', 'integer', { nullRate: 0.1 }),
+        ],
       }).profile,
     );
     expect(facts.key).toEqual({ columns: ['order_id'], confirmed: false });
@@ -113,7 +133,9 @@ describe('planFromProfile', () => {
           format: 'csv',
           primaryKeyCandidates: [['contact_name']],
           columns: [
-            column('contact_name', 'string', { piiHints: [{ kind: 'person-name', evidence: 'name', confidence: 0.7 }] }),
+            column('contact_name', 'string', {
+              piiHints: [{ kind: 'person-name', evidence: 'name', confidence: 0.7 }],
+            }),
             column('mobile', 'bigint', { piiHints: [{ kind: 'phone', evidence: 'name', confidence: 0.7 }] }),
             column('home', 'string', { piiHints: [{ kind: 'address', evidence: 'name', confidence: 0.5 }] }),
           ],
@@ -177,7 +199,10 @@ describe('profile helpers', () => {
   });
 
   it('calls a source large by rows or by bytes, and tiny only when small', () => {
-    expect(profileFacts(input({ rowCountEstimate: 10, sizeBytes: 2 * 1024 ** 3 }).profile)).toMatchObject({ large: true, tiny: false });
+    expect(profileFacts(input({ rowCountEstimate: 10, sizeBytes: 2 * 1024 ** 3 }).profile)).toMatchObject({
+      large: true,
+      tiny: false,
+    });
     expect(profileFacts(input({ rowCountEstimate: 10_000 }).profile)).toMatchObject({ large: false, tiny: true });
   });
 });

@@ -47,7 +47,12 @@ export function planFromProfile(input: PlanningInput): PlanningResult {
           partitions: extract.partitions,
         },
       },
-      { id: TASK_IDS.transform, dependsOn: [TASK_IDS.extract], kind: 'transform', params: { operations: transforms.operations } },
+      {
+        id: TASK_IDS.transform,
+        dependsOn: [TASK_IDS.extract],
+        kind: 'transform',
+        params: { operations: transforms.operations },
+      },
       {
         id: TASK_IDS.validate,
         dependsOn: [TASK_IDS.transform],

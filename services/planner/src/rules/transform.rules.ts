@@ -13,7 +13,19 @@ type MaskStyle = Extract<TransformOp, { op: 'mask' }>['style'];
 /** Kinds whose values identify someone when read: hashed, so they still join and count, never shown. */
 const HASHED: readonly PiiKind[] = ['email', 'phone', 'card-number', 'national-id', 'ip-address'];
 /** Text-like declared types: a column declared so but holding typed values is cast. */
-const TEXT_TYPES = new Set(['text', 'varchar', 'character', 'char', 'bpchar', 'string', 'utf8', 'citext', 'nvarchar', 'nchar', 'name']);
+const TEXT_TYPES = new Set([
+  'text',
+  'varchar',
+  'character',
+  'char',
+  'bpchar',
+  'string',
+  'utf8',
+  'citext',
+  'nvarchar',
+  'nchar',
+  'name',
+]);
 const NOT_CAST = new Set<ColumnProfile['type']>(['string', 'json', 'binary']);
 
 const quoted = (names: readonly string[]) => names.map((n) => `"${n}"`).join(', ');
@@ -45,7 +57,9 @@ export function chooseTransforms(facts: ProfileFacts, policy: TargetPolicy): Tra
     }
   }
   if (casts.length > 0) {
-    const source = facts.textCells ? 'CSV cells arrive as text, so typed columns are cast: ' : 'Text columns holding typed values are cast: ';
+    const source = facts.textCells
+      ? 'CSV cells arrive as text, so typed columns are cast: '
+      : 'Text columns holding typed values are cast: ';
     reasons.push(`${source}${castWhy.join(', ')}.`);
   }
 
@@ -67,7 +81,9 @@ export function chooseTransforms(facts: ProfileFacts, policy: TargetPolicy): Tra
     );
   }
   if (facts.weakPii.length > 0 && policy.maskPii) {
-    reasons.push(`Weak PII hints below the confidence bar are left unmasked: ${quoted(facts.weakPii.map((p) => p.column))}.`);
+    reasons.push(
+      `Weak PII hints below the confidence bar are left unmasked: ${quoted(facts.weakPii.map((p) => p.column))}.`,
+    );
   }
 
   return { operations: [...casts, ...dedupe, ...masks], masked, reasons };

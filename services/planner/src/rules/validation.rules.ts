@@ -46,7 +46,8 @@ export function chooseValidations(
       (c.piiHints.some((h) => h.kind === 'email') || nameWords(c.name).some((w) => w === 'email' || w === 'mail')),
   );
   for (const column of emails) rules.push({ rule: 'pattern', column: column.name, regex: EMAIL_PATTERN });
-  if (emails.length > 0) reasons.push(`Email-like columns must look like addresses: ${quoted(emails.map((c) => c.name))}.`);
+  if (emails.length > 0)
+    reasons.push(`Email-like columns must look like addresses: ${quoted(emails.map((c) => c.name))}.`);
 
   const estimate = profile.rowCountEstimate;
   if (estimate > 0) {
@@ -59,7 +60,9 @@ export function chooseValidations(
       );
     } else {
       rules.push({ rule: 'row-count', max });
-      reasons.push(`An incremental run loads at most ${max.toLocaleString('en-US')} rows (estimate ${estimate.toLocaleString('en-US')} in all).`);
+      reasons.push(
+        `An incremental run loads at most ${max.toLocaleString('en-US')} rows (estimate ${estimate.toLocaleString('en-US')} in all).`,
+      );
     }
   }
 

@@ -31,3 +31,18 @@ export function rowTextBytes(facts: Pick<HeadFacts, 'format' | 'delimiter' | 'en
 export function uncompressedSize(size: number, facts: Pick<HeadFacts, 'compression'> & { ratio?: number }): number {
   return facts.compression === 'gzip' && facts.ratio ? Math.round(size * facts.ratio) : size;
 }
+
+/**
+ * Bytes per line at the end of a file, from its last bytes: the first (cut)
+ * line is skipped and the rest counted. Undefined when fewer than two whole
+ * lines are there. Rows at the end of a file are often longer than the first
+ * ones (growing ids, longer texts), so the estimate averages both ends.
+ */
+export function tailBytesPerLine(tail: Buffer): number | undefined {
+  const first = tail.indexOf(10);
+  if (first === -1) return undefined;
+  let lines = 0;
+  for (let at = tail.indexOf(10, first + 1); at !== -1; at = tail.indexOf(10, at + 1)) lines += 1;
+  const end = tail.lastIndexOf(10);
+  return lines >= 2 ? (end - first) / lines : undefined;
+}

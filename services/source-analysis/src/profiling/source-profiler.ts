@@ -199,6 +199,8 @@ export class SourceProfiler {
         for (const row of sample.rows) total += base.rowBytes(row);
         perRow = total / read;
       }
+      // The sample is the first rows; the source's last bytes say how long its last rows are.
+      if (base.tailBytesPerRow) perRow = (perRow + base.tailBytesPerRow) / 2;
       const rows = base.bytes / Math.max(1, perRow + base.overheadPerRow);
       return { rowCount: Math.max(read, Math.round(rows)), rowCountFrom: 'size ÷ bytes per sampled row' };
     }

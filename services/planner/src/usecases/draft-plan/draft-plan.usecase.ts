@@ -6,7 +6,7 @@ import { Store, type Clock } from '@aoe/store';
 import { AGENT_GUARD } from '../../decision/agent-guard.provider';
 import { checkPlan } from '../../decision/plan-checks';
 import { PlanBrains } from '../../decision/plan-brains';
-import { describePlan, restorePlan } from '../../decision/plan-choice';
+import { planDecideRequest } from '../../llm';
 import type { PlanningInput } from '../../planning-input';
 import { CLOCK } from '../../clock.provider';
 import { DraftPlanCommand } from './draft-plan.command';
@@ -44,6 +44,16 @@ export class DraftPlanUseCase {
     const pipeline = command.pipeline;
     if (!pipeline) return { status: 'skipped' };
     if (await this.store.inbox.has(SERVICE, command.messageId)) return { status: 'duplicate' };
+    // Refused before deciding, so no decision is recorded for a message that can never succeed.
+    if (!(await this.store.sources.get(command.sourceId))) {
+      throw new NonRetryableError(`source "${command.sourceId}" is not registered`);
+    }
+    const existing = await this.store.pipelines.get(pipeline.pipelineId);
+    if (existing && existing.sourceId !== command.sourceId) {
+      throw new NonRetryableError(
+        `pipeline "${pipeline.pipelineId}" reads source "${existing.sourceId}", not "${command.sourceId}"`,
+      );
+    }
 
     const planning: PlanningInput = {
       profile: command.profile,
@@ -53,29 +63,21 @@ export class DraftPlanUseCase {
       sourceId: command.sourceId,
       version: await this.store.plans.nextVersion(pipeline.pipelineId),
     };
-    const { value, decision } = await this.guard.decide({
-      agent: 'planner',
-      subjectId: pipeline.pipelineId,
-      correlationId: command.correlationId,
-      input: planning,
-      rules: this.brains.rules,
-      model: this.brains.model,
-      validate: checkPlan,
-      describe: describePlan,
-      restore: restorePlan,
-    });
+    const { value, decision } = await this.guard.decide(
+      planDecideRequest({
+        input: planning,
+        rules: this.brains.rules,
+        model: this.brains.model,
+        correlationId: command.correlationId,
+        // Every plan, rules or model, passes the LLM safety checks and the planner's own.
+        checks: [checkPlan],
+      }),
+    );
     const plan: PipelinePlan = { ...value, createdAt: this.clock.now().toISOString() };
 
     const drafted = await this.store.transaction(async (tx) => {
       if (!(await tx.inbox.recordOnce(SERVICE, command.messageId, command.subject))) return false;
-      if (!(await tx.sources.get(command.sourceId))) {
-        throw new NonRetryableError(`source "${command.sourceId}" is not registered`);
-      }
-      const existing = await tx.pipelines.get(plan.pipelineId);
-      if (existing && existing.sourceId !== plan.sourceId) {
-        throw new NonRetryableError(`pipeline "${plan.pipelineId}" reads source "${existing.sourceId}", not "${plan.sourceId}"`);
-      }
-      if (!existing) {
+      if (!(await tx.pipelines.get(plan.pipelineId))) {
         await tx.pipelines.create({
           id: plan.pipelineId,
           sourceId: plan.sourceId,

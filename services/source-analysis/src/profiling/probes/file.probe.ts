@@ -4,20 +4,25 @@ import type { FileSource as FileSourceSpec } from '@aoe/contracts';
 import { classifyStreamError, ConnectorError, FileSource, listFiles, type ListedFile } from '@aoe/connectors';
 import type { z } from 'zod';
 import { HEAD_BYTES, inspectHead } from '../head-inspection';
-import { rowTextBytes, uncompressedSize } from '../row-size';
+import { rowTextBytes, tailBytesPerLine, uncompressedSize } from '../row-size';
 import type { ProbeContext, ProbeResult } from './source-probe';
 
 export type FileSpec = z.output<typeof FileSourceSpec>;
 
-async function readHead(path: string): Promise<{ head: Buffer; complete: boolean }> {
+async function readAt(path: string, position: number, length: number): Promise<Buffer> {
   const handle = await open(path, 'r');
   try {
-    const buffer = Buffer.alloc(HEAD_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, HEAD_BYTES, 0);
-    return { head: buffer.subarray(0, bytesRead), complete: bytesRead < HEAD_BYTES };
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, position);
+    return buffer.subarray(0, bytesRead);
   } finally {
     await handle.close();
   }
+}
+
+async function readHead(path: string): Promise<{ head: Buffer; complete: boolean }> {
+  const head = await readAt(path, 0, HEAD_BYTES);
+  return { head, complete: head.length < HEAD_BYTES };
 }
 
 /** Rows and columns from Parquet footers: no row data is read. */
@@ -66,6 +71,12 @@ export async function probeFile(spec: FileSpec, context: ProbeContext & { cwd?: 
     spreadSample: false,
     close: async () => undefined,
   };
+  const last = files[files.length - 1]!;
+  if (facts.format !== 'parquet' && facts.compression === 'none' && last.size > 4 * HEAD_BYTES) {
+    const tail = await readAt(last.path, last.size - HEAD_BYTES, HEAD_BYTES).catch(() => undefined);
+    const perLine = tail ? tailBytesPerLine(tail) : undefined;
+    if (perLine && result.sizeForEstimate) result.sizeForEstimate.tailBytesPerRow = perLine;
+  }
   if (facts.format === 'parquet' && facts.compression === 'none') {
     const [schema] = await sampler.discover();
     result.declared = schema?.columns;

@@ -13,7 +13,7 @@ import {
 } from '@aoe/connectors';
 import type { z } from 'zod';
 import { HEAD_BYTES, inspectHead } from '../head-inspection';
-import { rowTextBytes, uncompressedSize } from '../row-size';
+import { rowTextBytes, tailBytesPerLine, uncompressedSize } from '../row-size';
 import type { ProbeContext, ProbeResult } from './source-probe';
 
 export type S3Spec = z.output<typeof S3SourceSchema>;
@@ -28,8 +28,8 @@ function s3Error(error: unknown, doing: string): ConnectorError {
   return new ConnectorError(errorClass, `${doing}: ${name ?? 'Error'}: ${(error as Error).message}`, { cause: error });
 }
 
-async function readHead(client: S3Client, bucket: string, key: string, signal?: AbortSignal): Promise<Buffer> {
-  const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=0-${HEAD_BYTES - 1}` }), {
+async function readRange(client: S3Client, bucket: string, key: string, range: string, signal?: AbortSignal): Promise<Buffer> {
+  const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: range }), {
     abortSignal: signal,
   });
   const body = response.Body;
@@ -80,7 +80,7 @@ export async function probeS3(spec: S3Spec, context: ProbeContext & { client?: S
   });
   if (objects.length === 0) throw new ConnectorError('schema-drift', `no object under ${where}${spec.glob ? ` matches ${spec.glob}` : ''}`);
   const first = objects[0];
-  const head = await readHead(client, spec.bucket, first.key, context.signal).catch((error: unknown) => {
+  const head = await readRange(client, spec.bucket, first.key, `bytes=0-${HEAD_BYTES - 1}`, context.signal).catch((error: unknown) => {
     throw s3Error(error, `cannot get s3://${spec.bucket}/${first.key}`);
   });
   const facts = inspectHead(first.key, head, head.length < HEAD_BYTES && objects.length === 1, spec);
@@ -100,6 +100,12 @@ export async function probeS3(spec: S3Spec, context: ProbeContext & { client?: S
       if (!context.client) client.destroy();
     },
   };
+  const last = objects[objects.length - 1]!;
+  if (facts.format !== 'parquet' && facts.compression === 'none' && last.size > 4 * HEAD_BYTES) {
+    const tail = await readRange(client, spec.bucket, last.key, `bytes=-${HEAD_BYTES}`, context.signal).catch(() => undefined);
+    const perLine = tail ? tailBytesPerLine(tail) : undefined;
+    if (perLine && result.sizeForEstimate) result.sizeForEstimate.tailBytesPerRow = perLine;
+  }
   if (facts.format === 'parquet' && facts.compression === 'none' && objects.length <= MAX_FOOTERS) {
     const footers = await parquetFooters(client, spec.bucket, objects).catch(() => undefined);
     if (footers) {

@@ -1,0 +1,114 @@
+import { Command, CommanderError, Option } from 'commander';
+import { LoadMode } from '@aoe/contracts';
+import { analyze } from './commands/analyze.command';
+import { decisions } from './commands/decisions.command';
+import { ingest } from './commands/ingest.command';
+import { plan } from './commands/plan.command';
+import { runs } from './commands/runs.command';
+import { MESH_SERVICES, serve } from './commands/serve.command';
+import { sql } from './commands/sql.command';
+import { workerRunTask } from './commands/worker.command';
+import { CliError, ExitCode, oneLine } from './errors';
+import type { CliIo } from './io';
+
+const SOURCE_HELP = 'a file path or glob (CSV, JSONL, Parquet), s3://bucket/prefix, postgres://user@host:port/db#schema.table, or http(s)://…';
+const TARGET_HELP = 'postgres://user@host:port/db#schema.table, s3://bucket/prefix or a directory (default: the embedded warehouse)';
+
+/** Builds the `aoe` program; each action stores its exit code in `result`. */
+function program(io: CliIo, result: { code: number }): Command {
+  const root = new Command('aoe')
+    .description('Agent-Orchestrated ETL: name a source and a target; agents analyse, plan, tune, run and watch the pipeline.')
+    .version('0.1.0')
+    .exitOverride()
+    .showHelpAfterError(false)
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      outputError: (text, write) => write(`aoe: ${oneLine(text.replace(/^error: /, ''))}\n`),
+    });
+  const set = (code: number) => {
+    result.code = code;
+  };
+
+  root
+    .command('ingest')
+    .description('load a source into a target: analyse, plan, optimize and run, and wait for the run to end')
+    .argument('<source>', SOURCE_HELP)
+    .option('--into <target>', TARGET_HELP)
+    .addOption(new Option('--mode <mode>', 'load mode instead of the planner\'s choice').choices(LoadMode.options))
+    .option('--json', 'print one JSON object {runId, status, rowsRead, rowsLoaded, rowsQuarantined, target, durationMs}')
+    .action(async (source: string, options: { into?: string; mode?: LoadMode; json?: boolean }) => set(await ingest(source, options, io)));
+
+  root
+    .command('analyze')
+    .description("profile a source: columns, types, keys, cursor columns, volume, PII hints")
+    .argument('<source>', SOURCE_HELP)
+    .option('--json', 'print the profile as JSON')
+    .action(async (source: string, options: { json?: boolean }) => set(await analyze(source, options, io)));
+
+  root
+    .command('plan')
+    .description('show the plan the agents would run for a source and target, and why')
+    .argument('<source>', SOURCE_HELP)
+    .option('--into <target>', TARGET_HELP)
+    .option('--json', 'print {pipelineId, target, plan, decisions} as JSON')
+    .action(async (source: string, options: { into?: string; json?: boolean }) => set(await plan(source, options, io)));
+
+  root
+    .command('runs')
+    .description('list the latest runs, newest first')
+    .option('--limit <n>', 'how many (1-500)', '20')
+    .option('--json', 'print the runs as JSON')
+    .action(async (options: { limit?: string; json?: boolean }) => set(await runs(options, io)));
+
+  root
+    .command('decisions')
+    .description('why a run looks as it does: the agent decisions behind it')
+    .argument('<run-id>', 'a run id (see aoe runs)')
+    .option('--json', 'print the decisions as JSON')
+    .action(async (runId: string, options: { json?: boolean }) => set(await decisions(runId, options, io)));
+
+  root
+    .command('sql')
+    .description('run SQL on the embedded warehouse')
+    .argument('<query>', 'SQL; several statements separated by ; print the last result')
+    .option('--json', 'print the rows as a JSON array')
+    .action(async (query: string, options: { json?: boolean }) => set(await sql(query, options, io)));
+
+  root
+    .command('serve')
+    .description('run one service of the mesh (NATS_URL, DATABASE_URL)')
+    .argument('<service>', Object.keys(MESH_SERVICES).join(' | '))
+    .action(async (service: string) => set(await serve(service)));
+
+  const worker = root.command('worker').description('what Airflow tasks call, in mesh mode');
+  worker
+    .command('run-task')
+    .description('run one task of a run (the chain ending in that load task) and report it')
+    .requiredOption('--run <id>', 'the run id')
+    .requiredOption('--task <id>', 'the plan task id')
+    .option('--json', 'print the outcome as JSON')
+    .action(async (options: { run: string; task: string; json?: boolean }) => set(await workerRunTask(options, io)));
+
+  return root;
+}
+
+/** Runs `aoe` with these arguments; resolves with the exit code. Never throws. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const result = { code: ExitCode.ok as number };
+  try {
+    await program(io, result).parseAsync([...argv], { from: 'user' });
+    return result.code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.ok;
+      return ExitCode.usage;
+    }
+    if (error instanceof CliError) {
+      io.stderr.write(`aoe: ${oneLine(error.message)}\n`);
+      return error.exitCode;
+    }
+    io.stderr.write(`aoe: ${oneLine(error instanceof Error ? error.message : String(error))}\n`);
+    return ExitCode.failed;
+  }
+}

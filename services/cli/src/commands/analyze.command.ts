@@ -1,0 +1,16 @@
+import { type CliIo, writeLine } from '../io';
+import { profileTable } from '../output/describe';
+import { checkSource, resolveArguments } from '../preflight';
+import { withSession } from './session';
+
+/** `aoe analyze <source> [--json]`: profiles the source (columns, types, keys, cursors, PII hints) and prints it. */
+export async function analyze(sourceUri: string, options: { json?: boolean }, io: CliIo): Promise<number> {
+  const { source } = resolveArguments(sourceUri, undefined, io.env, io.cwd);
+  await checkSource(source);
+  return withSession(io, async ({ flow }) => {
+    const registered = await flow.registerSource(source);
+    const profile = await flow.analyze(registered);
+    writeLine(io.stdout, options.json ? JSON.stringify({ sourceId: registered.id, name: registered.name, profile }) : profileTable(profile));
+    return 0;
+  });
+}

@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import type { LoadMode, TargetSpec } from '@aoe/contracts';
+import { Warehouse } from '@aoe/connectors';
+import { CliError, ExitCode, oneLine } from '../errors';
+import { type CliIo, writeLine } from '../io';
+import { planLine } from '../output/describe';
+import { bytes, count, duration, targetLabel } from '../output/format';
+import { barProgress, lineProgress, silentProgress, type ProgressView } from '../output/progress';
+import { checkSource, checkTarget, resolveArguments } from '../preflight';
+import { homeOf, withSession } from './session';
+
+export interface IngestOptions {
+  into?: string;
+  mode?: LoadMode;
+  json?: boolean;
+}
+
+/** What `aoe ingest --json` prints: exactly this object (with `error` when it did not succeed). */
+export interface IngestResult {
+  runId: string | null;
+  status: 'succeeded' | 'failed' | 'cancelled';
+  rowsRead: number;
+  rowsLoaded: number;
+  rowsQuarantined: number;
+  target: string | null;
+  durationMs: number;
+  error?: string;
+}
+
+/**
+ * `aoe ingest <source> [--into <target>] [--mode …] [--json]`: checks the
+ * source and the target, registers the source and its pipeline (the same
+ * ones again for the same source and target), runs the agent flow (analyse →
+ * plan → optimize) over the bus, requests the run and follows it to its end.
+ */
+export async function ingest(sourceUri: string, options: IngestOptions, io: CliIo): Promise<number> {
+  const started = Date.now();
+  let target: TargetSpec | undefined;
+  let runId: string | null = null;
+  const fail = (error: unknown): number => {
+    const cliError = error instanceof CliError ? error : new CliError(oneLine((error as Error).message ?? String(error)));
+    if (options.json) {
+      const result: IngestResult = {
+        runId,
+        status: 'failed',
+        rowsRead: 0,
+        rowsLoaded: 0,
+        rowsQuarantined: 0,
+        target: target ? targetLabel(target) : null,
+        durationMs: Date.now() - started,
+        error: cliError.message,
+      };
+      writeLine(io.stdout, JSON.stringify(result));
+    }
+    writeLine(io.stderr, `aoe: ${oneLine(cliError.message)}`);
+    return cliError.exitCode;
+  };
+
+  try {
+    const args = resolveArguments(sourceUri, options.into, io.env, io.cwd);
+    target = args.target;
+    const { source } = args;
+    const { warehouseDir } = homeOf(io);
+    await checkSource(source);
+    if (target.kind !== 'warehouse') await checkTarget(target, warehouseDir);
+
+    const view: ProgressView = options.json ? silentProgress : io.stderr.isTTY ? barProgress(io.stderr) : lineProgress(io.stderr);
+    const chosenTarget = target;
+    return await withSession(io, async ({ flow, embedded }) => {
+      // Keep the warehouse open for the whole command: the check and the load share one instance.
+      const warehouse = chosenTarget.kind === 'warehouse' ? await Warehouse.open(warehouseDir) : undefined;
+      try {
+        if (chosenTarget.kind === 'warehouse') await checkTarget(chosenTarget, warehouseDir);
+        runId = randomUUID();
+        const registered = await flow.registerSource(source);
+        const pipeline = await flow.pipelineFor(registered, chosenTarget, targetLabel(chosenTarget));
+        view.step(`analyzing ${registered.name}`);
+        let plan = await flow.plan(registered, pipeline, runId, (step) => view.step(step));
+        const profile = (await embedded.store.profiles.latest(registered.id))?.profile;
+        if (options.mode) plan = await flow.overrideMode(plan, options.mode, profile);
+        view.step(planLine(plan));
+        view.expect(
+          plan.tasks.filter((t) => t.kind === 'load').map((t) => t.id),
+          profile?.rowCountEstimate,
+        );
+        const { run, interrupted } = await flow.run(plan, runId, { onTask: (e) => view.task(e), interrupted: io.interrupted });
+        view.stop();
+
+        const stats = run.stats ?? { rowsRead: 0, rowsLoaded: 0, rowsQuarantined: 0, bytes: 0, durationMs: 0 };
+        const status = run.status === 'succeeded' || run.status === 'cancelled' ? run.status : 'failed';
+        const result: IngestResult = {
+          runId: run.id,
+          status,
+          rowsRead: stats.rowsRead,
+          rowsLoaded: stats.rowsLoaded,
+          rowsQuarantined: stats.rowsQuarantined,
+          target: targetLabel(chosenTarget),
+          durationMs: Date.now() - started,
+          ...(status === 'succeeded' ? {} : { error: run.error?.message ?? `the run ended ${run.status}` }),
+        };
+        if (options.json) writeLine(io.stdout, JSON.stringify(result));
+        if (status === 'succeeded') {
+          if (!options.json) {
+            writeLine(
+              io.stdout,
+              `loaded ${count(stats.rowsLoaded)} rows into ${result.target} in ${duration(result.durationMs)} (read ${count(stats.rowsRead)}, ${bytes(stats.bytes)}; quarantined ${count(stats.rowsQuarantined)})`,
+            );
+            writeLine(io.stdout, `run ${run.id}; ${planLine(plan)}`);
+          }
+          return ExitCode.ok;
+        }
+        writeLine(io.stderr, `aoe: run ${run.status}: ${oneLine(result.error!)}`);
+        return interrupted ? ExitCode.interrupted : ExitCode.failed;
+      } finally {
+        view.stop();
+        await warehouse?.close();
+      }
+    });
+  } catch (error) {
+    return fail(error);
+  }
+}

@@ -1,0 +1,35 @@
+import type { Type } from '@nestjs/common';
+import { DispatcherModule } from '@aoe/dispatcher';
+import { GatewayModule } from '@aoe/gateway';
+import { OptimizerModule } from '@aoe/optimizer';
+import { PlannerModule } from '@aoe/planner';
+import { runMeshService } from '@aoe/service-kit';
+import { SourceAnalysisModule } from '@aoe/source-analysis';
+import { CliError, ExitCode } from '../errors';
+
+export const MESH_SERVICES: Record<string, Type> = {
+  gateway: GatewayModule,
+  'source-analysis': SourceAnalysisModule,
+  planner: PlannerModule,
+  optimizer: OptimizerModule,
+  dispatcher: DispatcherModule,
+};
+
+/**
+ * `aoe serve <service>`: one service of the mesh (NATS_URL, DATABASE_URL,
+ * HOST, PORT, …), serving until SIGTERM or SIGINT, when it stops consuming,
+ * finishes what it holds and exits.
+ */
+export async function serve(service: string, run: typeof runMeshService = runMeshService): Promise<number> {
+  const module = MESH_SERVICES[service];
+  if (!module) {
+    throw new CliError(`unknown service "${service}" (one of ${Object.keys(MESH_SERVICES).join(', ')})`, ExitCode.usage);
+  }
+  try {
+    await run(service, [module]);
+  } catch (error) {
+    throw new CliError(`${service} failed to start: ${(error as Error).message}`, ExitCode.unreachable);
+  }
+  // Nest's shutdown hooks stop the service on a signal and end the process.
+  return new Promise<number>(() => {});
+}
