@@ -25,7 +25,18 @@ const ROOT = resolve(__dirname, '..');
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const BATCH_SIZE = Number(process.env.BATCH_SIZE ?? 10_000);
 const DATA_DIR = join(tmpdir(), 'aoe-bench');
-const COLUMNS = ['id', 'customer_id', 'email', 'amount', 'quantity', 'status', 'country', 'created_at', 'is_active', 'note'];
+const COLUMNS = [
+  'id',
+  'customer_id',
+  'email',
+  'amount',
+  'quantity',
+  'status',
+  'country',
+  'created_at',
+  'is_active',
+  'note',
+];
 
 const req = createRequire(__filename);
 
@@ -116,12 +127,24 @@ async function child(mode: Mode, csv: string, schema: string, table: string): Pr
       taskId: 'load',
       source,
       sink,
-      plan: { pipelineId: 'bench', extract: { mode: 'full' }, stages: [], load: { mode: 'append' }, batchSize: BATCH_SIZE },
+      plan: {
+        pipelineId: 'bench',
+        extract: { mode: 'full' },
+        stages: [],
+        load: { mode: 'append' },
+        batchSize: BATCH_SIZE,
+      },
     });
     run = { status: result.status, error: result.error?.message, rows: result.metrics.rowsLoaded };
   } else {
     const [stream] = await source.discover();
-    const options = { runId: `bench-${table}`, taskId: 'load', mode: 'append' as const, schema: stream, schemaEvolution: 'additive' as const };
+    const options = {
+      runId: `bench-${table}`,
+      taskId: 'load',
+      mode: 'append' as const,
+      schema: stream,
+      schemaEvolution: 'additive' as const,
+    };
     if (mode === 'connectors') {
       const result = await sink.write(source.read({ batchSize: BATCH_SIZE }), options);
       run = { status: 'succeeded', rows: result.rowsWritten };
@@ -183,7 +206,9 @@ function runChild(mode: Mode, csv: string, schema: string, table: string): Promi
 
 function runPsql(sql: string): number {
   const started = performance.now();
-  const result = spawnSync('psql', [DATABASE_URL, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8' });
+  const result = spawnSync('psql', [DATABASE_URL, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql], {
+    encoding: 'utf8',
+  });
   const seconds = (performance.now() - started) / 1000;
   if (result.status !== 0) throw new Error(`psql failed: ${result.stderr}`);
   return seconds;
@@ -221,7 +246,9 @@ async function main(): Promise<void> {
       const seconds = runPsql(
         `\\copy ${quote(schema)}.${quote(table)} (${COLUMNS.map(quote).join(', ')}) FROM '${csv.replace(/'/g, "''")}' WITH (FORMAT csv, HEADER true)`,
       );
-      const [{ n }] = (await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${quote(schema)}.${quote(table)}`)).rows;
+      const [{ n }] = (
+        await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${quote(schema)}.${quote(table)}`)
+      ).rows;
       if (Number(n) !== Number(csv === large ? rows : smallRows)) throw new Error(`psql loaded ${n} rows`);
       return seconds;
     };

@@ -118,7 +118,16 @@ function runChild(mode: Mode, schema: string, table: string, partitions = 1): Pr
   return new Promise((done, fail) => {
     const proc = spawn(
       process.execPath,
-      [req.resolve('ts-node/dist/bin.js'), '--transpile-only', __filename, '--child', mode, schema, table, String(partitions)],
+      [
+        req.resolve('ts-node/dist/bin.js'),
+        '--transpile-only',
+        __filename,
+        '--child',
+        mode,
+        schema,
+        table,
+        String(partitions),
+      ],
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: process.env },
     );
     let out = '';
@@ -232,10 +241,12 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[2] === '--child') {
-  child(process.argv[3] as Mode, process.argv[4], process.argv[5], Number(process.argv[6] ?? 1)).catch((error: unknown) => {
-    process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
-    process.exit(1);
-  });
+  child(process.argv[3] as Mode, process.argv[4], process.argv[5], Number(process.argv[6] ?? 1)).catch(
+    (error: unknown) => {
+      process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+      process.exit(1);
+    },
+  );
 } else {
   main().catch((error: unknown) => {
     process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);

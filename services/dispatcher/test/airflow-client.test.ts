@@ -116,7 +116,7 @@ describe.each<AirflowApiVersion>(['v2', 'v1'])('Airflow client %s against the fa
       expect(new Set(seen).size).toBe(seen.length);
     }
     expect(updates.length).toBeGreaterThan(TASKS.length);
-    expect(updates[0]!.changed).toHaveLength(TASKS.length);
+    expect(updates[0].changed).toHaveLength(TASKS.length);
     expect(updates.at(-1)!.run.state).toBe('success');
   });
 
@@ -248,7 +248,7 @@ describe.each<AirflowApiVersion>(['v2', 'v1'])('Airflow client %s against the fa
     if (version === 'v2') {
       expect(invalid.status).toBe(422);
       expect(invalid.issues.length).toBeGreaterThan(0);
-      expect(invalid.issues[0]!.loc).toEqual(['body', 'logical_date']);
+      expect(invalid.issues[0].loc).toEqual(['body', 'logical_date']);
     } else {
       expect(invalid.status).toBe(400);
       expect(invalid.title).toBe('Bad Request');
@@ -314,7 +314,7 @@ describe('Airflow 3 JWT', () => {
     const client = clientFor(fake);
     await client.unpauseDag(DAG_ID);
     expect(fake.tokenRequests).toBe(1);
-    const login = fake.requests[0]!;
+    const login = fake.requests[0];
     expect(login).toMatchObject({ method: 'POST', path: '/auth/token', status: 201 });
     expect(login.body).toStrictEqual({ username: 'admin', password: ADMIN_PASSWORD });
 

@@ -57,7 +57,7 @@ describe('renderDagSpec', () => {
 
   it('runs the worker for each plan task with the run id from the DAG run conf', () => {
     const spec = renderDagSpec(plan());
-    expect(spec.tasks[3]!.command).toEqual(['aoe', 'worker', 'run-task', '--run', RUN_ID_TEMPLATE, '--task', 'load']);
+    expect(spec.tasks[3].command).toEqual(['aoe', 'worker', 'run-task', '--run', RUN_ID_TEMPLATE, '--task', 'load']);
     expect(RUN_ID_TEMPLATE).toBe("{{ dag_run.conf['run_id'] }}");
     expect(dagRunConf('run-42')).toEqual({ run_id: 'run-42' });
     // The plan's schedule stays with the dispatcher unless asked otherwise.
@@ -80,7 +80,7 @@ describe('renderDagSpec', () => {
       max_active_runs: 2,
       retries: 1,
     });
-    expect(spec.tasks[0]!.command.slice(0, 4)).toEqual(['/usr/local/bin/aoe', '--config', '/etc/aoe.yaml', 'worker']);
+    expect(spec.tasks[0].command.slice(0, 4)).toEqual(['/usr/local/bin/aoe', '--config', '/etc/aoe.yaml', 'worker']);
   });
 
   it('sanitises ids Airflow would refuse, keeping the plan id for the worker', () => {
@@ -97,9 +97,9 @@ describe('renderDagSpec', () => {
     expect(spec.dag_id).toMatch(/^aoe__Orders_from_EU_2025_[0-9a-f]{8}$/);
     const [orders, customers, load] = spec.tasks;
     expect(orders).toMatchObject({ plan_task_id: 'read orders', task_id: expect.stringMatching(/^read_orders_[0-9a-f]{8}$/) });
-    expect(orders!.command.at(-1)).toBe('read orders');
-    expect(load!.upstream).toEqual([orders!.task_id, customers!.task_id]);
-    expect(planTaskIds(spec).get(orders!.task_id)).toBe('read orders');
+    expect(orders.command.at(-1)).toBe('read orders');
+    expect(load.upstream).toEqual([orders.task_id, customers.task_id]);
+    expect(planTaskIds(spec).get(orders.task_id)).toBe('read orders');
     expect(airflowKey('ok-id_1.2')).toBe('ok-id_1.2');
     expect(airflowKey('x'.repeat(300))).toHaveLength(249);
     expect(airflowKey('a b')).not.toBe(airflowKey('a_b'));
@@ -111,7 +111,7 @@ describe('renderDagSpec', () => {
     expect(() => renderDagSpec(plan(), { workerCommand: [''] })).toThrow();
     expect(() => DagSpec.parse({ ...renderDagSpec(plan()), tasks: [] })).toThrow();
     const cyclic = renderDagSpec(plan());
-    cyclic.tasks[0]!.upstream = ['load'];
+    cyclic.tasks[0].upstream = ['load'];
     expect(() => DagSpec.parse(cyclic)).toThrow('cycle');
   });
 });
@@ -201,9 +201,9 @@ describe('a rendered spec through the Python DAG factory and the fake Airflow', 
       dag_id: string;
       tasks: Array<{ task_id: string; upstream: string[]; kwargs: { bash_command: string; env: Record<string, string> } }>;
     }>;
-    expect(definition!.dag_id).toBe(spec.dag_id);
-    expect(definition!.tasks.map((t) => [t.task_id, t.upstream])).toEqual(spec.tasks.map((t) => [t.task_id, t.upstream]));
-    const load = definition!.tasks[2]!;
+    expect(definition.dag_id).toBe(spec.dag_id);
+    expect(definition.tasks.map((t) => [t.task_id, t.upstream])).toEqual(spec.tasks.map((t) => [t.task_id, t.upstream]));
+    const load = definition.tasks[2];
     expect(load.kwargs.bash_command).toBe(`aoe worker run-task --run "$AOE_ARG_4" --task 'load it'`);
     expect(load.kwargs.env).toEqual({ AOE_ARG_4: RUN_ID_TEMPLATE });
   });

@@ -103,7 +103,8 @@ describe('fake Airflow 3 (/api/v2) enforces the v2 specification', () => {
 
     const dry = await send(v2, 'POST', '/api/v2/dags/d1/clearTaskInstances', { body: { dag_run_id: 'r1' } });
     expect(dry.status).toBe(200);
-    expect(dry.json.task_instances.map((ti: { task_id: string }) => ti.task_id).sort()).toEqual(['a', 'b']);
+    const dryIds = (dry.json as { task_instances: Array<{ task_id: string }> }).task_instances.map((ti) => ti.task_id);
+    expect(dryIds.sort()).toEqual(['a', 'b']);
     expect(v2.runState('d1', 'r1')).toEqual({ state: 'failed', tasks: { a: 'failed', b: 'upstream_failed' } });
 
     const real = await send(v2, 'POST', '/api/v2/dags/d1/clearTaskInstances', {

@@ -463,9 +463,13 @@ describe('runTask', () => {
         options(source, new MemorySink(), { plan: spec({ extract: { mode: 'incremental', cursorColumn: 'nope' } }) }),
       );
       expect(bad.error).toMatchObject({ class: 'schema-drift' });
-      const pgLike = Object.assign(new ArraySource(makeRows(2)), { kind: 'postgres' });
+      const pgLike: SourceConnector = {
+        ...new ArraySource(makeRows(2)),
+        kind: 'postgres',
+        discover: async () => [schema],
+      };
       const none = await runTask(
-        options(pgLike as unknown as SourceConnector, new MemorySink(), {
+        options(pgLike, new MemorySink(), {
           plan: spec({ extract: { mode: 'incremental' } }),
         }),
       );

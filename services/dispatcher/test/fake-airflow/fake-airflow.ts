@@ -360,7 +360,7 @@ export class FakeAirflow {
       }
     }
     if (problems.length > 0) return this.invalid(problems);
-    return route.handle({ params, query, body, user: user ?? this.users[0]! });
+    return route.handle({ params, query, body, user: user ?? this.users[0] });
   }
 
   /** Validates the answer against the operation's documented response (or the API-wide error schema). */
@@ -410,12 +410,12 @@ export class FakeAirflow {
     if (header === undefined) return undefined;
     if (this.apiVersion === 'v2') {
       const match = /^Bearer (.+)$/.exec(header);
-      const claims = match ? this.jwt.verify(match[1]!) : undefined;
+      const claims = match ? this.jwt.verify(match[1]) : undefined;
       return claims && this.users.find((user) => user.username === claims.sub);
     }
     const match = /^Basic (.+)$/.exec(header);
     if (!match) return undefined;
-    const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+    const decoded = Buffer.from(match[1], 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     const username = decoded.slice(0, colon);
     const password = decoded.slice(colon + 1);
@@ -467,13 +467,13 @@ export class FakeAirflow {
   }
 
   private getDag({ params }: Context): Reply {
-    const dag = this.dags.get(params.dag_id!);
+    const dag = this.dags.get(params.dag_id);
     if (dag === undefined) return this.notFound(`The Dag with ID: \`${params.dag_id}\` was not found`);
     return { status: 200, body: this.serializeDag(dag) };
   }
 
   private patchDag({ params, query, body }: Context): Reply {
-    const dag = this.dags.get(params.dag_id!);
+    const dag = this.dags.get(params.dag_id);
     if (dag === undefined) return this.notFound(`Dag with id: ${params.dag_id} was not found`);
     const mask = query.get('update_mask');
     if (mask !== null && mask.split(',').some((field) => field !== 'is_paused')) {
@@ -486,7 +486,7 @@ export class FakeAirflow {
   }
 
   private triggerRun({ params, body, user }: Context): Reply {
-    const dag = this.dags.get(params.dag_id!);
+    const dag = this.dags.get(params.dag_id);
     if (dag === undefined) return this.notFound(`DAG with dag_id: '${params.dag_id}' not found`);
     const request = body as {
       dag_run_id?: string | null;
@@ -535,13 +535,13 @@ export class FakeAirflow {
   }
 
   private getRun({ params }: Context): Reply {
-    const run = this.findRun(params.dag_id!, params.dag_run_id!);
+    const run = this.findRun(params.dag_id, params.dag_run_id);
     if (run === undefined) return this.notFound(`The DagRun with dag_id: \`${params.dag_id}\` and run_id: \`${params.dag_run_id}\` was not found`);
     return { status: 200, body: this.serializeRun(run) };
   }
 
   private listTaskInstances({ params, query }: Context): Reply {
-    const run = this.findRun(params.dag_id!, params.dag_run_id!);
+    const run = this.findRun(params.dag_id, params.dag_run_id);
     if (run === undefined) return this.notFound(`DagRun with run_id: \`${params.dag_run_id}\` was not found`);
     const limit = Number(query.get('limit') ?? (this.apiVersion === 'v2' ? 50 : 100));
     const offset = Number(query.get('offset') ?? 0);
@@ -550,7 +550,7 @@ export class FakeAirflow {
   }
 
   private clear({ params, body }: Context): Reply {
-    const dag = this.dags.get(params.dag_id!);
+    const dag = this.dags.get(params.dag_id);
     if (dag === undefined) return this.notFound(`DAG ${params.dag_id} not found`);
     const request = body as {
       dry_run?: boolean;
@@ -663,7 +663,10 @@ export class FakeAirflow {
         ti.endDate = now();
         return;
       }
-      default:
+      case 'success':
+      case 'failed':
+      case 'upstream_failed':
+      case 'skipped':
         return;
     }
   }

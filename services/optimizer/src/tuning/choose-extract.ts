@@ -22,7 +22,7 @@ const UPDATE_WORDS = /(^|[^a-z])(updated|modified|changed)([^a-z]|$)|(updated|mo
 const ORDERABLE = new Set(['timestamp', 'timestamptz', 'date', 'integer', 'bigint']);
 
 /** The cursor the profile offers that moves when a row changes (so an incremental merge misses nothing). */
-export function updateCursor(profile: SourceProfile | undefined): string | undefined {
+function updateCursor(profile: SourceProfile | undefined): string | undefined {
   if (!profile || profile.kind !== 'postgres') return undefined;
   return profile.cursorCandidates.find((name) => {
     const column = profile.columns.find((c) => c.name === name);

@@ -88,7 +88,7 @@ function keyNameScore(columns: readonly string[]): number {
   return columns.filter((c) => KEY_WORDS.has(nameWords(c).at(-1) ?? '')).length;
 }
 
-export function isLarge(profile: SourceProfile): boolean {
+function isLarge(profile: SourceProfile): boolean {
   return profile.rowCountEstimate >= LARGE_ROWS || (profile.sizeBytes ?? 0) >= LARGE_BYTES;
 }
 

@@ -71,7 +71,7 @@ export async function probeFile(spec: FileSpec, context: ProbeContext & { cwd?: 
     spreadSample: false,
     close: async () => undefined,
   };
-  const last = files[files.length - 1]!;
+  const last = files[files.length - 1];
   if (facts.format !== 'parquet' && facts.compression === 'none' && last.size > 4 * HEAD_BYTES) {
     const tail = await readAt(last.path, last.size - HEAD_BYTES, HEAD_BYTES).catch(() => undefined);
     const perLine = tail ? tailBytesPerLine(tail) : undefined;

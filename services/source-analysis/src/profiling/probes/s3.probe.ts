@@ -100,9 +100,9 @@ export async function probeS3(spec: S3Spec, context: ProbeContext & { client?: S
       if (!context.client) client.destroy();
     },
   };
-  const last = objects[objects.length - 1]!;
+  const last = objects[objects.length - 1];
   if (facts.format !== 'parquet' && facts.compression === 'none' && last.size > 4 * HEAD_BYTES) {
-    const tail = await readRange(client, spec.bucket, last.key, `bytes=-${HEAD_BYTES}`, context.signal).catch(() => undefined);
+    const tail = await readRange(client, spec.bucket, last.key, `bytes=${last.size - HEAD_BYTES}-${last.size - 1}`, context.signal).catch(() => undefined);
     const perLine = tail ? tailBytesPerLine(tail) : undefined;
     if (perLine && result.sizeForEstimate) result.sizeForEstimate.tailBytesPerRow = perLine;
   }
