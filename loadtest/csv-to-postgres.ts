@@ -23,7 +23,8 @@ import type { Client as PgClient } from 'pg';
 
 const ROOT = resolve(__dirname, '..');
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const BATCH_SIZE = Number(process.env.BATCH_SIZE ?? 10_000);
+const BATCH_SIZE = Number(process.env.BATCH_SIZE ?? 2_000);
+const READ_AHEAD = Number(process.env.READ_AHEAD ?? 2);
 const DATA_DIR = join(tmpdir(), 'aoe-bench');
 const COLUMNS = [
   'id',
@@ -127,6 +128,7 @@ async function child(mode: Mode, csv: string, schema: string, table: string): Pr
       taskId: 'load',
       source,
       sink,
+      readAhead: READ_AHEAD,
       plan: {
         pipelineId: 'bench',
         extract: { mode: 'full' },

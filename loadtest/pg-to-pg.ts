@@ -21,7 +21,8 @@ import type { Client as PgClient } from 'pg';
 
 const ROOT = resolve(__dirname, '..');
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const BATCH_SIZE = Number(process.env.BATCH_SIZE ?? 10_000);
+const BATCH_SIZE = Number(process.env.BATCH_SIZE ?? 2_000);
+const READ_AHEAD = Number(process.env.READ_AHEAD ?? 2);
 
 const req = createRequire(__filename);
 
@@ -78,6 +79,7 @@ async function child(mode: Mode, schema: string, table: string, partitions: numb
       taskId: 'load',
       source,
       sink,
+      readAhead: READ_AHEAD,
       plan: {
         pipelineId: 'bench',
         extract: { mode: 'full', partitions },

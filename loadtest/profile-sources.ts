@@ -74,9 +74,15 @@ async function postgresScenario(profiler: SourceProfiler): Promise<Result> {
     );
     // What autovacuum does to a table this size soon after it is loaded.
     await client.query(`ANALYZE "${schema}".orders`);
-    console.log(`generated ${ROWS.toLocaleString('en')} rows in PostgreSQL in ${((performance.now() - generating) / 1000).toFixed(1)} s`);
+    console.log(
+      `generated ${ROWS.toLocaleString('en')} rows in PostgreSQL in ${((performance.now() - generating) / 1000).toFixed(1)} s`,
+    );
 
-    const spec = SourceSpec.parse({ kind: 'postgres', connection: { url: databaseUrl }, table: { schema, name: 'orders' } });
+    const spec = SourceSpec.parse({
+      kind: 'postgres',
+      connection: { url: databaseUrl },
+      table: { schema, name: 'orders' },
+    });
     const { seconds, outcome } = await timed(() => profiler.profile({ sourceId: 'bench-pg', spec }));
     return summarize(`PostgreSQL table, ${ROWS.toLocaleString('en')} rows`, seconds, outcome, ROWS);
   } finally {
@@ -100,7 +106,9 @@ async function csvScenario(profiler: SourceProfiler): Promise<Result> {
       const lines: string[] = [];
       for (const end = id + 20_000; id < end; id++) {
         const at = new Date(start + id * 10_000).toISOString();
-        lines.push(`${id},customer${id % 250_000}@shop.example,${(id % 100_000) / 100},${id % 4 ? 'paid' : 'new'},${at},${at}`);
+        lines.push(
+          `${id},customer${id % 250_000}@shop.example,${(id % 100_000) / 100},${id % 4 ? 'paid' : 'new'},${at},${at}`,
+        );
       }
       const chunk = `${lines.join('\n')}\n`;
       written += Buffer.byteLength(chunk);
@@ -109,7 +117,9 @@ async function csvScenario(profiler: SourceProfiler): Promise<Result> {
     out.end();
     await once(out, 'finish');
     const size = (await stat(path)).size;
-    console.log(`generated a ${(size / 1024 / 1024).toFixed(0)} MiB CSV in ${((performance.now() - generating) / 1000).toFixed(1)} s`);
+    console.log(
+      `generated a ${(size / 1024 / 1024).toFixed(0)} MiB CSV in ${((performance.now() - generating) / 1000).toFixed(1)} s`,
+    );
 
     const spec = SourceSpec.parse({ kind: 'file', path });
     const { seconds, outcome } = await timed(() => profiler.profile({ sourceId: 'bench-csv', spec }));
@@ -124,7 +134,9 @@ async function main(): Promise<void> {
   const results = [await postgresScenario(profiler), await csvScenario(profiler)];
   console.table(results);
   for (const r of results) {
-    console.log(`${r.source}: profiled in ${r.seconds.toFixed(2)} s (target ≈ 2 s), ${r.sampled} rows sampled (${r.stoppedBy} bound), ~${r.rowCountEstimate.toLocaleString('en')} rows estimated from ${r.rowCountFrom} (actual ${r.rows.toLocaleString('en')})`);
+    console.log(
+      `${r.source}: profiled in ${r.seconds.toFixed(2)} s (target ≈ 2 s), ${r.sampled} rows sampled (${r.stoppedBy} bound), ~${r.rowCountEstimate.toLocaleString('en')} rows estimated from ${r.rowCountFrom} (actual ${r.rows.toLocaleString('en')})`,
+    );
   }
 }
 

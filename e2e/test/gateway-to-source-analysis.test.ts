@@ -30,20 +30,22 @@ describe('gateway -> bus -> source-analysis, on real NATS JetStream and PostgreS
   });
   afterAll(() => mesh.stop());
 
-  it('registers a source, and source-analysis records the request once under one trace id', async () => {
+  it('registers a source, and source-analysis profiles it under one trace id', async () => {
     const res = await fetch(`${gateway.url}/v1/sources`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'events', spec: { kind: 'file', path: 'examples/events.csv' } }),
+      body: JSON.stringify({ name: 'events', spec: { kind: 'file', path: `${process.cwd()}/examples/events.csv` } }),
     });
     expect(res.status).toBe(202);
     const { id } = (await res.json()) as any;
 
-    const analyzing = await eventually(async () => {
+    const profiled = await eventually(async () => {
       const source = await gateway.platform.store.sources.get(id);
-      return source?.status === 'analyzing' ? source : undefined;
-    }, 'the source to be marked analyzing');
-    expect(analyzing.name).toBe('events');
+      return source?.status === 'profiled' ? source : undefined;
+    }, 'the source to be profiled');
+    expect(profiled.name).toBe('events');
+    const profile = await gateway.platform.store.profiles.latest(id);
+    expect(profile?.profile.columns.map((c) => c.name)).toEqual(['id', 'occurred_at', 'user_email', 'event', 'amount']);
 
     const handlerSpan = await eventually(
       async () => spans.getFinishedSpans().find((s) => s.name === 'handle aoe.cmd.source.analyze'),

@@ -58,7 +58,7 @@ export {
   type EngineStage,
   type OnFailure,
 } from './runtime/task-spec';
-export { CursorTracker, type CheckpointReader } from './runtime/incremental';
+export { CursorTracker, targetCheckpointReader, type CheckpointReader } from './runtime/incremental';
 export {
   engineFault,
   type EngineFaultContext,

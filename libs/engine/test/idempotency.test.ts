@@ -1,7 +1,14 @@
 import type { LoadMode } from '@aoe/contracts';
 import { FileSource, injectFault, PostgresSink, PostgresSource, type FaultSpec } from '@aoe/connectors';
 import { Pool } from 'pg';
-import { engineFault, PostgresQuarantineSink, runTask, type EngineFaultSpec, type EngineTaskSpec } from '../src';
+import {
+  engineFault,
+  PostgresQuarantineSink,
+  runTask,
+  targetCheckpointReader,
+  type EngineFaultSpec,
+  type EngineTaskSpec,
+} from '../src';
 import { ordersCsv, PgFixture } from './pg-helpers';
 
 /**
@@ -221,6 +228,8 @@ describe('incremental PostgreSQL → PostgreSQL: crash, rerun, then the next run
     await sameAsSource(table);
     const third = await run(table, 'next-3');
     expect(third.metrics.rowsLoaded).toBe(0);
+    const reader = targetCheckpointReader({ connection: { url: pg.url }, table: { schema: pg.schema, name: table } });
+    expect(await reader.readCheckpoint('ev_next', src)).toEqual(retried.checkpoint);
     await sameAsSource(table);
     const [{ cursor }] = await pg.query<{ cursor: { value: string; keysAtValue: string[] } }>(
       `SELECT cursor FROM ${pg.table('_aoe_checkpoints')} WHERE pipeline_id = 'ev_next' AND stream = $1`,

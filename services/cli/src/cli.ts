@@ -1,15 +1,26 @@
 import { Command, CommanderError, Option } from 'commander';
 import { LoadMode } from '@aoe/contracts';
-import { analyze } from './commands/analyze.command';
-import { decisions } from './commands/decisions.command';
-import { ingest } from './commands/ingest.command';
-import { plan } from './commands/plan.command';
-import { runs } from './commands/runs.command';
-import { MESH_SERVICES, serve } from './commands/serve.command';
-import { sql } from './commands/sql.command';
-import { workerRunTask } from './commands/worker.command';
 import { CliError, ExitCode, oneLine } from './errors';
 import type { CliIo } from './io';
+
+/*
+ * Each command is loaded when it runs, so `aoe sql` or `aoe runs` do not pay
+ * for loading every service and the agents (about two seconds).
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const load = {
+  ingest: () => require('./commands/ingest.command') as typeof import('./commands/ingest.command'),
+  analyze: () => require('./commands/analyze.command') as typeof import('./commands/analyze.command'),
+  plan: () => require('./commands/plan.command') as typeof import('./commands/plan.command'),
+  runs: () => require('./commands/runs.command') as typeof import('./commands/runs.command'),
+  decisions: () => require('./commands/decisions.command') as typeof import('./commands/decisions.command'),
+  sql: () => require('./commands/sql.command') as typeof import('./commands/sql.command'),
+  serve: () => require('./commands/serve.command') as typeof import('./commands/serve.command'),
+  worker: () => require('./commands/worker.command') as typeof import('./commands/worker.command'),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+const SERVICES = ['gateway', 'source-analysis', 'planner', 'optimizer', 'dispatcher'];
 
 const SOURCE_HELP = 'a file path or glob (CSV, JSONL, Parquet), s3://bucket/prefix, postgres://user@host:port/db#schema.table, or http(s)://…';
 const TARGET_HELP = 'postgres://user@host:port/db#schema.table, s3://bucket/prefix or a directory (default: the embedded warehouse)';
@@ -37,14 +48,14 @@ function program(io: CliIo, result: { code: number }): Command {
     .option('--into <target>', TARGET_HELP)
     .addOption(new Option('--mode <mode>', 'load mode instead of the planner\'s choice').choices(LoadMode.options))
     .option('--json', 'print one JSON object {runId, status, rowsRead, rowsLoaded, rowsQuarantined, target, durationMs}')
-    .action(async (source: string, options: { into?: string; mode?: LoadMode; json?: boolean }) => set(await ingest(source, options, io)));
+    .action(async (source: string, options: { into?: string; mode?: LoadMode; json?: boolean }) => set(await load.ingest().ingest(source, options, io)));
 
   root
     .command('analyze')
     .description("profile a source: columns, types, keys, cursor columns, volume, PII hints")
     .argument('<source>', SOURCE_HELP)
     .option('--json', 'print the profile as JSON')
-    .action(async (source: string, options: { json?: boolean }) => set(await analyze(source, options, io)));
+    .action(async (source: string, options: { json?: boolean }) => set(await load.analyze().analyze(source, options, io)));
 
   root
     .command('plan')
@@ -52,34 +63,34 @@ function program(io: CliIo, result: { code: number }): Command {
     .argument('<source>', SOURCE_HELP)
     .option('--into <target>', TARGET_HELP)
     .option('--json', 'print {pipelineId, target, plan, decisions} as JSON')
-    .action(async (source: string, options: { into?: string; json?: boolean }) => set(await plan(source, options, io)));
+    .action(async (source: string, options: { into?: string; json?: boolean }) => set(await load.plan().plan(source, options, io)));
 
   root
     .command('runs')
     .description('list the latest runs, newest first')
     .option('--limit <n>', 'how many (1-500)', '20')
     .option('--json', 'print the runs as JSON')
-    .action(async (options: { limit?: string; json?: boolean }) => set(await runs(options, io)));
+    .action(async (options: { limit?: string; json?: boolean }) => set(await load.runs().runs(options, io)));
 
   root
     .command('decisions')
     .description('why a run looks as it does: the agent decisions behind it')
     .argument('<run-id>', 'a run id (see aoe runs)')
     .option('--json', 'print the decisions as JSON')
-    .action(async (runId: string, options: { json?: boolean }) => set(await decisions(runId, options, io)));
+    .action(async (runId: string, options: { json?: boolean }) => set(await load.decisions().decisions(runId, options, io)));
 
   root
     .command('sql')
     .description('run SQL on the embedded warehouse')
     .argument('<query>', 'SQL; several statements separated by ; print the last result')
     .option('--json', 'print the rows as a JSON array')
-    .action(async (query: string, options: { json?: boolean }) => set(await sql(query, options, io)));
+    .action(async (query: string, options: { json?: boolean }) => set(await load.sql().sql(query, options, io)));
 
   root
     .command('serve')
     .description('run one service of the mesh (NATS_URL, DATABASE_URL)')
-    .argument('<service>', Object.keys(MESH_SERVICES).join(' | '))
-    .action(async (service: string) => set(await serve(service)));
+    .argument('<service>', SERVICES.join(' | '))
+    .action(async (service: string) => set(await load.serve().serve(service)));
 
   const worker = root.command('worker').description('what Airflow tasks call, in mesh mode');
   worker
@@ -88,7 +99,7 @@ function program(io: CliIo, result: { code: number }): Command {
     .requiredOption('--run <id>', 'the run id')
     .requiredOption('--task <id>', 'the plan task id')
     .option('--json', 'print the outcome as JSON')
-    .action(async (options: { run: string; task: string; json?: boolean }) => set(await workerRunTask(options, io)));
+    .action(async (options: { run: string; task: string; json?: boolean }) => set(await load.worker().workerRunTask(options, io)));
 
   return root;
 }

@@ -157,7 +157,10 @@ describe.each<AirflowApiVersion>(['v2', 'v1'])('Airflow client %s against the fa
 
     const rerun = await client.followDagRun(DAG_ID, dagRunId, FAST);
     expect(rerun.run.state).toBe('success');
-    expect(rerun.taskInstances.find((ti) => ti.taskId === 'transform')).toMatchObject({ state: 'success', tryNumber: 2 });
+    expect(rerun.taskInstances.find((ti) => ti.taskId === 'transform')).toMatchObject({
+      state: 'success',
+      tryNumber: 2,
+    });
     expect(rerun.taskInstances.find((ti) => ti.taskId === 'extract')).toMatchObject({ state: 'success', tryNumber: 1 });
   });
 
@@ -280,7 +283,9 @@ describe.each<AirflowApiVersion>(['v2', 'v1'])('Airflow client %s against the fa
       reason,
     );
     expect(updates).toBe(1); // nothing changed after the first poll
-    expect(fake.requests.filter((r) => r.path.endsWith(`/dagRuns/${encodeURIComponent(dagRunId)}`)).length).toBeGreaterThan(1);
+    expect(
+      fake.requests.filter((r) => r.path.endsWith(`/dagRuns/${encodeURIComponent(dagRunId)}`)).length,
+    ).toBeGreaterThan(1);
     await expect(client.followDagRun(DAG_ID, dagRunId, { signal: controller.signal })).rejects.toBe(reason);
   });
 

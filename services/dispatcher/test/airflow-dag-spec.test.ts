@@ -96,7 +96,10 @@ describe('renderDagSpec', () => {
     );
     expect(spec.dag_id).toMatch(/^aoe__Orders_from_EU_2025_[0-9a-f]{8}$/);
     const [orders, customers, load] = spec.tasks;
-    expect(orders).toMatchObject({ plan_task_id: 'read orders', task_id: expect.stringMatching(/^read_orders_[0-9a-f]{8}$/) });
+    expect(orders).toMatchObject({
+      plan_task_id: 'read orders',
+      task_id: expect.stringMatching(/^read_orders_[0-9a-f]{8}$/),
+    });
     expect(orders.command.at(-1)).toBe('read orders');
     expect(load.upstream).toEqual([orders.task_id, customers.task_id]);
     expect(planTaskIds(spec).get(orders.task_id)).toBe('read orders');
@@ -155,7 +158,10 @@ describe('FolderDagSpecStore', () => {
       }
     })();
     for (let version = 1; version <= 40; version += 1) {
-      await Promise.all([store.put(renderDagSpec(plan({ version }))), store.put(renderDagSpec(plan({ version: version + 100 })))]);
+      await Promise.all([
+        store.put(renderDagSpec(plan({ version }))),
+        store.put(renderDagSpec(plan({ version: version + 100 }))),
+      ]);
     }
     writing = false;
     await reader;
@@ -199,10 +205,16 @@ describe('a rendered spec through the Python DAG factory and the fake Airflow', 
     });
     const [definition] = JSON.parse(stdout) as Array<{
       dag_id: string;
-      tasks: Array<{ task_id: string; upstream: string[]; kwargs: { bash_command: string; env: Record<string, string> } }>;
+      tasks: Array<{
+        task_id: string;
+        upstream: string[];
+        kwargs: { bash_command: string; env: Record<string, string> };
+      }>;
     }>;
     expect(definition.dag_id).toBe(spec.dag_id);
-    expect(definition.tasks.map((t) => [t.task_id, t.upstream])).toEqual(spec.tasks.map((t) => [t.task_id, t.upstream]));
+    expect(definition.tasks.map((t) => [t.task_id, t.upstream])).toEqual(
+      spec.tasks.map((t) => [t.task_id, t.upstream]),
+    );
     const load = definition.tasks[2];
     expect(load.kwargs.bash_command).toBe(`aoe worker run-task --run "$AOE_ARG_4" --task 'load it'`);
     expect(load.kwargs.env).toEqual({ AOE_ARG_4: RUN_ID_TEMPLATE });

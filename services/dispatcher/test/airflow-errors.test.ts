@@ -150,6 +150,39 @@ describe('Airflow client errors', () => {
     }
   });
 
+  it('an aborted caller stops waiting for a shared login; the others still get it', async () => {
+    let release: (() => void) | undefined;
+    let logins = 0;
+    const server = await rawServer((req, res) => {
+      if (req.url === '/auth/token') {
+        logins += 1;
+        release = () => {
+          res.writeHead(201, { 'content-type': 'application/json' });
+          res.end('{"access_token":"tok"}');
+        };
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"dag_id":"d","is_paused":false}');
+    });
+    try {
+      const c = client(server.url, 'v2');
+      const controller = new AbortController();
+      const reason = new Error('shutting down');
+      const first = c.getDag('d', { signal: controller.signal });
+      const second = c.getDag('d');
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      controller.abort(reason);
+      await expect(first).rejects.toBe(reason);
+      release!();
+      await expect(second).resolves.toEqual({ dagId: 'd', isPaused: false });
+      await expect(c.getDag('d', { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+      expect(logins).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('blanks credentials that a server echoes back', async () => {
     const server = await rawServer((_req, res) => {
       res.writeHead(401, { 'content-type': 'application/json' });
@@ -160,7 +193,9 @@ describe('Airflow client errors', () => {
         .getDag('d')
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(AirflowAuthError);
-      expect((error as Error).message).toBe('Airflow answered 401 to GET /api/v1/dags/d: Unauthorized: bad password ***');
+      expect((error as Error).message).toBe(
+        'Airflow answered 401 to GET /api/v1/dags/d: Unauthorized: bad password ***',
+      );
     } finally {
       await server.close();
     }

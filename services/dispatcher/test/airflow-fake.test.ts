@@ -70,7 +70,9 @@ describe('fake Airflow 3 (/api/v2) enforces the v2 specification', () => {
     expect(res.status).toBe(422);
     expect(res.json).toEqual({ detail: [{ loc: ['body', 'logical_date'], type: 'missing', msg: 'Field required' }] });
 
-    const ok = await send(v2, 'POST', '/api/v2/dags/d1/dagRuns', { body: { logical_date: null, conf: { run_id: 'x' } } });
+    const ok = await send(v2, 'POST', '/api/v2/dags/d1/dagRuns', {
+      body: { logical_date: null, conf: { run_id: 'x' } },
+    });
     expect(ok.status).toBe(200);
     expect(ok.json).toMatchObject({ logical_date: null, state: 'queued', conf: { run_id: 'x' }, run_type: 'manual' });
   });
@@ -221,7 +223,10 @@ describe('the contract checker the fake uses', () => {
   });
 
   it('converts OpenAPI 3.0 schemas to JSON Schema', () => {
-    expect(convert30({ type: 'string', nullable: true, enum: ['a'] })).toEqual({ type: ['string', 'null'], enum: ['a', null] });
+    expect(convert30({ type: 'string', nullable: true, enum: ['a'] })).toEqual({
+      type: ['string', 'null'],
+      enum: ['a', null],
+    });
     expect(convert30({ $ref: '#/x', nullable: true, description: 'ignored' })).toEqual({ $ref: '#/x' });
     expect(convert30({ anyOf: [{ type: 'string' }], nullable: true, discriminator: {}, 'x-y': 1 })).toEqual({
       anyOf: [{ anyOf: [{ type: 'string' }] }, { type: 'null' }],

@@ -1,4 +1,9 @@
 export * from './source-analysis.module';
 export * from './profiling';
-export { AnalyzeSourceUseCase, DECISION_GUARD, SERVICE, type AnalyzeSourceResult } from './usecases/analyze-source/analyze-source.usecase';
+export {
+  AnalyzeSourceUseCase,
+  DECISION_GUARD,
+  SERVICE,
+  type AnalyzeSourceResult,
+} from './usecases/analyze-source/analyze-source.usecase';
 export { FAILURE_POLICY, classifyFailure } from './usecases/analyze-source/failure-policy';

@@ -13,7 +13,11 @@ import { peopleCsv, sql, withTempDir } from './fixtures/data';
 // The failures below are provoked: keep their retries out of the test output.
 process.env.LOG_LEVEL = 'error';
 
-async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 20_000): Promise<T> {
+async function eventually<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -47,7 +51,12 @@ describe('source-analysis: aoe.cmd.source.analyze end to end', () => {
       service: 'profiled-probe',
       definitions: [Messages.SourceProfiled],
       handler: async (m) => {
-        profiled.push({ payload: m.payload, correlationId: m.envelope.correlationId, causationId: m.envelope.causationId, id: m.envelope.id });
+        profiled.push({
+          payload: m.payload,
+          correlationId: m.envelope.correlationId,
+          causationId: m.envelope.causationId,
+          id: m.envelope.id,
+        });
       },
     });
     await bus.subscribe({
@@ -76,15 +85,33 @@ describe('source-analysis: aoe.cmd.source.analyze end to end', () => {
     await withTempDir(async (dir) => {
       await writeFile(join(dir, 'people.csv'), peopleCsv(300));
       const { store, bus } = service.platform;
-      const source = await register({ kind: 'file', path: join(dir, 'people.csv'), format: 'auto', compression: 'auto' });
-      const pipeline = { pipelineId: 'pl-1', target: { kind: 'directory' as const, path: join(dir, 'out'), format: 'parquet' as const } };
-      const { envelope } = await bus.publish(Messages.AnalyzeSource, { sourceId: source.id, spec: source.spec, pipeline }, { correlationId: 'corr-csv' });
+      const source = await register({
+        kind: 'file',
+        path: join(dir, 'people.csv'),
+        format: 'auto',
+        compression: 'auto',
+      });
+      const pipeline = {
+        pipelineId: 'pl-1',
+        target: { kind: 'directory' as const, path: join(dir, 'out'), format: 'parquet' as const },
+      };
+      const { envelope } = await bus.publish(
+        Messages.AnalyzeSource,
+        { sourceId: source.id, spec: source.spec, pipeline },
+        { correlationId: 'corr-csv' },
+      );
 
       const event = await eventually(() => profiled.find((e) => e.payload.sourceId === source.id), 'SourceProfiled');
       expect(event.correlationId).toBe('corr-csv');
       expect(event.causationId).toBe(envelope.id);
       expect(event.payload.pipeline).toEqual(pipeline);
-      expect(event.payload.profile).toMatchObject({ sourceId: source.id, kind: 'file', format: 'csv', delimiter: ';', rowCountEstimate: 300 });
+      expect(event.payload.profile).toMatchObject({
+        sourceId: source.id,
+        kind: 'file',
+        format: 'csv',
+        delimiter: ';',
+        rowCountEstimate: 300,
+      });
       expect(await statusOf(source.id)).toBe('profiled');
 
       const stored = await store.profiles.latest(source.id);
@@ -94,7 +121,12 @@ describe('source-analysis: aoe.cmd.source.analyze end to end', () => {
       const decisions = await store.decisions.list({ subjectId: source.id });
       expect(decisions.items).toHaveLength(1);
       const [decision] = decisions.items;
-      expect(decision).toMatchObject({ agent: 'source-analysis', decidedBy: 'rules', accepted: true, correlationId: 'corr-csv' });
+      expect(decision).toMatchObject({
+        agent: 'source-analysis',
+        decidedBy: 'rules',
+        accepted: true,
+        correlationId: 'corr-csv',
+      });
       expect(decision.choice).toMatchObject({ primaryKey: ['id'], rowCountEstimate: 300, profileId: stored!.id });
       expect(decision.choice.piiColumns).toEqual(expect.arrayContaining([{ column: 'email', kinds: ['email'] }]));
       expect(decision.rationale).toMatch(/^Sampled 300 rows \(every row, the whole source\)/);
@@ -107,7 +139,13 @@ describe('source-analysis: aoe.cmd.source.analyze end to end', () => {
       const { store } = service.platform;
       const source = await register({ kind: 'file', path: join(dir, 'a.csv'), format: 'auto', compression: 'auto' });
       const useCase = service.app.get(AnalyzeSourceUseCase);
-      const command = { sourceId: source.id, spec: source.spec, messageId: randomUUID(), subject: 'aoe.cmd.source.analyze', correlationId: 'corr-once' };
+      const command = {
+        sourceId: source.id,
+        spec: source.spec,
+        messageId: randomUUID(),
+        subject: 'aoe.cmd.source.analyze',
+        correlationId: 'corr-once',
+      };
       const first = await useCase.execute(command);
       expect(first.outcome).toBe('profiled');
       const again = await useCase.execute(command);
@@ -123,7 +161,11 @@ describe('source-analysis: aoe.cmd.source.analyze end to end', () => {
 
   it('profiles a PostgreSQL table through the bus', async () => {
     const { bus, store } = service.platform;
-    const source = await register({ kind: 'postgres', connection: { url: mesh.databaseUrl }, table: { schema: 'public', name: table } });
+    const source = await register({
+      kind: 'postgres',
+      connection: { url: mesh.databaseUrl },
+      table: { schema: 'public', name: table },
+    });
     await bus.publish(Messages.AnalyzeSource, { sourceId: source.id, spec: source.spec }, { correlationId: 'corr-pg' });
     const event = await eventually(() => profiled.find((e) => e.payload.sourceId === source.id), 'SourceProfiled');
     expect(event.payload.pipeline).toBeUndefined();
@@ -137,10 +179,26 @@ describe('source-analysis: aoe.cmd.source.analyze end to end', () => {
   it('retries an unreachable PostgreSQL source with backoff, then marks it failed and dead-letters the reason', async () => {
     const { bus } = service.platform;
     const port = await closedPort();
-    const source = await register({ kind: 'postgres', connection: { host: '127.0.0.1', port, user: 'etl', database: 'shop' }, table: { schema: 'public', name: 'orders' } });
-    await bus.publish(Messages.AnalyzeSource, { sourceId: source.id, spec: source.spec }, { correlationId: 'corr-down' });
-    const letter = await eventually(() => deadLetters.find((l) => l.originalData.includes(source.id)), 'the dead letter', 40_000);
-    expect(letter).toMatchObject({ kind: 'handler-failed', attempts: ANALYZE_RETRY.maxDeliver, originalSubject: expect.stringMatching(/aoe\.cmd\.source\.analyze$/) });
+    const source = await register({
+      kind: 'postgres',
+      connection: { host: '127.0.0.1', port, user: 'etl', database: 'shop' },
+      table: { schema: 'public', name: 'orders' },
+    });
+    await bus.publish(
+      Messages.AnalyzeSource,
+      { sourceId: source.id, spec: source.spec },
+      { correlationId: 'corr-down' },
+    );
+    const letter = await eventually(
+      () => deadLetters.find((l) => l.originalData.includes(source.id)),
+      'the dead letter',
+      40_000,
+    );
+    expect(letter).toMatchObject({
+      kind: 'handler-failed',
+      attempts: ANALYZE_RETRY.maxDeliver,
+      originalSubject: expect.stringMatching(/aoe\.cmd\.source\.analyze$/),
+    });
     expect(letter.reason).toContain('transient-network');
     expect(letter.reason).toContain(`127.0.0.1:${port}`);
     expect(letter.reason).toContain('gave up after the last delivery');
@@ -151,16 +209,35 @@ describe('source-analysis: aoe.cmd.source.analyze end to end', () => {
     const { bus } = service.platform;
     const role = new URL(mesh.databaseUrl);
     role.username = 'no_such_role_aoe';
-    const auth = await register({ kind: 'postgres', connection: { url: role.toString() }, table: { schema: 'public', name: table } });
-    const missing = await register({ kind: 'file', path: '/nonexistent/aoe/orders-*.csv', format: 'auto', compression: 'auto' });
+    const auth = await register({
+      kind: 'postgres',
+      connection: { url: role.toString() },
+      table: { schema: 'public', name: table },
+    });
+    const missing = await register({
+      kind: 'file',
+      path: '/nonexistent/aoe/orders-*.csv',
+      format: 'auto',
+      compression: 'auto',
+    });
     await bus.publish(Messages.AnalyzeSource, { sourceId: auth.id, spec: auth.spec }, { correlationId: 'corr-auth' });
-    await bus.publish(Messages.AnalyzeSource, { sourceId: missing.id, spec: missing.spec }, { correlationId: 'corr-missing' });
+    await bus.publish(
+      Messages.AnalyzeSource,
+      { sourceId: missing.id, spec: missing.spec },
+      { correlationId: 'corr-missing' },
+    );
 
-    const authLetter = await eventually(() => deadLetters.find((l) => l.originalData.includes(auth.id)), 'the auth dead letter');
+    const authLetter = await eventually(
+      () => deadLetters.find((l) => l.originalData.includes(auth.id)),
+      'the auth dead letter',
+    );
     expect(authLetter.attempts).toBe(1);
     expect(authLetter.reason).toMatch(/could not be profiled \(auth\)/);
     expect(authLetter.reason).toContain('no_such_role_aoe');
-    const missingLetter = await eventually(() => deadLetters.find((l) => l.originalData.includes(missing.id)), 'the missing-file dead letter');
+    const missingLetter = await eventually(
+      () => deadLetters.find((l) => l.originalData.includes(missing.id)),
+      'the missing-file dead letter',
+    );
     expect(missingLetter.attempts).toBe(1);
     expect(missingLetter.reason).toMatch(/\(schema-drift\): no file matches/);
     expect(await statusOf(auth.id)).toBe('failed');

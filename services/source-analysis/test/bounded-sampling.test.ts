@@ -16,7 +16,9 @@ async function generateCsv(path: string, rows: number): Promise<void> {
   for (let from = 1; from <= rows; from += 10_000) {
     const lines: string[] = [];
     for (let i = from; i < Math.min(from + 10_000, rows + 1); i++) {
-      lines.push(`${i},user${i % 50_000}@example.com,${(i % 10_000) / 100},${i % 3 ? 'paid' : 'new'},${new Date(start + i * 1000).toISOString()}`);
+      lines.push(
+        `${i},user${i % 50_000}@example.com,${(i % 10_000) / 100},${i % 3 ? 'paid' : 'new'},${new Date(start + i * 1000).toISOString()}`,
+      );
     }
     if (!out.write(`${lines.join('\n')}\n`)) await once(out, 'drain');
   }

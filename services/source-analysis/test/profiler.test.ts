@@ -67,9 +67,26 @@ describe('SourceProfiler: PostgreSQL', () => {
     expect(profile.cursorCandidates.slice(0, 2)).toEqual(['updated_at', 'created_at']);
     expect(profile.sizeBytes).toBeGreaterThan(5000 * 50);
 
-    expect(column(profile, 'id')).toMatchObject({ type: 'bigint', declaredType: 'bigint', nullable: false, min: 1, max: 5000, distinctEstimate: 5000 });
-    expect(column(profile, 'amount')).toMatchObject({ type: 'decimal', declaredType: 'numeric(10,2)', nullable: true, nullRate: 0 });
-    expect(column(profile, 'status')).toMatchObject({ type: 'string', distinctEstimate: 3, min: 'new', max: 'shipped' });
+    expect(column(profile, 'id')).toMatchObject({
+      type: 'bigint',
+      declaredType: 'bigint',
+      nullable: false,
+      min: 1,
+      max: 5000,
+      distinctEstimate: 5000,
+    });
+    expect(column(profile, 'amount')).toMatchObject({
+      type: 'decimal',
+      declaredType: 'numeric(10,2)',
+      nullable: true,
+      nullRate: 0,
+    });
+    expect(column(profile, 'status')).toMatchObject({
+      type: 'string',
+      distinctEstimate: 3,
+      min: 'new',
+      max: 'shipped',
+    });
     expect(column(profile, 'notes').nullRate).toBe(0.25);
     expect(column(profile, 'created_at')).toMatchObject({ type: 'timestamptz', min: '2024-01-01T00:01:00.000Z' });
     const email = column(profile, 'customer_email');
@@ -81,7 +98,11 @@ describe('SourceProfiler: PostgreSQL', () => {
 
   it('samples a large table with TABLESAMPLE within the bound and takes the count from pg_class.reltuples', async () => {
     const spec = SourceSpec.parse({ kind: 'postgres', connection: { url }, table: { schema, name: 'events' } });
-    const { profile, sampling, rowCountFrom } = await profiler.profile({ sourceId: 'pg-events', spec, limits: { maxRows: 2000 } });
+    const { profile, sampling, rowCountFrom } = await profiler.profile({
+      sourceId: 'pg-events',
+      spec,
+      limits: { maxRows: 2000 },
+    });
 
     expect(sampling.spread).toBe(true);
     expect(sampling.rowsRead).toBeLessThanOrEqual(2000);
@@ -103,7 +124,11 @@ describe('SourceProfiler: PostgreSQL', () => {
       connection: { url },
       query: `SELECT id, kind FROM "${schema}".events WHERE id <= 150000;`,
     });
-    const { profile, sampling, rowCountFrom } = await profiler.profile({ sourceId: 'pg-query', spec, limits: { maxRows: 1000 } });
+    const { profile, sampling, rowCountFrom } = await profiler.profile({
+      sourceId: 'pg-query',
+      spec,
+      limits: { maxRows: 1000 },
+    });
     expect(profile.format).toBe('query');
     expect(sampling.rowsRead).toBe(1000);
     expect(rowCountFrom).toBe('the query plan (EXPLAIN)');
@@ -114,10 +139,16 @@ describe('SourceProfiler: PostgreSQL', () => {
 
   it('reports a missing table as schema-drift and a wrong role as auth', async () => {
     const missing = SourceSpec.parse({ kind: 'postgres', connection: { url }, table: { schema, name: 'nope' } });
-    await expect(profiler.profile({ sourceId: 'x', spec: missing })).rejects.toMatchObject({ errorClass: 'schema-drift' });
+    await expect(profiler.profile({ sourceId: 'x', spec: missing })).rejects.toMatchObject({
+      errorClass: 'schema-drift',
+    });
     const role = new URL(url);
     role.username = 'no_such_role_aoe';
-    const wrongUser = SourceSpec.parse({ kind: 'postgres', connection: { url: role.toString() }, table: { schema, name: 'orders' } });
+    const wrongUser = SourceSpec.parse({
+      kind: 'postgres',
+      connection: { url: role.toString() },
+      table: { schema, name: 'orders' },
+    });
     await expect(profiler.profile({ sourceId: 'x', spec: wrongUser })).rejects.toMatchObject({ errorClass: 'auth' });
   });
 });
@@ -131,7 +162,14 @@ describe('SourceProfiler: files', () => {
       const spec = SourceSpec.parse({ kind: 'file', path: join(dir, 'people.csv') });
       const { profile } = await profiler.profile({ sourceId: 'people', spec });
 
-      expect(profile).toMatchObject({ kind: 'file', format: 'csv', delimiter: ';', encoding: 'utf-8', compression: 'none', rowCountEstimate: 400 });
+      expect(profile).toMatchObject({
+        kind: 'file',
+        format: 'csv',
+        delimiter: ';',
+        encoding: 'utf-8',
+        compression: 'none',
+        rowCountEstimate: 400,
+      });
       expect(column(profile, 'id')).toMatchObject({ type: 'integer', min: 1, max: 400, nullable: false });
       expect(column(profile, 'signup_date').type).toBe('date');
       expect(column(profile, 'note')).toMatchObject({ nullRate: 0.1, nullable: true });
@@ -139,8 +177,13 @@ describe('SourceProfiler: files', () => {
       expect(column(profile, 'email').piiHints[0].evidence).toBe('name-and-values');
       expect(kinds(column(profile, 'phone'))).toEqual(['phone']);
       expect(column(profile, 'card').piiHints[0]).toMatchObject({ kind: 'card-number', evidence: 'name-and-values' });
-      expect(column(profile, 'client_ip').piiHints[0]).toMatchObject({ kind: 'ip-address', evidence: 'name-and-values' });
-      expect(column(profile, 'full_name').piiHints).toEqual([{ kind: 'person-name', evidence: 'name', confidence: 0.7 }]);
+      expect(column(profile, 'client_ip').piiHints[0]).toMatchObject({
+        kind: 'ip-address',
+        evidence: 'name-and-values',
+      });
+      expect(column(profile, 'full_name').piiHints).toEqual([
+        { kind: 'person-name', evidence: 'name', confidence: 0.7 },
+      ]);
       // Random 16-digit numbers: about one in ten passes Luhn, which is not a card column.
       expect(column(profile, 'reference')).toMatchObject({ type: 'bigint', piiHints: [] });
       expect(column(profile, 'note').piiHints).toEqual([]);
@@ -155,7 +198,10 @@ describe('SourceProfiler: files', () => {
       const text = `id,city\n${Array.from({ length: 3000 }, (_, i) => `${i + 1},Zürich Ærø ${i}`).join('\n')}\n`;
       await writeFile(join(dir, 'cities.csv'), Buffer.from(text, 'latin1'));
       await writeFile(join(dir, 'cities.csv.gz'), gzipSync(text));
-      const plain = await profiler.profile({ sourceId: 'c', spec: SourceSpec.parse({ kind: 'file', path: join(dir, 'cities.csv') }) });
+      const plain = await profiler.profile({
+        sourceId: 'c',
+        spec: SourceSpec.parse({ kind: 'file', path: join(dir, 'cities.csv') }),
+      });
       expect(plain.profile).toMatchObject({ encoding: 'latin1', delimiter: ',', compression: 'none' });
       expect(plain.profile.columns.map((c) => c.name)).toEqual(['id', 'city']);
       expect(column(plain.profile, 'city').min).toBe('Zürich Ærø 0');
@@ -184,8 +230,16 @@ describe('SourceProfiler: files', () => {
         }),
       );
       await writeFile(join(dir, 'events.jsonl'), `${lines.join('\n')}\n`);
-      const { profile } = await profiler.profile({ sourceId: 'ev', spec: SourceSpec.parse({ kind: 'file', path: join(dir, 'events.jsonl') }) });
-      expect(profile).toMatchObject({ format: 'jsonl', encoding: 'utf-8', compression: 'none', rowCountEstimate: 1500 });
+      const { profile } = await profiler.profile({
+        sourceId: 'ev',
+        spec: SourceSpec.parse({ kind: 'file', path: join(dir, 'events.jsonl') }),
+      });
+      expect(profile).toMatchObject({
+        format: 'jsonl',
+        encoding: 'utf-8',
+        compression: 'none',
+        rowCountEstimate: 1500,
+      });
       expect(profile.columns.map((c) => [c.name, c.type])).toEqual([
         ['event_id', 'string'],
         ['occurred_at', 'timestamptz'],
@@ -202,8 +256,15 @@ describe('SourceProfiler: files', () => {
 
   it('takes Parquet columns and the exact row count from the footers', async () => {
     await withTempDir(async (dir) => {
-      const rows: Row[] = Array.from({ length: 2500 }, (_, i) => ({ id: i, price: `${i}.50`, at: new Date(Date.UTC(2024, 0, 1, 0, i)) }));
-      const sink = new DirectorySink({ kind: 'directory', path: join(dir, 'pq'), format: 'parquet' }, { maxRowsPerPart: 1000 });
+      const rows: Row[] = Array.from({ length: 2500 }, (_, i) => ({
+        id: i,
+        price: `${i}.50`,
+        at: new Date(Date.UTC(2024, 0, 1, 0, i)),
+      }));
+      const sink = new DirectorySink(
+        { kind: 'directory', path: join(dir, 'pq'), format: 'parquet' },
+        { maxRowsPerPart: 1000 },
+      );
       const schema = {
         name: 't',
         columns: [
@@ -212,18 +273,56 @@ describe('SourceProfiler: files', () => {
           { name: 'at', type: 'timestamptz' as const, nullable: false },
         ],
       };
-      await sink.write(batches(rows), { runId: 'r1', taskId: 'load', mode: 'append', schema, schemaEvolution: 'additive' });
+      await sink.write(batches(rows), {
+        runId: 'r1',
+        taskId: 'load',
+        mode: 'append',
+        schema,
+        schemaEvolution: 'additive',
+      });
       const { profile, rowCountFrom } = await profiler.profile({
         sourceId: 'pq',
         spec: SourceSpec.parse({ kind: 'file', path: join(dir, 'pq') }),
         limits: { maxRows: 500 },
       });
-      expect(profile).toMatchObject({ format: 'parquet', compression: 'none', rowCountEstimate: 2500, sampleSize: 500 });
+      expect(profile).toMatchObject({
+        format: 'parquet',
+        compression: 'none',
+        rowCountEstimate: 2500,
+        sampleSize: 500,
+      });
       expect(rowCountFrom).toBe('Parquet footers');
       expect(profile.columns.map((c) => [c.name, c.type, c.nullable])).toEqual([
         ['id', 'integer', false],
         ['price', 'decimal', true],
         ['at', 'timestamptz', false],
+      ]);
+    });
+  });
+
+  it('profiles an empty CSV: its header columns, no rows', async () => {
+    await withTempDir(async (dir) => {
+      await writeFile(join(dir, 'empty.csv'), 'id;name\n');
+      const { profile } = await profiler.profile({
+        sourceId: 'empty',
+        spec: SourceSpec.parse({ kind: 'file', path: join(dir, 'empty.csv') }),
+      });
+      expect(profile).toMatchObject({
+        rowCountEstimate: 0,
+        sampleSize: 0,
+        primaryKeyCandidates: [],
+        cursorCandidates: [],
+      });
+      expect(profile.columns).toEqual([
+        { name: 'id', type: 'string', nullable: true, nullRate: 0, distinctEstimate: 0, piiHints: [] },
+        {
+          name: 'name',
+          type: 'string',
+          nullable: true,
+          nullRate: 0,
+          distinctEstimate: 0,
+          piiHints: [{ kind: 'person-name', evidence: 'name', confidence: 0.4 }],
+        },
       ]);
     });
   });
@@ -291,13 +390,30 @@ describe('SourceProfiler: HTTP API', () => {
   it('profiles a paged nested API within the row bound and takes the total from meta.total', async () => {
     requests.length = 0;
     const profiler = new SourceProfiler();
-    const { profile, sampling, rowCountFrom } = await profiler.profile({ sourceId: 'api', spec: spec(), limits: { maxRows: 120, batchSize: 50 } });
-    expect(profile).toMatchObject({ kind: 'http-api', format: 'json', encoding: 'utf-8', rowCountEstimate: TOTAL, sampleSize: 120 });
+    const { profile, sampling, rowCountFrom } = await profiler.profile({
+      sourceId: 'api',
+      spec: spec(),
+      limits: { maxRows: 120, batchSize: 50 },
+    });
+    expect(profile).toMatchObject({
+      kind: 'http-api',
+      format: 'json',
+      encoding: 'utf-8',
+      rowCountEstimate: TOTAL,
+      sampleSize: 120,
+    });
     expect(rowCountFrom).toBe(`the API's "meta.total" field`);
     expect(sampling.stoppedBy).toBe('rows');
     // The first page for the total hint, then the sample's three pages: never all five.
     expect(requests.length).toBeLessThanOrEqual(4);
-    expect(profile.columns.map((c) => c.name)).toEqual(['id', 'name_first', 'name_last', 'contact_email', 'contact_phone', 'updated_at']);
+    expect(profile.columns.map((c) => c.name)).toEqual([
+      'id',
+      'name_first',
+      'name_last',
+      'contact_email',
+      'contact_phone',
+      'updated_at',
+    ]);
     expect(kinds(column(profile, 'contact_email'))).toEqual(['email']);
     expect(kinds(column(profile, 'contact_phone'))).toEqual(['phone']);
     expect(column(profile, 'name_first').piiHints[0]).toMatchObject({ kind: 'person-name', evidence: 'name' });
@@ -308,7 +424,9 @@ describe('SourceProfiler: HTTP API', () => {
 
   it('classifies a 404 as schema-drift and a refused token as auth', async () => {
     const profiler = new SourceProfiler();
-    await expect(profiler.profile({ sourceId: 'api', spec: spec('/v1/missing') })).rejects.toMatchObject({ errorClass: 'schema-drift' });
+    await expect(profiler.profile({ sourceId: 'api', spec: spec('/v1/missing') })).rejects.toMatchObject({
+      errorClass: 'schema-drift',
+    });
     process.env.AOE_SA_TEST_TOKEN = 'wrong';
     try {
       await expect(profiler.profile({ sourceId: 'api', spec: spec() })).rejects.toMatchObject({ errorClass: 'auth' });
@@ -335,7 +453,15 @@ describe('SourceProfiler: S3', () => {
   });
 
   const spec = (prefix: string, extra: Record<string, unknown> = {}) =>
-    SourceSpec.parse({ kind: 's3', bucket: BUCKET, prefix, endpoint: s3.endpoint, forcePathStyle: true, credentials, ...extra });
+    SourceSpec.parse({
+      kind: 's3',
+      bucket: BUCKET,
+      prefix,
+      endpoint: s3.endpoint,
+      forcePathStyle: true,
+      credentials,
+      ...extra,
+    });
 
   it('profiles gzip CSV objects under a prefix: sizes from the listing, format from the first object', async () => {
     const sizes: number[] = [];
@@ -350,8 +476,19 @@ describe('SourceProfiler: S3', () => {
       await s3.put(BUCKET, `orders/2024-03-0${day}.csv.gz`, body);
     }
     await s3.put(BUCKET, 'orders/_tmp/r/part.csv.gz', gzipSync('order_id\n1\n'));
-    const { profile, sampling } = await new SourceProfiler().profile({ sourceId: 's3', spec: spec('orders/'), limits: { maxRows: 1000 } });
-    expect(profile).toMatchObject({ kind: 's3', format: 'csv', compression: 'gzip', delimiter: '|', encoding: 'utf-8', sampleSize: 1000 });
+    const { profile, sampling } = await new SourceProfiler().profile({
+      sourceId: 's3',
+      spec: spec('orders/'),
+      limits: { maxRows: 1000 },
+    });
+    expect(profile).toMatchObject({
+      kind: 's3',
+      format: 'csv',
+      compression: 'gzip',
+      delimiter: '|',
+      encoding: 'utf-8',
+      sampleSize: 1000,
+    });
     expect(profile.sizeBytes).toBe(sizes.reduce((a, b) => a + b, 0));
     expect(sampling.stoppedBy).toBe('rows');
     expect(profile.rowCountEstimate).toBeGreaterThan(1800);
@@ -361,12 +498,16 @@ describe('SourceProfiler: S3', () => {
     expect(profile.cursorCandidates[0]).toBe('created_at');
   });
 
-  it('estimates the rows of large plain objects from the sample and the last object\'s tail', async () => {
+  it("estimates the rows of large plain objects from the sample and the last object's tail", async () => {
     // Rows grow longer towards the end: the first rows alone would overestimate the count.
     const lines = Array.from({ length: 12_000 }, (_, i) => `${i},${'x'.repeat(10 + Math.floor(i / 200))}`);
     await s3.put(BUCKET, 'plain/a.csv', `id,text\n${lines.slice(0, 6000).join('\n')}\n`);
     await s3.put(BUCKET, 'plain/b.csv', `id,text\n${lines.slice(6000).join('\n')}\n`);
-    const { profile, rowCountFrom } = await new SourceProfiler().profile({ sourceId: 'plain', spec: spec('plain/'), limits: { maxRows: 1000 } });
+    const { profile, rowCountFrom } = await new SourceProfiler().profile({
+      sourceId: 'plain',
+      spec: spec('plain/'),
+      limits: { maxRows: 1000 },
+    });
     expect(rowCountFrom).toBe('size ÷ bytes per sampled row');
     expect(profile.rowCountEstimate).toBeGreaterThan(12_000 * 0.8);
     expect(profile.rowCountEstimate).toBeLessThan(12_000 * 1.2);
@@ -374,7 +515,15 @@ describe('SourceProfiler: S3', () => {
 
   it('reads Parquet footers on S3 for the exact count and the declared schema', async () => {
     const sink = new S3Sink(
-      { kind: 's3', bucket: BUCKET, prefix: 'pq', format: 'parquet', endpoint: s3.endpoint, forcePathStyle: true, credentials },
+      {
+        kind: 's3',
+        bucket: BUCKET,
+        prefix: 'pq',
+        format: 'parquet',
+        endpoint: s3.endpoint,
+        forcePathStyle: true,
+        credentials,
+      },
       { maxRowsPerPart: 700 },
     );
     const rows: Row[] = Array.from({ length: 2000 }, (_, i) => ({ id: i + 1, label: `l${i % 20}` }));
@@ -385,8 +534,18 @@ describe('SourceProfiler: S3', () => {
         { name: 'label', type: 'string' as const, nullable: true },
       ],
     };
-    await sink.write(batches(rows), { runId: 'r1', taskId: 'load', mode: 'append', schema, schemaEvolution: 'additive' });
-    const { profile, rowCountFrom } = await new SourceProfiler().profile({ sourceId: 'pq', spec: spec('pq/'), limits: { maxRows: 300 } });
+    await sink.write(batches(rows), {
+      runId: 'r1',
+      taskId: 'load',
+      mode: 'append',
+      schema,
+      schemaEvolution: 'additive',
+    });
+    const { profile, rowCountFrom } = await new SourceProfiler().profile({
+      sourceId: 'pq',
+      spec: spec('pq/'),
+      limits: { maxRows: 300 },
+    });
     expect(profile).toMatchObject({ format: 'parquet', rowCountEstimate: 2000, sampleSize: 300 });
     expect(rowCountFrom).toBe('Parquet footers');
     expect(profile.columns.map((c) => [c.name, c.type])).toEqual([

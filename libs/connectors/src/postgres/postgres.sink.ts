@@ -184,7 +184,8 @@ export class PostgresSink implements SinkConnector {
       await fault('after-commit', copied.rows);
       return this.result(published, copied.bytes, false);
     } catch (error) {
-      broken = !(await this.dropStaging(session, plan.staging));
+      // Only the holder of the attempt lock may touch the staging table: without it, it belongs to another attempt.
+      broken = !(await this.dropStaging(session, locked ? plan.staging : undefined));
       throw toConnectorError(error, this.errorContext);
     } finally {
       if (locked && !broken) {
@@ -379,10 +380,10 @@ export class PostgresSink implements SinkConnector {
   }
 
   /** Best effort after a failure; false when the session is unusable. */
-  private async dropStaging(session: PgSession, staging: string): Promise<boolean> {
+  private async dropStaging(session: PgSession, staging: string | undefined): Promise<boolean> {
     try {
       await session.query('ROLLBACK');
-      await session.query(`DROP TABLE IF EXISTS ${staging}`);
+      if (staging) await session.query(`DROP TABLE IF EXISTS ${staging}`);
       return true;
     } catch {
       return false;

@@ -17,7 +17,6 @@ import { catalogColumn, describeTypes, readRelation, type CatalogColumn } from '
 import { connectionFactoryFor, type PgConnectionFactory, type PgSession } from './pg-connection';
 import { toConnectorError, type ErrorContext } from './pg-errors';
 import { qualifiedName, quoteIdent } from './pg-identifiers';
-import { columnWriter } from './row-access';
 
 /** The contract's `{ kind: 'postgres', connection, table | query }`. */
 export interface PostgresSourceConfig {
@@ -36,7 +35,6 @@ interface SourceColumn extends CatalogColumn {
   /** The select-list expression. */
   select: string;
   decode: FieldDecoder;
-  assign: (row: Row, value: Row[string]) => void;
 }
 
 interface Relation {
@@ -197,16 +195,15 @@ export class PostgresSource implements SourceConnector {
     try {
       await first.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       const relation = await this.describe(first);
+      // Built (and checked) before the session is handed over, so a bad cursor cannot leak it.
+      const query = readQuery(relation, options, []);
       const partitionKey = partitionColumn(relation);
       const partitions = Math.max(1, Math.floor(options.partitions ?? 1));
+      const session = first;
+      first = undefined;
       if (partitions > 1 && partitionKey) {
-        const coordinator = first;
-        first = undefined;
-        yield* this.readPartitioned(coordinator, relation, partitionKey, partitions, options, batchSize);
+        yield* this.readPartitioned(session, relation, partitionKey, partitions, options, batchSize);
       } else {
-        const session = first;
-        first = undefined;
-        const query = readQuery(relation, options, []);
         yield* this.readRange(session, relation, query, relation.label, options, batchSize);
       }
     } catch (error) {
@@ -233,7 +230,11 @@ export class PostgresSource implements SourceConnector {
     batchSize: number,
   ): AsyncGenerator<Batch> {
     const sessions: PgSession[] = [];
-    let ranges: Array<{ lo: string; hi: string }> = [];
+    const where = [
+      `${quoteIdent(key.name)} >= current_setting('aoe.lo')::bigint`,
+      `${quoteIdent(key.name)} <= current_setting('aoe.hi')::bigint`,
+    ];
+    let queries: ReadQuery[] = [];
     let handedOver = false;
     try {
       const exported = await coordinator.query<{ id: string }>('SELECT pg_export_snapshot() AS id');
@@ -245,10 +246,19 @@ export class PostgresSource implements SourceConnector {
         `SELECT min(${k})::text AS lo, max(${k})::text AS hi FROM ${relation.from}`,
       );
       const { lo, hi } = bounds.rows[0] ?? { lo: null, hi: null };
-      if (lo === null || hi === null) return;
-      ranges = splitKeyRange(BigInt(lo), BigInt(hi), partitions);
+      if (lo === null || hi === null) {
+        await coordinator.query('COMMIT');
+        handedOver = true;
+        return;
+      }
+      const ranges = splitKeyRange(BigInt(lo), BigInt(hi), partitions);
+      queries = ranges.map((range) => {
+        const query = readQuery(relation, options, where);
+        query.params.push(['aoe.lo', range.lo], ['aoe.hi', range.hi]);
+        return query;
+      });
       const opened = await Promise.allSettled(
-        ranges.map(async () => {
+        queries.map(async () => {
           const session = await this.connect();
           try {
             await session.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
@@ -269,16 +279,10 @@ export class PostgresSource implements SourceConnector {
       await coordinator.release(!handedOver);
       if (!handedOver) await Promise.all(sessions.map((s) => s.release(true)));
     }
-    const where = [
-      `${quoteIdent(key.name)} >= current_setting('aoe.lo')::bigint`,
-      `${quoteIdent(key.name)} <= current_setting('aoe.hi')::bigint`,
-    ];
     yield* mergeAsync(
-      ranges.map((range, i) => {
-        const query = readQuery(relation, options, where);
-        query.params.push(['aoe.lo', range.lo], ['aoe.hi', range.hi]);
-        return this.readRange(sessions[i], relation, query, `${relation.label}[p${i + 1}]`, options, batchSize);
-      }),
+      queries.map((query, i) =>
+        this.readRange(sessions[i], relation, query, `${relation.label}[p${i + 1}]`, options, batchSize),
+      ),
     );
   }
 
@@ -354,20 +358,26 @@ function sourceColumn(column: CatalogColumn): SourceColumn {
     ...column,
     select: column.readsAsJson ? `to_jsonb(${q})` : q,
     decode: fieldDecoder(column.logical),
-    assign: columnWriter(column.name),
   };
 }
 
+/**
+ * Rows are copies of one template object, so every row of a read has the same
+ * shape (fast property stores) and every column, even `__proto__`, is an own
+ * property from the start.
+ */
 function rowDecoder(columns: readonly SourceColumn[]): (line: string) => Row {
   const width = columns.length;
+  const names = columns.map((c) => c.name);
+  const decoders = columns.map((c) => c.decode);
+  const template = Object.fromEntries(names.map((name) => [name, null])) as Row;
   return (line) => {
     const fields = line.split('\t');
     if (fields.length !== width) throw new Error(`expected ${width} fields, found ${fields.length}`);
-    const row: Row = {};
+    const row: Row = { ...template };
     for (let i = 0; i < width; i++) {
       const field = fields[i];
-      const column = columns[i];
-      column.assign(row, field === COPY_NULL ? null : column.decode(unescapeCopyText(field)));
+      if (field !== COPY_NULL) row[names[i]] = decoders[i](unescapeCopyText(field));
     }
     return row;
   };

@@ -65,6 +65,9 @@ export class PostgresQuarantineSink implements QuarantineSink {
   }
 
   private async create(): Promise<void> {
+    // Look first: CREATE … IF NOT EXISTS still needs the CREATE privilege, which a loader may lack on an existing schema.
+    const present = await this.db.query('SELECT to_regclass($1) IS NOT NULL AS present', [this.table]);
+    if ((present.rows[0] as { present?: boolean } | undefined)?.present) return;
     const statements = [
       `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.options.schema)}`,
       `CREATE TABLE IF NOT EXISTS ${this.table} (

@@ -2,6 +2,8 @@ import {
   advanceCursor,
   alreadyLoaded,
   incrementalKeyColumns,
+  readTargetCheckpoint,
+  type PostgresSinkTarget,
   type CursorState,
   type Row,
   type StreamSchema,
@@ -16,6 +18,14 @@ import { PlanError } from '../errors';
  */
 export interface CheckpointReader {
   readCheckpoint(pipelineId: string, stream: string): Promise<CursorState | undefined>;
+}
+
+/** A reader over the connectors' `readTargetCheckpoint`, for a PostgreSQL target whose sink is not at hand. */
+export function targetCheckpointReader(
+  target: PostgresSinkTarget,
+  options?: Parameters<typeof readTargetCheckpoint>[3],
+): CheckpointReader {
+  return { readCheckpoint: (pipelineId, stream) => readTargetCheckpoint(target, pipelineId, stream, options) };
 }
 
 export function isCheckpointReader(value: unknown): value is CheckpointReader {

@@ -464,9 +464,10 @@ describe('runTask', () => {
       );
       expect(bad.error).toMatchObject({ class: 'schema-drift' });
       const pgLike: SourceConnector = {
-        ...new ArraySource(makeRows(2)),
         kind: 'postgres',
+        check: async () => ({ ok: true }),
         discover: async () => [schema],
+        read: (o) => new ArraySource([]).read(o),
       };
       const none = await runTask(
         options(pgLike, new MemorySink(), {

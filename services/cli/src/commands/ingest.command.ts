@@ -64,7 +64,8 @@ export async function ingest(sourceUri: string, options: IngestOptions, io: CliI
     await checkSource(source);
     if (target.kind !== 'warehouse') await checkTarget(target, warehouseDir);
 
-    const view: ProgressView = options.json ? silentProgress : io.stderr.isTTY ? barProgress(io.stderr) : lineProgress(io.stderr);
+    // Bars on a terminal (stderr); plain lines otherwise, on stdout, so stderr carries nothing but a failure's reason.
+    const view: ProgressView = options.json ? silentProgress : io.stderr.isTTY ? barProgress(io.stderr) : lineProgress(io.stdout);
     const chosenTarget = target;
     return await withSession(io, async ({ flow, embedded }) => {
       // Keep the warehouse open for the whole command: the check and the load share one instance.

@@ -45,7 +45,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
 
   const release = await lockHome(home);
   const telemetry = setupTelemetry('aoe', {
-    logger: { level: env.LOG_LEVEL ?? 'silent', destination: pino.destination({ fd: 2, sync: true }) },
+    logger: { level: env.LOG_LEVEL || 'silent', destination: pino.destination({ fd: 2, sync: true }) },
   });
   let store: Store | undefined;
   try {

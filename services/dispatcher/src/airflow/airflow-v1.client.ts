@@ -88,7 +88,11 @@ export class AirflowV1Client extends AirflowRestClient {
     return toDagRun(run);
   }
 
-  async listTaskInstances(dagId: string, dagRunId: string, options: RequestOptions = {}): Promise<AirflowTaskInstance[]> {
+  async listTaskInstances(
+    dagId: string,
+    dagRunId: string,
+    options: RequestOptions = {},
+  ): Promise<AirflowTaskInstance[]> {
     const all: AirflowTaskInstance[] = [];
     for (;;) {
       const page = await this.call(

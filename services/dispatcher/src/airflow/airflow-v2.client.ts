@@ -81,7 +81,11 @@ export class AirflowV2Client extends AirflowRestClient {
     return toDagRun(run);
   }
 
-  async listTaskInstances(dagId: string, dagRunId: string, options: RequestOptions = {}): Promise<AirflowTaskInstance[]> {
+  async listTaskInstances(
+    dagId: string,
+    dagRunId: string,
+    options: RequestOptions = {},
+  ): Promise<AirflowTaskInstance[]> {
     const all: AirflowTaskInstance[] = [];
     for (;;) {
       const page = await this.call(

@@ -34,13 +34,12 @@ export class JwtAuth implements AirflowAuth {
   ) {}
 
   async authorization(signal?: AbortSignal): Promise<string> {
-    const pending = (this.current ??= this.login(signal));
-    try {
-      return await pending;
-    } catch (error) {
+    // The login is shared, so it is not tied to one caller's signal (the request timeout bounds it).
+    const pending = (this.current ??= this.login());
+    pending.catch(() => {
       if (this.current === pending) this.current = undefined;
-      throw error;
-    }
+    });
+    return untilAborted(pending, signal);
   }
 
   async renew(rejected: string): Promise<boolean> {
@@ -51,7 +50,7 @@ export class JwtAuth implements AirflowAuth {
     return true;
   }
 
-  private async login(signal?: AbortSignal): Promise<string> {
+  private async login(): Promise<string> {
     this.logins += 1;
     const password = await this.credentials.password();
     this.redactor.add(password);
@@ -59,7 +58,6 @@ export class JwtAuth implements AirflowAuth {
       method: 'POST',
       path: '/auth/token',
       body: { username: this.credentials.username, password },
-      signal,
     });
     const parsed = LoginResponse.safeParse(body);
     if (!parsed.success) {
@@ -71,6 +69,17 @@ export class JwtAuth implements AirflowAuth {
     this.redactor.add(parsed.data.access_token);
     return `Bearer ${parsed.data.access_token}`;
   }
+}
+
+/** `promise`, or the signal's reason as soon as it is aborted. */
+function untilAborted<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /**

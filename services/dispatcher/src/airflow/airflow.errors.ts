@@ -16,16 +16,17 @@ export type AirflowErrorCode =
  * retry counts themselves. `airflow.not-found` is not retryable here: a DAG that
  * Airflow has not parsed yet is the caller's to wait for (see docs/airflow.md).
  */
-export const AIRFLOW_ERROR_POLICY: Readonly<Record<AirflowErrorCode, { errorClass: ErrorClass; retryable: boolean }>> = {
-  'airflow.auth': { errorClass: 'auth', retryable: false },
-  'airflow.forbidden': { errorClass: 'auth', retryable: false },
-  'airflow.not-found': { errorClass: 'unknown', retryable: false },
-  'airflow.conflict': { errorClass: 'bug', retryable: false },
-  'airflow.validation': { errorClass: 'bug', retryable: false },
-  'airflow.unavailable': { errorClass: 'transient-network', retryable: true },
-  'airflow.http': { errorClass: 'unknown', retryable: false },
-  'airflow.protocol': { errorClass: 'bug', retryable: false },
-};
+export const AIRFLOW_ERROR_POLICY: Readonly<Record<AirflowErrorCode, { errorClass: ErrorClass; retryable: boolean }>> =
+  {
+    'airflow.auth': { errorClass: 'auth', retryable: false },
+    'airflow.forbidden': { errorClass: 'auth', retryable: false },
+    'airflow.not-found': { errorClass: 'unknown', retryable: false },
+    'airflow.conflict': { errorClass: 'bug', retryable: false },
+    'airflow.validation': { errorClass: 'bug', retryable: false },
+    'airflow.unavailable': { errorClass: 'transient-network', retryable: true },
+    'airflow.http': { errorClass: 'unknown', retryable: false },
+    'airflow.protocol': { errorClass: 'bug', retryable: false },
+  };
 
 /** Where an HTTP error came from: never carries credentials, only the method, path and status. */
 export interface AirflowRequestInfo {

@@ -81,7 +81,9 @@ export class AirflowHttp {
       text = await response.text();
     } catch (error) {
       if (request.signal?.aborted) throw request.signal.reason;
-      const why = timeout.aborted ? `timed out after ${this.settings.requestTimeoutMs} ms` : describeNetworkError(error);
+      const why = timeout.aborted
+        ? `timed out after ${this.settings.requestTimeoutMs} ms`
+        : describeNetworkError(error);
       throw new AirflowUnavailableError(
         `Airflow ${request.method} ${request.path} failed: ${this.settings.redactor.apply(why)}`,
         info,
@@ -122,7 +124,8 @@ export class AirflowHttp {
       case 422:
         return new AirflowValidationError(message, info, detail, parsed.issues, title);
       default:
-        if (status === 408 || status === 429 || status >= 500) return new AirflowUnavailableError(message, info, detail);
+        if (status === 408 || status === 429 || status >= 500)
+          return new AirflowUnavailableError(message, info, detail);
         return new AirflowHttpError(message, info, detail);
     }
   }
@@ -145,7 +148,9 @@ export function parseErrorBody(dialect: 'v2' | 'v1', text: string): ParsedErrorB
   }
   if (!isRecord(body)) return { issues: [] };
   const raw = body.detail;
-  const issues = Array.isArray(raw) ? raw.filter(isValidationIssue).map(({ loc, msg, type }) => ({ loc, msg, type })) : [];
+  const issues = Array.isArray(raw)
+    ? raw.filter(isValidationIssue).map(({ loc, msg, type }) => ({ loc, msg, type }))
+    : [];
   let detail: string | undefined;
   if (typeof raw === 'string') detail = raw;
   else if (issues.length > 0) detail = issues.map((issue) => `${issue.loc.join('.')}: ${issue.msg}`).join('; ');

@@ -81,7 +81,8 @@ export class FolderDagSpecStore implements DagSpecStore {
   }
 
   private pathOf(dagId: string): string {
-    if (!/^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,249}$/.test(dagId)) throw new Error(`not a valid DAG id: ${JSON.stringify(dagId)}`);
+    if (!/^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,249}$/.test(dagId))
+      throw new Error(`not a valid DAG id: ${JSON.stringify(dagId)}`);
     return join(this.folder, `${dagId}${SUFFIX}`);
   }
 }

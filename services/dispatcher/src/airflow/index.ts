@@ -8,3 +8,4 @@ export { AirflowHttp, type AirflowHttpRequest, Redactor } from './airflow.transp
 export { type DagRunReader, followDagRun } from './follow-dag-run';
 export * from './dag-spec';
 export * from './dag-spec.store';
+export * from './dag-spec.s3-store';

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { JwtIssuer } from './jwt';
 import { OpenApiContract, type OperationContract, type ValidationProblem, type Validator } from './openapi-contract';
@@ -127,7 +133,8 @@ interface Route {
 }
 
 const TERMINAL_TI: ReadonlySet<TiState> = new Set(['success', 'failed', 'upstream_failed', 'skipped']);
-const V1_PROBLEM_BASE = 'https://airflow.apache.org/docs/apache-airflow/2.10.0/stable-rest-api-ref.html#section/Errors/';
+const V1_PROBLEM_BASE =
+  'https://airflow.apache.org/docs/apache-airflow/2.10.0/stable-rest-api-ref.html#section/Errors/';
 
 let contracts: { v2: OpenApiContract; auth: OpenApiContract; v1: OpenApiContract } | undefined;
 /** Parsing and compiling the documents once per test file. */
@@ -335,7 +342,8 @@ export class FakeAirflow {
     for (const parameter of operation.query) {
       const value = query.get(parameter.name);
       if (value === null) {
-        if (parameter.required) problems.push({ where: 'query', path: [parameter.name], keyword: 'required', message: 'required' });
+        if (parameter.required)
+          problems.push({ where: 'query', path: [parameter.name], keyword: 'required', message: 'required' });
         continue;
       }
       const coerced = coerceQuery(value, parameter.isArray, parameter.type);
@@ -345,7 +353,12 @@ export class FakeAirflow {
     }
     if (operation.requestBody !== undefined) {
       if (malformed || body === undefined) {
-        problems.push({ where: 'body', path: [], keyword: malformed ? 'json_invalid' : 'missing', message: 'a JSON body is required' });
+        problems.push({
+          where: 'body',
+          path: [],
+          keyword: malformed ? 'json_invalid' : 'missing',
+          message: 'a JSON body is required',
+        });
       } else {
         for (const problem of operation.requestBody.validate(body)) problems.push({ ...problem, where: 'body' });
         if (this.apiVersion === 'v1' && problems.length === 0 && isRecord(body)) {
@@ -370,7 +383,8 @@ export class FakeAirflow {
     if (validate === undefined && reply.status >= 400) {
       // Framework-level errors (FastAPI 401/403/422, connexion 400/401/403) can come from any route.
       const contract = loadContracts()[this.apiVersion];
-      const schema = this.apiVersion === 'v1' ? 'Error' : reply.status === 422 ? 'HTTPValidationError' : 'HTTPExceptionResponse';
+      const schema =
+        this.apiVersion === 'v1' ? 'Error' : reply.status === 422 ? 'HTTPValidationError' : 'HTTPExceptionResponse';
       validate = contract.component(schema);
     }
     if (validate === undefined) {
@@ -463,7 +477,10 @@ export class FakeAirflow {
     const user = this.users.find((candidate) => candidate.username === username && candidate.password === password);
     if (user === undefined) return { status: 401, body: { detail: 'Invalid credentials' } };
     this.tokenRequests += 1;
-    return { status: 201, body: { access_token: this.jwt.issue({ sub: user.username, role: user.role }, this.tokenTtlMs) } };
+    return {
+      status: 201,
+      body: { access_token: this.jwt.issue({ sub: user.username, role: user.role }, this.tokenTtlMs) },
+    };
   }
 
   private getDag({ params }: Context): Reply {
@@ -498,7 +515,9 @@ export class FakeAirflow {
     // Airflow 2 defaults the logical date to now; Airflow 3 lets it be null.
     const logicalDate = request.logical_date ?? (this.apiVersion === 'v1' ? runAfter : null);
     if (logicalDate !== null && this.runs.some((r) => r.dagId === dag.dagId && r.logicalDate === logicalDate)) {
-      return this.conflict(`DAGRun with DAG ID: '${dag.dagId}' and DAGRun logical date: '${logicalDate}' already exists`);
+      return this.conflict(
+        `DAGRun with DAG ID: '${dag.dagId}' and DAGRun logical date: '${logicalDate}' already exists`,
+      );
     }
     let runId = request.dag_run_id ?? `manual__${logicalDate ?? runAfter}`;
     if (request.dag_run_id != null && this.findRun(dag.dagId, runId)) {
@@ -536,7 +555,10 @@ export class FakeAirflow {
 
   private getRun({ params }: Context): Reply {
     const run = this.findRun(params.dag_id, params.dag_run_id);
-    if (run === undefined) return this.notFound(`The DagRun with dag_id: \`${params.dag_id}\` and run_id: \`${params.dag_run_id}\` was not found`);
+    if (run === undefined)
+      return this.notFound(
+        `The DagRun with dag_id: \`${params.dag_id}\` and run_id: \`${params.dag_run_id}\` was not found`,
+      );
     return { status: 200, body: this.serializeRun(run) };
   }
 
@@ -626,7 +648,9 @@ export class FakeAirflow {
       const byTask = new Map(run.tis.map((ti) => [ti.taskId, ti]));
       for (const ti of run.tis) this.advance(run, ti, byTask);
       if (run.tis.every((ti) => ti.state !== null && TERMINAL_TI.has(ti.state))) {
-        run.state = run.tis.some((ti) => ti.state === 'failed' || ti.state === 'upstream_failed') ? 'failed' : 'success';
+        run.state = run.tis.some((ti) => ti.state === 'failed' || ti.state === 'upstream_failed')
+          ? 'failed'
+          : 'success';
         run.endDate = now();
       }
     }

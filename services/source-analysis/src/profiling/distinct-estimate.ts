@@ -10,7 +10,12 @@
  * whose values all repeat stays at d. Clamped to [d, N]; exact when the sample
  * is the whole population.
  */
-export function estimateDistinct(input: { sampled: number; distinct: number; singletons: number; population: number }): number {
+export function estimateDistinct(input: {
+  sampled: number;
+  distinct: number;
+  singletons: number;
+  population: number;
+}): number {
   const { sampled: n, distinct: d, singletons: f1 } = input;
   const population = Math.max(input.population, n);
   if (n === 0 || d === 0) return 0;

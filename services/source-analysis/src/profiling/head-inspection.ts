@@ -59,7 +59,8 @@ function gunzipHead(head: Buffer): Buffer {
 }
 
 function textOf(bytes: Buffer, encoding: TextEncoding): string {
-  const text = encoding === 'utf-16le' ? bytes.toString('utf16le') : bytes.toString(encoding === 'latin1' ? 'latin1' : 'utf8');
+  const text =
+    encoding === 'utf-16le' ? bytes.toString('utf16le') : bytes.toString(encoding === 'latin1' ? 'latin1' : 'utf8');
   return text.replace(/^\uFEFF/, '');
 }
 
@@ -83,6 +84,7 @@ export function inspectHead(name: string, head: Buffer, complete: boolean, spec:
   const given = spec.csv?.encoding;
   const encoding = format === 'csv' ? (given && given !== 'utf-8' ? given : detectEncoding(bytes)) : 'utf-8';
   facts.encoding = encoding;
-  if (format === 'csv') facts.delimiter = spec.csv?.delimiter ?? sniffDelimiter(textOf(bytes, encoding), complete && !gzip);
+  if (format === 'csv')
+    facts.delimiter = spec.csv?.delimiter ?? sniffDelimiter(textOf(bytes, encoding), complete && !gzip);
   return facts;
 }

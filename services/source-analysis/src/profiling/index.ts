@@ -1,4 +1,9 @@
-export { SourceProfiler, type SourceProfilerOptions, type ProfileRequest, type ProfileOutcome } from './source-profiler';
+export {
+  SourceProfiler,
+  type SourceProfilerOptions,
+  type ProfileRequest,
+  type ProfileOutcome,
+} from './source-profiler';
 export { DEFAULT_PROFILE_LIMITS, profileLimits, profileLimitsFromEnv, type ProfileLimits } from './profile-limits';
 export { sampleSource, type Sample, type SampleStop } from './bounded-sample';
 export { estimateDistinct } from './distinct-estimate';

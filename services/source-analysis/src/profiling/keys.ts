@@ -71,7 +71,9 @@ export function primaryKeyCandidates(
   if (singles.length > 0 || candidates.length > 0 || rows.length < MIN_KEY_SAMPLE) return candidates;
 
   const pairable = columns
-    .filter((c) => KEY_TYPES.has(c.type) && c.stats.nulls === 0 && c.stats.maxLength <= MAX_KEY_TEXT && c.stats.distinct > 1)
+    .filter(
+      (c) => KEY_TYPES.has(c.type) && c.stats.nulls === 0 && c.stats.maxLength <= MAX_KEY_TEXT && c.stats.distinct > 1,
+    )
     .sort((a, b) => keyNameRank(a.name) - keyNameRank(b.name) || b.stats.distinct - a.stats.distinct)
     .slice(0, MAX_PAIR_COLUMNS);
   for (let i = 0; i < pairable.length; i++) {
@@ -86,7 +88,8 @@ export function primaryKeyCandidates(
   return candidates;
 }
 
-const UPDATED_NAME = /(^| )(updated|modified|changed|last modified|last updated|last changed)( at| on| time| ts| date)?$|^(mtime|updated|modified|update time|modify time|last update)$/;
+const UPDATED_NAME =
+  /(^| )(updated|modified|changed|last modified|last updated|last changed)( at| on| time| ts| date)?$|^(mtime|updated|modified|update time|modify time|last update)$/;
 const CREATED_NAME =
   /(^| )(created|inserted|occurred|recorded|logged|ingested|loaded|event|received|published)( at| on| time| ts| date)$|^(created|timestamp|ts|event time|ctime)$/;
 /** Share of consecutive pairs allowed to go down in a column still called monotonic (rows rewritten in place). */

@@ -14,8 +14,16 @@ export interface PiiHint {
  */
 const NAME_PATTERNS: ReadonlyArray<{ kind: PiiKind; pattern: RegExp; confidence: number }> = [
   { kind: 'email', pattern: /(^| )(e ?mail|email address|mail address)( |$)/, confidence: 0.7 },
-  { kind: 'phone', pattern: /(^| )(phone|telephone|tel|mobile|cell|fax|msisdn)( (number|no|nr))?( |$)/, confidence: 0.7 },
-  { kind: 'card-number', pattern: /(^| )(card|cc|credit card|pan)( (number|no|nr|num))?( |$)|(^| )ccn( |$)/, confidence: 0.6 },
+  {
+    kind: 'phone',
+    pattern: /(^| )(phone|telephone|tel|mobile|cell|fax|msisdn)( (number|no|nr))?( |$)/,
+    confidence: 0.7,
+  },
+  {
+    kind: 'card-number',
+    pattern: /(^| )(card|cc|credit card|pan)( (number|no|nr|num))?( |$)|(^| )ccn( |$)/,
+    confidence: 0.6,
+  },
   {
     kind: 'person-name',
     pattern:
@@ -24,21 +32,28 @@ const NAME_PATTERNS: ReadonlyArray<{ kind: PiiKind; pattern: RegExp; confidence:
   },
   /** A bare `name` is as often a product's or a company's. */
   { kind: 'person-name', pattern: /^name$/, confidence: 0.4 },
-  { kind: 'ip-address', pattern: /(^| )(ip|ipv4|ipv6|ip address|client ip|remote addr|remote ip|remote address)( |$)/, confidence: 0.7 },
+  {
+    kind: 'ip-address',
+    pattern: /(^| )(ip|ipv4|ipv6|ip address|client ip|remote addr|remote ip|remote address)( |$)/,
+    confidence: 0.7,
+  },
   {
     kind: 'national-id',
-    pattern: /(^| )(ssn|social security( number)?|national id|nin|passport( number| no)?|tax id|tin|nhs number|id card)( |$)/,
+    pattern:
+      /(^| )(ssn|social security( number)?|national id|nin|passport( number| no)?|tax id|tin|nhs number|id card)( |$)/,
     confidence: 0.7,
   },
   {
     kind: 'address',
-    pattern: /(^| )(address|street|street address|address line ?\d?|postcode|post code|postal code|zip|zip code|zipcode)( |$)/,
+    pattern:
+      /(^| )(address|street|street address|address line ?\d?|postcode|post code|postal code|zip|zip code|zipcode)( |$)/,
     confidence: 0.5,
   },
 ];
 
 /** Words that make an otherwise matching name about something else (`ip_country`, `email_count`, `mac_address`). */
-const NOT_PII_WORDS = /(^| )(count|counts|domain|verified|opt|optin|type|status|flag|enabled|sent|template|hash|country|mac|contract|file|table)( |$)/;
+const NOT_PII_WORDS =
+  /(^| )(count|counts|domain|verified|opt|optin|type|status|flag|enabled|sent|template|hash|country|mac|contract|file|table)( |$)/;
 
 /** Column name as lower-case words: `customerEmail` → `customer email`, `IP_ADDRESS` → `ip address`. */
 export function nameWords(name: string): string {
@@ -50,7 +65,8 @@ export function nameWords(name: string): string {
     .trim();
 }
 
-const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+const EMAIL =
+  /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 /** A phone number as people write it: an optional +, digits with spaces, dots, dashes or parentheses. */
 const PHONE = /^\+?\(?[0-9]{1,4}\)?(?:[ .-]?\(?[0-9]{1,5}\)?){1,6}$/;
 const DATE_LIKE = /^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$|^\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}$/;
@@ -101,13 +117,14 @@ function isNationalId(value: string): boolean {
 }
 
 /** Value checks, by kind; each is applied to the column's sampled non-null values as text. */
-const VALUE_CHECKS: ReadonlyArray<{ kind: PiiKind; test: (value: string) => boolean; types: readonly LogicalType[] }> = [
-  { kind: 'email', test: isEmail, types: ['string'] },
-  { kind: 'phone', test: isPhone, types: ['string'] },
-  { kind: 'card-number', test: isCardNumber, types: ['string', 'bigint', 'decimal'] },
-  { kind: 'ip-address', test: isIpAddress, types: ['string'] },
-  { kind: 'national-id', test: isNationalId, types: ['string'] },
-];
+const VALUE_CHECKS: ReadonlyArray<{ kind: PiiKind; test: (value: string) => boolean; types: readonly LogicalType[] }> =
+  [
+    { kind: 'email', test: isEmail, types: ['string'] },
+    { kind: 'phone', test: isPhone, types: ['string'] },
+    { kind: 'card-number', test: isCardNumber, types: ['string', 'bigint', 'decimal'] },
+    { kind: 'ip-address', test: isIpAddress, types: ['string'] },
+    { kind: 'national-id', test: isNationalId, types: ['string'] },
+  ];
 
 /** Share of values that must match for values alone to suggest a kind (a column with a few stray emails is not an email column). */
 export const VALUE_MATCH_THRESHOLD = 0.8;

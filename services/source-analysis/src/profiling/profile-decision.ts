@@ -68,17 +68,25 @@ export class ProfilerRulesBrain implements Brain<ProfileDecisionInput, ProfileSu
     const cursor = profile.cursorCandidates[0];
     if (cursor) summary.cursor = cursor;
 
-    const how = sampling.spread ? 'TABLESAMPLE across the table' : sampling.stoppedBy === 'end' ? 'every row' : 'the first rows';
+    const how = sampling.spread
+      ? 'TABLESAMPLE across the table'
+      : sampling.stoppedBy === 'end'
+        ? 'every row'
+        : 'the first rows';
     const parts = [
       `Sampled ${profile.sampleSize.toLocaleString('en')} rows (${how}, ${STOPS[sampling.stoppedBy]}) of about ${profile.rowCountEstimate.toLocaleString('en')} (${input.rowCountFrom}); ${profile.columns.length} columns.`,
       key
         ? `Key: ${key.join(', ')} (${profile.primaryKeyConfirmed ? 'PRIMARY KEY' : 'unique and non-null in the sample'}).`
         : 'No key: no column (or pair) is unique and non-null in the sample.',
-      cursor ? `Cursor: ${cursor} (${cursorReason(profile, cursor)}).` : 'No cursor column: loads are full unless the planner finds another way.',
+      cursor
+        ? `Cursor: ${cursor} (${cursorReason(profile, cursor)}).`
+        : 'No cursor column: loads are full unless the planner finds another way.',
     ];
     const pii = profile.columns.filter((c) => c.piiHints.length > 0);
     if (pii.length > 0) {
-      const listed = pii.map((c) => `${c.name} → ${c.piiHints.map((h) => `${h.kind} (${h.evidence}, ${h.confidence})`).join(', ')}`);
+      const listed = pii.map(
+        (c) => `${c.name} → ${c.piiHints.map((h) => `${h.kind} (${h.evidence}, ${h.confidence})`).join(', ')}`,
+      );
       parts.push(`PII hints: ${listed.join('; ')}.`);
     } else {
       parts.push('No PII hints.');
@@ -91,11 +99,13 @@ export class ProfilerRulesBrain implements Brain<ProfileDecisionInput, ProfileSu
 export function validateSummary(input: ProfileDecisionInput, summary: ProfileSummary): Verdict {
   const names = new Set(input.profile.columns.map((c) => c.name));
   const reasons: string[] = [];
-  for (const column of summary.primaryKey ?? []) if (!names.has(column)) reasons.push(`key column "${column}" is not in the profile`);
+  for (const column of summary.primaryKey ?? [])
+    if (!names.has(column)) reasons.push(`key column "${column}" is not in the profile`);
   if (summary.cursor !== undefined && !input.profile.cursorCandidates.includes(summary.cursor)) {
     reasons.push(`cursor "${summary.cursor}" is not a cursor candidate`);
   }
-  for (const { column } of summary.piiColumns) if (!names.has(column)) reasons.push(`PII column "${column}" is not in the profile`);
+  for (const { column } of summary.piiColumns)
+    if (!names.has(column)) reasons.push(`PII column "${column}" is not in the profile`);
   return reasons.length === 0 ? { ok: true } : { ok: false, reasons };
 }
 

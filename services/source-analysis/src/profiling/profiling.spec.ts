@@ -12,7 +12,9 @@ import { gzipSync } from 'node:zlib';
 
 describe('estimateDistinct (Haas–Stokes Duj1)', () => {
   it('scales an all-unique sample to the population and keeps repeated values at d', () => {
-    expect(estimateDistinct({ sampled: 1000, distinct: 1000, singletons: 1000, population: 1_000_000 })).toBe(1_000_000);
+    expect(estimateDistinct({ sampled: 1000, distinct: 1000, singletons: 1000, population: 1_000_000 })).toBe(
+      1_000_000,
+    );
     expect(estimateDistinct({ sampled: 1000, distinct: 3, singletons: 0, population: 1_000_000 })).toBe(3);
     const mixed = estimateDistinct({ sampled: 1000, distinct: 600, singletons: 400, population: 100_000 });
     expect(mixed).toBeGreaterThan(600);
@@ -39,17 +41,34 @@ describe('detectPii', () => {
     expect(nameWords('customerEmailAddress')).toBe('customer email address');
     expect(nameWords('IP_ADDRESS')).toBe('ip address');
     expect(detectPii('emailCount', 'integer', ['3'])).toEqual([]);
-    expect(detectPii('name', 'string', ['Widget'])).toEqual([{ kind: 'person-name', evidence: 'name', confidence: 0.4 }]);
-    expect(detectPii('ssn', 'string', ['123-45-6789', '234-56-7890'])[0]).toMatchObject({ kind: 'national-id', evidence: 'name-and-values' });
-    expect(detectPii('street_address', 'string', ['1 Main St'])).toEqual([{ kind: 'address', evidence: 'name', confidence: 0.5 }]);
+    expect(detectPii('name', 'string', ['Widget'])).toEqual([
+      { kind: 'person-name', evidence: 'name', confidence: 0.4 },
+    ]);
+    expect(detectPii('ssn', 'string', ['123-45-6789', '234-56-7890'])[0]).toMatchObject({
+      kind: 'national-id',
+      evidence: 'name-and-values',
+    });
+    expect(detectPii('street_address', 'string', ['1 Main St'])).toEqual([
+      { kind: 'address', evidence: 'name', confidence: 0.5 },
+    ]);
   });
 
   it('finds PII in values under any name, and halves a name the values contradict', () => {
-    expect(detectPii('contact', 'string', ['a@b.io', 'c@d.org', 'e@f.net'])[0]).toMatchObject({ kind: 'email', evidence: 'values' });
-    expect(detectPii('host', 'string', ['10.0.0.1', '::1'])[0]).toMatchObject({ kind: 'ip-address', evidence: 'values' });
-    expect(detectPii('email', 'string', ['yes', 'no', 'maybe'])).toEqual([{ kind: 'email', evidence: 'name', confidence: 0.35 }]);
+    expect(detectPii('contact', 'string', ['a@b.io', 'c@d.org', 'e@f.net'])[0]).toMatchObject({
+      kind: 'email',
+      evidence: 'values',
+    });
+    expect(detectPii('host', 'string', ['10.0.0.1', '::1'])[0]).toMatchObject({
+      kind: 'ip-address',
+      evidence: 'values',
+    });
+    expect(detectPii('email', 'string', ['yes', 'no', 'maybe'])).toEqual([
+      { kind: 'email', evidence: 'name', confidence: 0.35 },
+    ]);
     // An IP address or a date is not a phone number.
-    expect(detectPii('value', 'string', ['192.168.1.1', '2024-01-01'])).not.toContainEqual(expect.objectContaining({ kind: 'phone' }));
+    expect(detectPii('value', 'string', ['192.168.1.1', '2024-01-01'])).not.toContainEqual(
+      expect.objectContaining({ kind: 'phone' }),
+    );
   });
 });
 
@@ -61,18 +80,28 @@ describe('columnStats', () => {
     expect(stats.order).toEqual({ up: 1, down: 1, same: 0 });
     const big = columnStats([{ b: '9007199254740993' }, { b: '2' }, { b: 'x' }], 'b', 'bigint');
     expect(big).toMatchObject({ min: 2, max: '9007199254740993' });
-    const times = columnStats([{ t: '2024-01-01 10:00:00' }, { t: new Date('2024-01-02T00:00:00Z') }, { t: '2024-01-03T00:00:00+02' }], 't', 'timestamptz');
+    const times = columnStats(
+      [{ t: '2024-01-01 10:00:00' }, { t: new Date('2024-01-02T00:00:00Z') }, { t: '2024-01-03T00:00:00+02' }],
+      't',
+      'timestamptz',
+    );
     expect(times).toMatchObject({ min: '2024-01-01 10:00:00', max: '2024-01-03T00:00:00+02' });
     expect(times.order.up).toBe(2);
-    const json = columnStats([{ j: { a: 'x'.repeat(200) } }, { j: { a: 'x'.repeat(200) } }, { j: new Uint8Array([1]) }], 'j', 'json');
+    const json = columnStats(
+      [{ j: { a: 'x'.repeat(200) } }, { j: { a: 'x'.repeat(200) } }, { j: new Uint8Array([1]) }],
+      'j',
+      'json',
+    );
     expect(json.distinct).toBe(2);
     expect(json.min).toBeUndefined();
   });
 });
 
 describe('keys', () => {
-  const profiled = (rows: Array<Record<string, string | number | null>>, types: Record<string, ProfiledColumn['type']>) =>
-    Object.entries(types).map(([name, type]) => ({ name, type, stats: columnStats(rows, name, type) }));
+  const profiled = (
+    rows: Array<Record<string, string | number | null>>,
+    types: Record<string, ProfiledColumn['type']>,
+  ) => Object.entries(types).map(([name, type]) => ({ name, type, stats: columnStats(rows, name, type) }));
 
   it('tries pairs when no single column is unique', () => {
     const rows = [
@@ -112,16 +141,27 @@ describe('head inspection', () => {
     const gz = inspectHead('x.csv.gz', gzipSync(text), true, spec);
     expect(gz).toMatchObject({ format: 'csv', compression: 'gzip', delimiter: '|', encoding: 'utf-8' });
     expect(gz.ratio).toBeGreaterThan(5);
-    expect(inspectHead('x', Buffer.from('{"a":1}\n'), true, spec)).toEqual({ format: 'jsonl', compression: 'none', encoding: 'utf-8' });
-    expect(inspectHead('x.parquet', Buffer.from('PAR1'), false, spec)).toEqual({ format: 'parquet', compression: 'none' });
+    expect(inspectHead('x', Buffer.from('{"a":1}\n'), true, spec)).toEqual({
+      format: 'jsonl',
+      compression: 'none',
+      encoding: 'utf-8',
+    });
+    expect(inspectHead('x.parquet', Buffer.from('PAR1'), false, spec)).toEqual({
+      format: 'parquet',
+      compression: 'none',
+    });
     const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('a;b\n1;2\n', 'utf16le')]);
     expect(inspectHead('x.csv', utf16, true, spec)).toMatchObject({ encoding: 'utf-16le', delimiter: ';' });
-    expect(inspectHead('x.csv', Buffer.from('a,b'), true, { ...spec, csv: { encoding: 'latin1', delimiter: '\t' } })).toMatchObject({
+    expect(
+      inspectHead('x.csv', Buffer.from('a,b'), true, { ...spec, csv: { encoding: 'latin1', delimiter: '\t' } }),
+    ).toMatchObject({
       encoding: 'latin1',
       delimiter: '\t',
     });
     expect(inspectHead('x.csv.gz', Buffer.from('not gzip'), true, spec).ratio).toBeUndefined();
-    expect(rowTextBytes({ format: 'csv', delimiter: ';', encoding: 'utf-16le' })!({ a: 'xy', b: null })).toBe(2 + 4 + 2);
+    expect(rowTextBytes({ format: 'csv', delimiter: ';', encoding: 'utf-16le' })!({ a: 'xy', b: null })).toBe(
+      2 + 4 + 2,
+    );
     expect(rowTextBytes({ format: 'jsonl' })!({ a: 1 })).toBe(8);
     expect(rowTextBytes({ format: 'parquet' })).toBeUndefined();
     expect(uncompressedSize(100, { compression: 'none', ratio: 4 })).toBe(100);
@@ -135,13 +175,22 @@ describe('totalHint', () => {
     expect(totalHint({ hits: { total: { value: 99, relation: 'eq' } } }, none, 5)?.value).toBe(99);
     expect(totalHint({ paging: { totalCount: '40' } }, none, 5)?.value).toBe(40);
     expect(totalHint({ count: 3, items: [] }, none, 5)).toBeUndefined();
-    expect(totalHint([{ a: 1 }], new Headers({ 'X-Total-Count': '77' }), 1)).toEqual({ value: 77, from: `the API's x-total-count header` });
+    expect(totalHint([{ a: 1 }], new Headers({ 'X-Total-Count': '77' }), 1)).toEqual({
+      value: 77,
+      from: `the API's x-total-count header`,
+    });
   });
 });
 
 describe('limits and sampling', () => {
   it('reads bounds from the environment, ignoring nonsense', () => {
-    expect(profileLimitsFromEnv({ AOE_PROFILE_MAX_ROWS: '500', AOE_PROFILE_MAX_BYTES: 'lots', AOE_PROFILE_MAX_SAMPLE_MS: '2000' })).toEqual({
+    expect(
+      profileLimitsFromEnv({
+        AOE_PROFILE_MAX_ROWS: '500',
+        AOE_PROFILE_MAX_BYTES: 'lots',
+        AOE_PROFILE_MAX_SAMPLE_MS: '2000',
+      }),
+    ).toEqual({
       maxRows: 500,
       maxSampleMs: 2000,
     });
@@ -168,6 +217,8 @@ describe('limits and sampling', () => {
     expect(sample.rows.length).toBeGreaterThan(0);
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('cancelled')), 30);
-    await expect(sampleSource(slowSource(5), profileLimits(), { signal: controller.signal })).rejects.toThrow('cancelled');
+    await expect(sampleSource(slowSource(5), profileLimits(), { signal: controller.signal })).rejects.toThrow(
+      'cancelled',
+    );
   });
 });

@@ -2,7 +2,9 @@ import type { Row } from '@aoe/connectors';
 import type { HeadFacts } from './head-inspection';
 
 /** The bytes a row takes as a line of its file: CSV cells with delimiters and a line end, or a JSON line. */
-export function rowTextBytes(facts: Pick<HeadFacts, 'format' | 'delimiter' | 'encoding'>): ((row: Row) => number) | undefined {
+export function rowTextBytes(
+  facts: Pick<HeadFacts, 'format' | 'delimiter' | 'encoding'>,
+): ((row: Row) => number) | undefined {
   const encoding = facts.encoding === 'utf-16le' ? 'utf16le' : facts.encoding === 'latin1' ? 'latin1' : 'utf8';
   const delimiter = Buffer.byteLength(facts.delimiter ?? ',', encoding);
   const newline = Buffer.byteLength('\n', encoding);

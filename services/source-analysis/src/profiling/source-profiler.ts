@@ -95,6 +95,12 @@ export class SourceProfiler {
     let sample: Sample;
     try {
       sample = await sampleSource(probe.sampler, limits, { signal: request.signal, onBatch: request.onProgress });
+      // An empty source still has columns (a CSV header): the connector's discover knows them.
+      if (sample.rows.length === 0 && !probe.declared) {
+        const [schema] = await probe.sampler.discover().catch(() => []);
+        if (schema && schema.columns.length > 0)
+          probe.declared = schema.columns.map(({ name, type }) => ({ name, type, nullable: true }));
+      }
     } finally {
       await probe.close();
     }
@@ -114,17 +120,30 @@ export class SourceProfiler {
     }
   }
 
-  private assemble(request: ProfileRequest, probe: ProbeResult, sample: Sample, limits: ProfileLimits, elapsed: number): ProfileOutcome {
+  private assemble(
+    request: ProfileRequest,
+    probe: ProbeResult,
+    sample: Sample,
+    limits: ProfileLimits,
+    elapsed: number,
+  ): ProfileOutcome {
     const rows = sample.rows;
     const whole = sample.stoppedBy === 'end' && !probe.spreadSample;
     const { rowCount, rowCountFrom } = this.rowCount(probe, sample, whole);
     const declared = new Map((probe.declared ?? []).map((c) => [c.name, c]));
 
-    const profiled: Array<ProfiledColumn & { declared?: ColumnSchema }> = columnNames(probe.declared, rows).map((name) => {
-      const schema = declared.get(name);
-      const type = schema?.type ?? inferType(rows.map((row) => row[name]), probe.textValues).type;
-      return { name, type, stats: columnStats(rows, name, type), declared: schema };
-    });
+    const profiled: Array<ProfiledColumn & { declared?: ColumnSchema }> = columnNames(probe.declared, rows).map(
+      (name) => {
+        const schema = declared.get(name);
+        const type =
+          schema?.type ??
+          inferType(
+            rows.map((row) => row[name]),
+            probe.textValues,
+          ).type;
+        return { name, type, stats: columnStats(rows, name, type), declared: schema };
+      },
+    );
 
     const columns: ColumnProfile[] = profiled.map(({ name, type, stats, declared: schema }) => {
       const nullRate = stats.rows === 0 ? 0 : stats.nulls / stats.rows;
@@ -152,14 +171,19 @@ export class SourceProfiler {
       kind: request.spec.kind,
       profiledAt: this.now().toISOString(),
       columns,
-      primaryKeyCandidates: primaryKeyCandidates(profiled, rows, { primaryKey: probe.primaryKey, uniqueKeys: probe.uniqueKeys }),
+      primaryKeyCandidates: primaryKeyCandidates(profiled, rows, {
+        primaryKey: probe.primaryKey,
+        uniqueKeys: probe.uniqueKeys,
+      }),
       primaryKeyConfirmed: Boolean(probe.primaryKey?.length),
       cursorCandidates: cursors,
       rowCountEstimate: rowCount,
       sampleSize: rows.length,
       durationMs: round(elapsed, 1),
     };
-    const size = probe.sizeBytes ?? (probe.format === 'json' && rows.length > 0 ? (sample.bytesRead / rows.length) * rowCount : undefined);
+    const size =
+      probe.sizeBytes ??
+      (probe.format === 'json' && rows.length > 0 ? (sample.bytesRead / rows.length) * rowCount : undefined);
     if (size !== undefined) profile.sizeBytes = Math.round(size);
     if (probe.format) profile.format = probe.format;
     if (probe.encoding) profile.encoding = probe.encoding;
@@ -207,7 +231,14 @@ export class SourceProfiler {
     return { rowCount: read, rowCountFrom: 'rows sampled (a lower bound: the source states no total)' };
   }
 
-  private distinct(name: string, stats: ColumnStats, probe: ProbeResult, rowCount: number, nullRate: number, whole: boolean): number {
+  private distinct(
+    name: string,
+    stats: ColumnStats,
+    probe: ProbeResult,
+    rowCount: number,
+    nullRate: number,
+    whole: boolean,
+  ): number {
     const known = probe.distinct?.get(name);
     if (known !== undefined) return known;
     if (whole) return stats.distinct;
@@ -220,7 +251,11 @@ export class SourceProfiler {
   }
 
   /** Rows per day over the span of the best time cursor that records creation (not update). */
-  private growth(columns: readonly ProfiledColumn[], cursors: readonly string[], rows: number): SourceProfile['growth'] {
+  private growth(
+    columns: readonly ProfiledColumn[],
+    cursors: readonly string[],
+    rows: number,
+  ): SourceProfile['growth'] {
     for (const name of cursors) {
       const column = columns.find((c) => c.name === name);
       if (!column || !['date', 'timestamp', 'timestamptz'].includes(column.type) || isUpdatedName(name)) continue;

@@ -48,7 +48,8 @@ export async function probeFile(spec: FileSpec, context: ProbeContext & { cwd?: 
   const { files, base } = await listFiles(spec.path, context.cwd).catch((error: unknown) => {
     throw new ConnectorError('unknown', `cannot list "${spec.path}": ${(error as Error).message}`, { cause: error });
   });
-  if (files.length === 0) throw new ConnectorError('schema-drift', `no file matches "${spec.path}" (looked in ${base})`);
+  if (files.length === 0)
+    throw new ConnectorError('schema-drift', `no file matches "${spec.path}" (looked in ${base})`);
   const first = files[0];
   const { head, complete } = await readHead(first.path).catch((error: unknown) => {
     const code = (error as { code?: unknown }).code;
@@ -56,9 +57,15 @@ export async function probeFile(spec: FileSpec, context: ProbeContext & { cwd?: 
     throw new ConnectorError(errorClass, `cannot read ${first.path}: ${(error as Error).message}`, { cause: error });
   });
   const facts = inspectHead(first.key, head, complete && files.length === 1, spec);
-  const csv = facts.format === 'csv' ? { ...spec.csv, header: spec.csv?.header ?? true, delimiter: facts.delimiter, encoding: facts.encoding } : spec.csv;
+  const csv =
+    facts.format === 'csv'
+      ? { ...spec.csv, header: spec.csv?.header ?? true, delimiter: facts.delimiter, encoding: facts.encoding }
+      : spec.csv;
   const sizeBytes = files.reduce((sum, file) => sum + file.size, 0);
-  const sampler = new FileSource({ ...spec, format: facts.format, compression: facts.compression, csv }, { cwd: context.cwd });
+  const sampler = new FileSource(
+    { ...spec, format: facts.format, compression: facts.compression, csv },
+    { cwd: context.cwd },
+  );
   const result: ProbeResult = {
     sampler,
     format: facts.format,

@@ -29,14 +29,31 @@ const TOTAL_KEYS = [
   'totalElements',
   'count',
 ] as const;
-const TOTAL_CONTAINERS = ['', 'meta', 'metadata', '_meta', 'pagination', 'paging', 'page', 'info', 'hits', 'result_info'] as const;
-const TOTAL_HEADERS = ['x-total-count', 'x-total', 'total-count', 'x-pagination-total-count', 'x-result-count'] as const;
+const TOTAL_CONTAINERS = [
+  '',
+  'meta',
+  'metadata',
+  '_meta',
+  'pagination',
+  'paging',
+  'page',
+  'info',
+  'hits',
+  'result_info',
+] as const;
+const TOTAL_HEADERS = [
+  'x-total-count',
+  'x-total',
+  'total-count',
+  'x-pagination-total-count',
+  'x-result-count',
+] as const;
 
 function asCount(value: unknown): number | undefined {
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value;
   if (typeof value === 'string' && /^\d{1,15}$/.test(value)) return Number(value);
   // Elasticsearch: "total": { "value": 1234, "relation": "eq" }
-  if (value && typeof value === 'object' && 'value' in value) return asCount((value).value);
+  if (value && typeof value === 'object' && 'value' in value) return asCount(value.value);
   return undefined;
 }
 
@@ -46,7 +63,11 @@ function asCount(value: unknown): number | undefined {
  * `meta`, `pagination`, `paging`, `hits`, …; else an `X-Total-Count`-style
  * header. A `count` smaller than the records on the page is a page count and is ignored.
  */
-export function totalHint(body: unknown, headers: Headers, recordsOnPage: number): { value: number; from: string } | undefined {
+export function totalHint(
+  body: unknown,
+  headers: Headers,
+  recordsOnPage: number,
+): { value: number; from: string } | undefined {
   if (body && typeof body === 'object' && !Array.isArray(body)) {
     for (const container of TOTAL_CONTAINERS) {
       const holder = container === '' ? body : (body as Record<string, unknown>)[container];
@@ -66,7 +87,11 @@ export function totalHint(body: unknown, headers: Headers, recordsOnPage: number
 }
 
 async function authHeaders(spec: HttpSpec): Promise<{ headers: Record<string, string>; secrets: string[] }> {
-  const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'aoe-source-analysis', ...spec.headers };
+  const headers: Record<string, string> = {
+    accept: 'application/json',
+    'user-agent': 'aoe-source-analysis',
+    ...spec.headers,
+  };
   const auth = spec.auth;
   if (!auth) return { headers, secrets: [] };
   switch (auth.type) {
@@ -91,7 +116,11 @@ async function authHeaders(spec: HttpSpec): Promise<{ headers: Record<string, st
 
 /** A 404 or 410 is a source that is not there (the connector reports other 4xx as unknown). */
 function notFound(error: unknown): unknown {
-  if (error instanceof ConnectorError && error.errorClass === 'unknown' && / answered (404|410)\b/.test(error.message)) {
+  if (
+    error instanceof ConnectorError &&
+    error.errorClass === 'unknown' &&
+    / answered (404|410)\b/.test(error.message)
+  ) {
     return new ConnectorError('schema-drift', error.message);
   }
   return error;
@@ -102,7 +131,10 @@ function notFound(error: unknown): unknown {
  * to read a total the API states (body field or header) and the charset; the
  * records are sampled through the connector, page by page, until the bound.
  */
-export async function probeHttp(spec: HttpSpec, context: ProbeContext & { http?: HttpApiSourceOptions }): Promise<ProbeResult> {
+export async function probeHttp(
+  spec: HttpSpec,
+  context: ProbeContext & { http?: HttpApiSourceOptions },
+): Promise<ProbeResult> {
   const { headers, secrets } = await authHeaders(spec);
   const first = await fetchJson(new Pager(spec.url, spec.pagination).first(), headers, {
     timeoutMs: spec.timeoutMs,
@@ -115,7 +147,10 @@ export async function probeHttp(spec: HttpSpec, context: ProbeContext & { http?:
   const found = spec.recordsPath ? getPath(first.body, spec.recordsPath) : first.body;
   const onPage = Array.isArray(found) ? found.length : found && typeof found === 'object' ? 1 : 0;
   const total = totalHint(first.body, first.headers, onPage);
-  const charset = /charset=([^;]+)/i.exec(first.headers.get('content-type') ?? '')?.[1]?.trim().toLowerCase();
+  const charset = /charset=([^;]+)/i
+    .exec(first.headers.get('content-type') ?? '')?.[1]
+    ?.trim()
+    .toLowerCase();
   const single = spec.pagination.type === 'none';
   return {
     sampler: new HttpApiSource(spec, context.http),

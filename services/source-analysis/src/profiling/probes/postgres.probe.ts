@@ -107,8 +107,11 @@ export async function probePostgres(
         relationBytes: Number(relation.relation_bytes),
         totalBytes: Number(relation.total_bytes),
       };
-      const uniqueKeys = (await session.query<{ columns: string[] }>(UNIQUE_KEYS_SQL, [r.oid])).rows.map((row) => row.columns);
-      const stats = (await session.query<{ name: string; n_distinct: number }>(STATS_SQL, [table.schema, table.name])).rows;
+      const uniqueKeys = (await session.query<{ columns: string[] }>(UNIQUE_KEYS_SQL, [r.oid])).rows.map(
+        (row) => row.columns,
+      );
+      const stats = (await session.query<{ name: string; n_distinct: number }>(STATS_SQL, [table.schema, table.name]))
+        .rows;
       const analysed = r.reltuples >= 0 && !(r.reltuples === 0 && r.relationBytes > 0);
       let rowCount: { value: number; from: string } | undefined;
       if (analysed) rowCount = { value: Math.round(r.reltuples), from: 'pg_class.reltuples' };
@@ -119,7 +122,10 @@ export async function probePostgres(
       return { relation: r, uniqueKeys, stats, rowCount };
     });
     if (!facts) {
-      throw new ConnectorError('schema-drift', `${factory.location}: table ${table.schema}.${table.name} does not exist or is not visible to this user`);
+      throw new ConnectorError(
+        'schema-drift',
+        `${factory.location}: table ${table.schema}.${table.name} does not exist or is not visible to this user`,
+      );
     }
     const [schema] = await new PostgresSource(spec, { connectionFactory: factory }).discover();
     const { relation, rowCount } = facts;
@@ -137,7 +143,10 @@ export async function probePostgres(
       }
     }
     return {
-      sampler: new PostgresSource({ kind: 'postgres', connection: spec.connection, query: sampleSql }, { connectionFactory: factory }),
+      sampler: new PostgresSource(
+        { kind: 'postgres', connection: spec.connection, query: sampleSql },
+        { connectionFactory: factory },
+      ),
       declared: schema?.columns,
       primaryKey: schema?.primaryKey,
       uniqueKeys: facts.uniqueKeys,
@@ -156,16 +165,27 @@ export async function probePostgres(
   }
 }
 
-async function probeQuery(query: string, spec: PostgresSpec, factory: PgConnectionFactory, maxRows: number): Promise<ProbeResult> {
+async function probeQuery(
+  query: string,
+  spec: PostgresSpec,
+  factory: PgConnectionFactory,
+  maxRows: number,
+): Promise<ProbeResult> {
   const text = query.trim().replace(/;+\s*$/, '');
   const [schema] = await new PostgresSource(spec, { connectionFactory: factory }).discover();
   const planned = await inReadOnly(factory, async (session) => {
-    const plan = await session.query<{ 'QUERY PLAN': Array<{ Plan?: { 'Plan Rows'?: number } }> }>(`EXPLAIN (FORMAT JSON) ${text}`);
+    const plan = await session.query<{ 'QUERY PLAN': Array<{ Plan?: { 'Plan Rows'?: number } }> }>(
+      `EXPLAIN (FORMAT JSON) ${text}`,
+    );
     return plan.rows[0]?.['QUERY PLAN']?.[0]?.Plan?.['Plan Rows'];
   });
   return {
     sampler: new PostgresSource(
-      { kind: 'postgres', connection: spec.connection, query: `SELECT * FROM (${text}) AS _aoe_sample LIMIT ${maxRows}` },
+      {
+        kind: 'postgres',
+        connection: spec.connection,
+        query: `SELECT * FROM (${text}) AS _aoe_sample LIMIT ${maxRows}`,
+      },
       { connectionFactory: factory },
     ),
     declared: schema?.columns,

@@ -28,12 +28,19 @@ function s3Error(error: unknown, doing: string): ConnectorError {
   return new ConnectorError(errorClass, `${doing}: ${name ?? 'Error'}: ${(error as Error).message}`, { cause: error });
 }
 
-async function readRange(client: S3Client, bucket: string, key: string, range: string, signal?: AbortSignal): Promise<Buffer> {
+async function readRange(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  range: string,
+  signal?: AbortSignal,
+): Promise<Buffer> {
   const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: range }), {
     abortSignal: signal,
   });
   const body = response.Body;
-  if (!(body instanceof Readable)) throw new ConnectorError('bug', `s3://${bucket}/${key}: the body is not a Node stream`);
+  if (!(body instanceof Readable))
+    throw new ConnectorError('bug', `s3://${bucket}/${key}: the body is not a Node stream`);
   const chunks: Buffer[] = [];
   let length = 0;
   for await (const chunk of body as AsyncIterable<Buffer>) {
@@ -57,7 +64,13 @@ async function parquetFooters(
     const reader = await ParquetReader.openS3(client, { Bucket: bucket, Key: object.key });
     try {
       rows += Number(reader.getRowCount().valueOf());
-      if (columns.length === 0) columns = parquetColumns(reader).map(({ name, type, nullable, declaredType }) => ({ name, type, nullable, declaredType }));
+      if (columns.length === 0)
+        columns = parquetColumns(reader).map(({ name, type, nullable, declaredType }) => ({
+          name,
+          type,
+          nullable,
+          declaredType,
+        }));
     } finally {
       await reader.close();
     }
@@ -73,18 +86,37 @@ async function parquetFooters(
  */
 export async function probeS3(spec: S3Spec, context: ProbeContext & { client?: S3Client }): Promise<ProbeResult> {
   const client = context.client ?? (await createS3Client(spec));
+  try {
+    return await inspectObjects(spec, client, context);
+  } catch (error) {
+    if (!context.client) client.destroy();
+    throw error;
+  }
+}
+
+async function inspectObjects(
+  spec: S3Spec,
+  client: S3Client,
+  context: ProbeContext & { client?: S3Client },
+): Promise<ProbeResult> {
   const lister = new S3Source(spec, { client });
   const where = `s3://${spec.bucket}/${spec.prefix}`;
   const objects = await lister.list(context.signal).catch((error: unknown) => {
     throw s3Error(error, `cannot list ${where}`);
   });
-  if (objects.length === 0) throw new ConnectorError('schema-drift', `no object under ${where}${spec.glob ? ` matches ${spec.glob}` : ''}`);
+  if (objects.length === 0)
+    throw new ConnectorError('schema-drift', `no object under ${where}${spec.glob ? ` matches ${spec.glob}` : ''}`);
   const first = objects[0];
-  const head = await readRange(client, spec.bucket, first.key, `bytes=0-${HEAD_BYTES - 1}`, context.signal).catch((error: unknown) => {
-    throw s3Error(error, `cannot get s3://${spec.bucket}/${first.key}`);
-  });
+  const head = await readRange(client, spec.bucket, first.key, `bytes=0-${HEAD_BYTES - 1}`, context.signal).catch(
+    (error: unknown) => {
+      throw s3Error(error, `cannot get s3://${spec.bucket}/${first.key}`);
+    },
+  );
   const facts = inspectHead(first.key, head, head.length < HEAD_BYTES && objects.length === 1, spec);
-  const csv = facts.format === 'csv' ? { ...spec.csv, header: spec.csv?.header ?? true, delimiter: facts.delimiter, encoding: facts.encoding } : spec.csv;
+  const csv =
+    facts.format === 'csv'
+      ? { ...spec.csv, header: spec.csv?.header ?? true, delimiter: facts.delimiter, encoding: facts.encoding }
+      : spec.csv;
   const sizeBytes = objects.reduce((sum, object) => sum + object.size, 0);
   const result: ProbeResult = {
     sampler: new S3Source({ ...spec, format: facts.format, compression: facts.compression, csv }, { client }),
@@ -102,7 +134,13 @@ export async function probeS3(spec: S3Spec, context: ProbeContext & { client?: S
   };
   const last = objects[objects.length - 1];
   if (facts.format !== 'parquet' && facts.compression === 'none' && last.size > 4 * HEAD_BYTES) {
-    const tail = await readRange(client, spec.bucket, last.key, `bytes=${last.size - HEAD_BYTES}-${last.size - 1}`, context.signal).catch(() => undefined);
+    const tail = await readRange(
+      client,
+      spec.bucket,
+      last.key,
+      `bytes=${last.size - HEAD_BYTES}-${last.size - 1}`,
+      context.signal,
+    ).catch(() => undefined);
     const perLine = tail ? tailBytesPerLine(tail) : undefined;
     if (perLine && result.sizeForEstimate) result.sizeForEstimate.tailBytesPerRow = perLine;
   }

@@ -30,7 +30,12 @@ export interface ProbeResult {
    * With `rowBytes`, a row's bytes are measured on the row itself (its CSV or JSON text); else the
    * connector's byte count per row is used.
    */
-  sizeForEstimate?: { bytes: number; overheadPerRow: number; rowBytes?: (row: Row) => number; tailBytesPerRow?: number };
+  sizeForEstimate?: {
+    bytes: number;
+    overheadPerRow: number;
+    rowBytes?: (row: Row) => number;
+    tailBytesPerRow?: number;
+  };
   /** Distinct counts the catalog knows (pg_stats), by column. */
   distinct?: Map<string, number>;
   /** Releases what the probe holds. */

@@ -69,7 +69,11 @@ export class AnalyzeSourceUseCase {
 
     let outcome: ProfileOutcome;
     try {
-      outcome = await this.profiler.profile({ sourceId: command.sourceId, spec: command.spec, onProgress: hooks.onProgress });
+      outcome = await this.profiler.profile({
+        sourceId: command.sourceId,
+        spec: command.spec,
+        onProgress: hooks.onProgress,
+      });
     } catch (error) {
       const failure = classifyFailure(error);
       if (failure.retry && !command.lastAttempt) throw error;
@@ -78,9 +82,12 @@ export class AnalyzeSourceUseCase {
         await tx.sources.updateStatus(command.sourceId, 'failed');
       });
       const why = failure.retry ? `gave up after the last delivery: ${failure.message}` : failure.message;
-      throw new NonRetryableError(`source "${command.sourceId}" could not be profiled (${failure.errorClass}): ${why}`, {
-        cause: error,
-      });
+      throw new NonRetryableError(
+        `source "${command.sourceId}" could not be profiled (${failure.errorClass}): ${why}`,
+        {
+          cause: error,
+        },
+      );
     }
 
     const { decision } = await this.guard.decide({
@@ -114,7 +121,11 @@ export class AnalyzeSourceUseCase {
     await this.bus.publish(
       Messages.SourceProfiled,
       { sourceId: command.sourceId, profile, ...(command.pipeline ? { pipeline: command.pipeline } : {}) },
-      { correlationId: command.correlationId, causationId: command.messageId, id: derivedId(command.messageId, 'profiled') },
+      {
+        correlationId: command.correlationId,
+        causationId: command.messageId,
+        id: derivedId(command.messageId, 'profiled'),
+      },
     );
   }
 }
