@@ -16,6 +16,7 @@ const projectDirs = {
   planner: 'services/planner',
   optimizer: 'services/optimizer',
   dispatcher: 'services/dispatcher',
+  monitor: 'services/monitor',
   cli: 'services/cli',
   gateway: 'services/gateway',
   'source-analysis': 'services/source-analysis',

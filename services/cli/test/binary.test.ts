@@ -38,7 +38,7 @@ describe('the built aoe binary', () => {
     expect(ingest.code).toBe(0);
     const lines = ingest.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
-    const summary = JSON.parse(lines[0]!);
+    const summary = JSON.parse(lines[0]);
     expect(summary).toMatchObject({ status: 'succeeded', rowsRead: 3, rowsLoaded: 3, rowsQuarantined: 0, target: 'warehouse:public.events' });
 
     const sql = await npxAoe(['sql', 'select count(*) from events'], { AOE_HOME: home });

@@ -27,7 +27,7 @@ describe('aoe analyze, plan, runs, decisions, sql', () => {
     expect(text.stdout).toContain('email');
     expect(text.stdout).toMatch(/key candidates: \(id\)/);
     const json = await aoe(['analyze', file, '--json'], { AOE_HOME: home });
-    const parsed = JSON.parse(json.stdout);
+    const parsed = JSON.parse(json.stdout) as { profile: { columns: Array<{ name: string; piiHints: Array<{ kind: string }> }> } };
     expect(parsed.profile.columns.map((c: { name: string }) => c.name)).toEqual(['id', 'email', 'age']);
     expect(parsed.profile.columns[1].piiHints[0].kind).toBe('email');
   });
@@ -38,7 +38,11 @@ describe('aoe analyze, plan, runs, decisions, sql', () => {
     expect(text.stdout).toMatch(/task\s+kind\s+after\s+what/);
     expect(text.stdout).toMatch(/planner\s+decided by rules/);
     expect(text.stdout).toContain('why: ');
-    const json = JSON.parse((await aoe(['plan', file, '--json'], { AOE_HOME: home })).stdout);
+    const json = JSON.parse((await aoe(['plan', file, '--json'], { AOE_HOME: home })).stdout) as {
+      target: string;
+      plan: { tasks: Array<{ kind: string }> };
+      decisions: Array<{ agent: string }>;
+    };
     expect(json.target).toBe('warehouse:public.people');
     expect(json.plan.tasks.some((t: { kind: string }) => t.kind === 'load')).toBe(true);
     expect(json.decisions.map((d: { agent: string }) => d.agent)).toEqual(expect.arrayContaining(['planner', 'optimizer']));
@@ -56,7 +60,7 @@ describe('aoe analyze, plan, runs, decisions, sql', () => {
     const runs = await aoe(['runs'], { AOE_HOME: home });
     expect(runs.stdout).toMatch(/run\s+pipeline\s+status/);
     expect(runs.stdout).toContain('succeeded');
-    const runId = /^([0-9a-f-]{36})\s/m.exec(runs.stdout.split('\n').slice(2).join('\n'))![1]!;
+    const runId = /^([0-9a-f-]{36})\s/m.exec(runs.stdout.split('\n').slice(2).join('\n'))![1];
     const decisions = await aoe(['decisions', runId], { AOE_HOME: home });
     expect(decisions.stdout).toMatch(/source-analysis\s+decided by rules/);
     expect((await aoe(['decisions', 'no-such-run'], { AOE_HOME: home })).code).toBe(2);

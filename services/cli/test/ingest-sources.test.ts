@@ -88,7 +88,7 @@ describe('aoe ingest: every source kind into PostgreSQL and into the warehouse',
 
   it.each(Object.keys(warehouseTable))('%s into PostgreSQL', async (kind) => {
     const target = `${databaseUrl}#${schema}.${kind}_copy`;
-    const result = await aoe(['ingest', sources[kind]!, '--into', target, '--json'], { AOE_HOME: home });
+    const result = await aoe(['ingest', sources[kind], '--into', target, '--json'], { AOE_HOME: home });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const summary = parseJsonLine(result.stdout);
@@ -99,14 +99,14 @@ describe('aoe ingest: every source kind into PostgreSQL and into the warehouse',
   });
 
   it.each(Object.keys(warehouseTable))('%s into the embedded warehouse', async (kind) => {
-    const result = await aoe(['ingest', sources[kind]!, '--json'], { AOE_HOME: home });
+    const result = await aoe(['ingest', sources[kind], '--json'], { AOE_HOME: home });
     expect(result.code).toBe(0);
     expect(parseJsonLine(result.stdout)).toMatchObject({
       status: 'succeeded',
       rowsLoaded: 1_500,
       target: `warehouse:public.${warehouseTable[kind]}`,
     });
-    const query = await aoe(['sql', checksumSql(warehouseTable[kind]!), '--json'], { AOE_HOME: home });
+    const query = await aoe(['sql', checksumSql(warehouseTable[kind]), '--json'], { AOE_HOME: home });
     expect(query.code).toBe(0);
     expect(JSON.parse(query.stdout)).toEqual([expected]);
   });

@@ -168,5 +168,5 @@ export async function startPasswordRefusingPostgres(): Promise<{ port: number; s
 export function parseJsonLine(text: string): any {
   const lines = text.trim().split('\n');
   if (lines.length !== 1) throw new Error(`expected exactly one line of JSON, got ${lines.length}: ${text}`);
-  return JSON.parse(lines[0]!);
+  return JSON.parse(lines[0]);
 }

@@ -55,12 +55,12 @@ export async function tableChecksum(client: Client, table: string): Promise<{ co
             md5(string_agg(id::text || '|' || name || '|' || coalesce(amount::text, ''), E'\\n' ORDER BY id)) AS md5
        FROM ${table}`,
   );
-  return result.rows[0]!;
+  return result.rows[0];
 }
 
 export async function tableExists(client: Client, table: string): Promise<boolean> {
   const result = await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [table]);
-  return result.rows[0]!.t !== null;
+  return result.rows[0].t !== null;
 }
 
 export function plan(input: {
@@ -106,14 +106,16 @@ export async function setUpPipeline(
 }
 
 /** Everything published on `filter`, as a separate consumer sees it. */
-export async function record(bus: Bus, filter: string, definitions: MessageDefinition[]): Promise<Envelope<any>[]> {
-  const seen: Envelope<any>[] = [];
+export type Recorded = Envelope<{ [key: string]: any }>;
+
+export async function record(bus: Bus, filter: string, definitions: MessageDefinition[]): Promise<Recorded[]> {
+  const seen: Recorded[] = [];
   await bus.subscribe({
     service: `observer_${randomUUID().slice(0, 8)}`,
     definitions,
     filterSubject: filter,
     handler: async (message) => {
-      seen.push(message.envelope);
+      seen.push(message.envelope as Recorded);
     },
   });
   return seen;

@@ -51,7 +51,7 @@ describe('WarehouseSink on PGlite', () => {
   afterAll(() => warehouse.close());
 
   const count = async (table = 'public.events') =>
-    Number((await warehouse.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]!.n);
+    Number((await warehouse.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n);
 
   it('checks, appends once per run and task, replaces and merges', async () => {
     expect(await sink.check()).toEqual({ ok: true });
@@ -118,7 +118,7 @@ describe('WarehouseSink on PGlite', () => {
     const staging = await warehouse.query(
       `SELECT count(*)::int AS n FROM pg_tables WHERE tablename LIKE '_aoe_stage%'`,
     );
-    expect(staging.rows[0]!.n).toBe(0);
+    expect(staging.rows[0].n).toBe(0);
   });
 
   it('keeps concurrent loads apart: statements of one never land in the transaction of another', async () => {
@@ -146,7 +146,7 @@ describe('WarehouseSink on PGlite', () => {
     if (results[0].status === 'rejected') throw results[0].reason;
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(await count('public.left')).toBe(20);
-    expect((await warehouse.query(`SELECT to_regclass('public.right') AS t`)).rows[0]!.t).toBeNull();
+    expect((await warehouse.query(`SELECT to_regclass('public.right') AS t`)).rows[0].t).toBeNull();
     expect(await count('public.notes')).toBe(20);
   });
 
@@ -171,12 +171,12 @@ describe('Warehouse on disk', () => {
       expect(two).toBe(one.warehouse);
       await one.write(batchesOf(rows(1, 2)), options());
       await one.close();
-      expect((await two.query('SELECT count(*)::int AS n FROM t')).rows[0]!.n).toBe(2);
+      expect((await two.query('SELECT count(*)::int AS n FROM t')).rows[0].n).toBe(2);
       await two.close();
       await expect(two.connectionFactory().connect()).rejects.toThrow(/closed/);
 
       const again = await Warehouse.open(join(dir, 'warehouse'));
-      expect((await again.query('SELECT count(*)::int AS n FROM t')).rows[0]!.n).toBe(2);
+      expect((await again.query('SELECT count(*)::int AS n FROM t')).rows[0].n).toBe(2);
       await again.close();
     } finally {
       await rm(dir, { recursive: true, force: true });

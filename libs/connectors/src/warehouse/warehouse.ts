@@ -159,7 +159,7 @@ export class Warehouse {
       return results.map((result) => ({
         command: (result as { command?: string }).command ?? '',
         columns: result.fields.map((f) => ({ name: f.name, type: TYPE_NAMES[f.dataTypeID] ?? `oid ${f.dataTypeID}` })),
-        rows: result.rows as Array<Record<string, unknown>>,
+        rows: result.rows,
         rowCount: result.rowCount ?? result.affectedRows ?? result.rows.length,
       }));
     } catch (error) {

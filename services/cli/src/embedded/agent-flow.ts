@@ -7,7 +7,9 @@ import {
   type DeadLetter,
   type Envelope,
   type LoadMode,
+  type PlanMessage,
   type RunEvent,
+  type SourceProfiled,
   type SourceSpec,
   type TaskEvent,
 } from '@aoe/contracts';
@@ -121,7 +123,7 @@ export class AgentFlow {
       (envelope, subject) => {
         this.failOnDeadLetter(envelope, subject, correlationId);
         return subject === Messages.SourceProfiled.subject && envelope.correlationId === correlationId
-          ? SourceProfile.parse(envelope.payload.profile)
+          ? SourceProfile.parse((envelope.payload as SourceProfiled).profile)
           : undefined;
       },
       this.timeoutMs,
@@ -143,7 +145,7 @@ export class AgentFlow {
         (envelope, subject) => {
           this.failOnDeadLetter(envelope, subject, correlationId);
           if (subject !== Messages.PlanOptimized.subject || envelope.correlationId !== correlationId) return undefined;
-          const plan = PipelinePlan.parse(envelope.payload.plan);
+          const plan = PipelinePlan.parse((envelope.payload as PlanMessage).plan);
           return plan.pipelineId === pipeline.id ? plan : undefined;
         },
         this.timeoutMs,
@@ -195,7 +197,9 @@ export class AgentFlow {
   /** Requests the run and follows it to its end; an interrupt cancels it first. */
   async run(plan: PipelinePlan, runId: string, watch: RunWatch = {}): Promise<{ run: RunRecord; interrupted: boolean }> {
     const off = this.watcher.on((envelope, subject) => {
-      if (subject.startsWith('aoe.evt.task.') && envelope.payload.runId === runId) watch.onTask?.(envelope.payload as TaskEvent);
+      if (!subject.startsWith('aoe.evt.task.')) return;
+      const event = envelope.payload as TaskEvent;
+      if (event.runId === runId) watch.onTask?.(event);
     });
     let interrupted = false;
     try {
@@ -229,7 +233,7 @@ export class AgentFlow {
     return { run, interrupted };
   }
 
-  private failOnDeadLetter(envelope: Envelope<any>, subject: string, correlationId: string): void {
+  private failOnDeadLetter(envelope: Envelope<unknown>, subject: string, correlationId: string): void {
     if (!subject.startsWith('aoe.dlq.') || envelope.correlationId !== correlationId) return;
     throw new CliError(deadLetterReason(envelope.payload as DeadLetter), ExitCode.failed);
   }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { messageCatalogue, subjectMatches, type Envelope } from '@aoe/contracts';
 import type { Bus, SubscriptionHandle } from '@aoe/messaging';
 
-export type Listener = (envelope: Envelope<any>, subject: string) => void;
+export type Listener = (envelope: Envelope<unknown>, subject: string) => void;
 
 /**
  * Everything the embedded services publish, as one more consumer sees it:
@@ -38,7 +38,7 @@ export class BusWatcher {
   }
 
   /** The first message `pick` maps to a value; rejects after `timeoutMs`. */
-  next<T>(pick: (envelope: Envelope<any>, subject: string) => T | undefined, timeoutMs: number, what: string): Promise<T> {
+  next<T>(pick: (envelope: Envelope<unknown>, subject: string) => T | undefined, timeoutMs: number, what: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         off();
@@ -51,7 +51,7 @@ export class BusWatcher {
         } catch (error) {
           clearTimeout(timer);
           off();
-          reject(error as Error);
+          reject(error);
           return;
         }
         if (value === undefined) return;

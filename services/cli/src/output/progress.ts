@@ -1,5 +1,5 @@
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
-import type { Envelope, TaskEvent } from '@aoe/contracts';
+import type { TaskEvent } from '@aoe/contracts';
 import { bytes, count } from './format';
 
 /** How a run's task events are shown while it runs. */
@@ -99,8 +99,4 @@ export function barProgress(out: NodeJS.WritableStream): ProgressView {
     },
     stop: () => bars.stop(),
   };
-}
-
-export function taskEventOf(envelope: Envelope<any>): TaskEvent {
-  return envelope.payload as TaskEvent;
 }

@@ -54,7 +54,7 @@ export function planChains(plan: PipelinePlan): PlanChains {
       after: [...after],
       plan: {
         ...plan,
-        tasks: ordered.map((t) => ({ ...t, dependsOn: t.dependsOn.filter((d) => ids.has(d)) })) as PipelinePlan['tasks'],
+        tasks: ordered.map((t) => ({ ...t, dependsOn: t.dependsOn.filter((d) => ids.has(d)) })),
       },
     });
   }
