@@ -1,5 +1,5 @@
 import { testDatabaseUrl, uniqueName } from '@aoe/testing';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 import {
   advanceCursor,
   ConnectorError,
@@ -7,13 +7,13 @@ import {
   injectFault,
   PostgresSink,
   PostgresSource,
+  pgPoolFactory,
   quoteIdent,
   readTargetCheckpoint,
   type Batch,
   type CursorState,
   type FaultHook,
   type FaultPoint,
-  type StreamSchema,
   type WriteOptions,
 } from '../src';
 
@@ -45,14 +45,14 @@ async function checksum(table: string): Promise<{ count: string; md5: string | n
   const result = await admin.query<{ count: string; md5: string | null }>(
     `SELECT count(*)::text AS count, md5(string_agg(t::text, '|' ORDER BY t.id)) AS md5 FROM ${q}.${quoteIdent(table)} t`,
   );
-  return result.rows[0]!;
+  return result.rows[0];
 }
 
 async function tableExists(table: string): Promise<boolean> {
   const result = await admin.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [
     `${q}.${quoteIdent(table)}`,
   ]);
-  return result.rows[0]!.present;
+  return result.rows[0].present;
 }
 
 async function stagingTables(): Promise<string[]> {
@@ -86,7 +86,7 @@ async function load(
     runId,
     taskId: 'load',
     mode: 'append',
-    schema: stream as StreamSchema,
+    schema: stream,
     schemaEvolution: 'additive',
     checkpoint: { pipelineId: `pipe_${target}`, stream: 'src', state: () => next },
     ...overrides,
@@ -107,7 +107,9 @@ describe('PostgresSink: faults and retries', () => {
     expect(await tableExists('killed')).toBe(false);
     // The killed attempt's staging table is left behind, and rebuilt by the retry.
     expect(await stagingTables()).toHaveLength(1);
-    expect(await readTargetCheckpoint({ connection: { url }, table: { schema, name: 'killed' } }, 'pipe_killed', 'src')).toBeUndefined();
+    expect(
+      await readTargetCheckpoint({ connection: { url }, table: { schema, name: 'killed' } }, 'pipe_killed', 'src'),
+    ).toBeUndefined();
 
     const retried = await load('killed', runId, fault);
     expect(retried).toMatchObject({ rowsWritten: ROWS, alreadyCommitted: false });
@@ -129,7 +131,11 @@ describe('PostgresSink: faults and retries', () => {
     expect(retried).toMatchObject({ rowsWritten: ROWS, alreadyCommitted: committed });
     expect(await checksum(target)).toEqual(await checksum('src'));
     expect(await stagingTables()).toEqual([]);
-    const state = await readTargetCheckpoint({ connection: { url }, table: { schema, name: target } }, `pipe_${target}`, 'src');
+    const state = await readTargetCheckpoint(
+      { connection: { url }, table: { schema, name: target } },
+      `pipe_${target}`,
+      'src',
+    );
     expect(state).toMatchObject({ column: 'at', value: '2024-01-01T00:10:00.000000Z', keysAtValue: ['6000'] });
 
     // The next run finds nothing new.
@@ -175,7 +181,7 @@ describe('PostgresSink: faults and retries', () => {
         runId,
         taskId: 'load',
         mode: 'append',
-        schema: stream!,
+        schema: stream,
         schemaEvolution: 'additive',
       }),
     ).rejects.toMatchObject({ errorClass: 'timeout' });
@@ -194,5 +200,43 @@ describe('PostgresSink: faults and retries', () => {
     });
     expect(await tableExists('aborted')).toBe(false);
     expect(await stagingTables()).toEqual([]);
+  });
+
+  it('kills and retries on a caller pool too, and a failing producer leaves nothing behind', async () => {
+    const pool = new Pool({ connectionString: url, max: 3 });
+    try {
+      const table = { schema, name: 'pooled' };
+      const fault = injectFault({ at: 'mid-copy', afterRows: 1000, action: 'kill-connection' });
+      const sink = new PostgresSink({ table }, { connectionFactory: pgPoolFactory(pool), faults: fault });
+      const [stream] = await source().discover();
+      const opts = {
+        runId: uniqueName('run'),
+        taskId: 'load',
+        mode: 'append' as const,
+        schema: stream,
+        schemaEvolution: 'additive' as const,
+      };
+      await expect(sink.write(source().read({ batchSize: 500 }), opts)).rejects.toMatchObject({
+        errorClass: 'transient-network',
+      });
+      expect((await sink.write(source().read({ batchSize: 500 }), opts)).rowsWritten).toBe(ROWS);
+      expect(await checksum('pooled')).toEqual(await checksum('src'));
+
+      async function* failing(): AsyncGenerator<Batch> {
+        let n = 0;
+        for await (const batch of source().read({ batchSize: 500 })) {
+          if (++n === 3) throw new ConnectorError('rate-limit', 'source went away');
+          yield batch;
+        }
+      }
+      const other = new PostgresSink({ table: { schema, name: 'never' } }, { connectionFactory: pgPoolFactory(pool) });
+      await expect(other.write(failing(), { ...opts, runId: uniqueName('run') })).rejects.toMatchObject({
+        errorClass: 'rate-limit',
+      });
+      expect(await tableExists('never')).toBe(false);
+      expect(await stagingTables()).toEqual([]);
+    } finally {
+      await pool.end();
+    }
   });
 });

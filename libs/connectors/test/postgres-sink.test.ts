@@ -66,7 +66,7 @@ async function checksum(schema: string, table: string): Promise<{ count: string;
     `SELECT count(*)::text AS count, md5(string_agg(t::text, '|' ORDER BY t.id)) AS md5
        FROM ${quoteIdent(schema)}.${quoteIdent(table)} t`,
   );
-  return result.rows[0]!;
+  return result.rows[0];
 }
 
 const people: StreamSchema = {
@@ -105,7 +105,7 @@ describe('PostgresSink + PostgresSource: PG to PG', () => {
     const source = new PostgresSource({ kind: 'postgres', connection: { url }, table: { schema, name: 'src' } });
     const [stream] = await source.discover();
     const sink = new PostgresSink({ kind: 'postgres', connection: { url }, table: { schema, name: 'dst' } });
-    const result = await sink.write(source.read({ batchSize: 700 }), options(stream!));
+    const result = await sink.write(source.read({ batchSize: 700 }), options(stream));
 
     expect(result).toMatchObject({ rowsWritten: 5000, alreadyCommitted: false });
     expect(result.bytesWritten).toBeGreaterThan(0);
@@ -152,7 +152,7 @@ describe('PostgresSink + PostgresSource: PG to PG', () => {
 
     const source = new PostgresSource({ connection: { url }, table: { schema, name: table } });
     const [stream] = await source.discover();
-    expect(stream!.columns.map((c) => c.name)).toEqual(['id', ...hostile]);
+    expect(stream.columns.map((c) => c.name)).toEqual(['id', ...hostile]);
     const read: Row[] = [];
     for await (const batch of source.read({ batchSize: 10 })) read.push(...batch.rows);
     expect(Object.prototype.hasOwnProperty.call(read[0], '__proto__')).toBe(true);
@@ -160,9 +160,9 @@ describe('PostgresSink + PostgresSource: PG to PG', () => {
 
     const target = `${table} copy`;
     const sink = new PostgresSink({ connection: { url }, table: { schema, name: target } });
-    await sink.write(batchesOf(read), options(stream!, { mode: 'merge' }));
+    await sink.write(batchesOf(read), options(stream, { mode: 'merge' }));
     // A second, merging load over the same names.
-    await sink.write(batchesOf(read), options(stream!, { mode: 'merge' }));
+    await sink.write(batchesOf(read), options(stream, { mode: 'merge' }));
 
     const victim = await admin.query(`SELECT x FROM ${q}.victim`);
     expect(victim.rows).toEqual([{ x: 42 }]);
@@ -214,7 +214,7 @@ describe('PostgresSink: load modes', () => {
     expect(ledger.rows).toContainEqual({
       run_id: opts.runId,
       task_id: 'load',
-      table_name: `${schema}.people`,
+      table_name: `"${schema}"."people"`,
       mode: 'append',
       rows: '3',
     });
@@ -465,7 +465,7 @@ describe('PostgresSink: values, checkpoints, writers, check', () => {
     const sink = new PostgresSink({ connection: { url }, table: { schema, name: 'typed' } });
     await sink.write(batchesOf(typedRows, 3), options(typed));
     const [, result] = await asText(schema);
-    expect(result!.rows).toEqual(expected);
+    expect(result.rows).toEqual(expected);
   });
 
   it('writes the same through multi-row INSERTs (the PGlite path) on a caller pool', async () => {
@@ -480,7 +480,7 @@ describe('PostgresSink: values, checkpoints, writers, check', () => {
       expect(result.rowsWritten).toBe(4);
       expect(result.location).toBe('postgres://pool#' + schema + '.typed');
       const [, rows] = await asText(schema);
-      expect(rows!.rows).toEqual(expected);
+      expect(rows.rows).toEqual(expected);
     } finally {
       await pool.end();
     }

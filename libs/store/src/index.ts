@@ -25,3 +25,6 @@ export * from './repositories/alert.repository';
 export * from './repositories/checkpoint.repository';
 export * from './repositories/dead-letter.repository';
 export * from './repositories/inbox.repository';
+export * from './repositories/api-key.repository';
+export * from './repositories/audit.repository';
+export * from './repositories/run-stats.repository';

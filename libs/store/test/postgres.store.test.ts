@@ -1,5 +1,7 @@
 import { testDatabaseUrl, uniqueName } from '@aoe/testing';
-import { PostgresDatabase, revertMigrations, runMigrations, Store } from '../src';
+import { migrations, PostgresDatabase, revertMigrations, runMigrations, Store } from '../src';
+
+const ALL = migrations.map((m) => m.name);
 import { describeStoreContract } from './store-contract';
 
 /** Schemas this file created; dropped at the end so the test database stays clean. */
@@ -41,7 +43,7 @@ describe('PostgreSQL start-up', () => {
       const admin = new PostgresDatabase({ url, schema, poolSize: 1 });
       try {
         const applied = await admin.query<{ name: string }>('SELECT name FROM schema_migrations');
-        expect(applied.rows.map((r) => r.name)).toEqual(['0001-initial']);
+        expect(applied.rows.map((r) => r.name)).toEqual(ALL);
       } finally {
         await admin.close();
       }
@@ -74,14 +76,14 @@ describe('PostgreSQL start-up', () => {
     const schema = newSchema();
     const db = new PostgresDatabase({ url, schema, poolSize: 2 });
     try {
-      await expect(runMigrations(db, { schema })).resolves.toEqual(['0001-initial']);
-      await expect(revertMigrations(db, { schema, to: 0 })).resolves.toEqual(['0001-initial']);
+      await expect(runMigrations(db, { schema })).resolves.toEqual(ALL);
+      await expect(revertMigrations(db, { schema, to: 0 })).resolves.toEqual([...ALL].reverse());
       const tables = await db.query('SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = $2', [
         schema,
         'runs',
       ]);
       expect(tables.rowCount).toBe(0);
-      await expect(runMigrations(db, { schema })).resolves.toEqual(['0001-initial']);
+      await expect(runMigrations(db, { schema })).resolves.toEqual(ALL);
     } finally {
       await db.close();
     }

@@ -3,6 +3,7 @@ import {
   CorruptRowError,
   InvalidCursorError,
   InvalidSchemaNameError,
+  migrations,
   NotFoundError,
   Store,
   type Database,
@@ -74,7 +75,7 @@ export function describeStoreContract(engine: string, options: StoreContractOpti
       it('are applied once: migrating again finds nothing to do', async () => {
         await expect(store.migrate()).resolves.toEqual([]);
         const applied = await db.query<{ name: string }>('SELECT name FROM schema_migrations');
-        expect(applied.rows.map((r) => r.name)).toEqual(['0001-initial']);
+        expect(applied.rows.map((r) => r.name)).toEqual(migrations.map((m) => m.name));
       });
 
       it('answers ping', async () => {
@@ -609,6 +610,58 @@ export function describeStoreContract(engine: string, options: StoreContractOpti
           `SELECT message_id FROM inbox WHERE service = 'nest' ORDER BY 1`,
         );
         expect(kept.rows.map((r) => r.message_id)).toEqual(['a', 'c']);
+      });
+    });
+
+    describe('api keys', () => {
+      it('stores a key hash, lists, and revokes once', async () => {
+        const key = await store.apiKeys.create({
+          id: 'k1',
+          name: 'ci',
+          scope: 'write',
+          secretHash: 'ab'.repeat(32),
+          createdBy: 'cli',
+        });
+        expect(key).toEqual({
+          id: 'k1',
+          name: 'ci',
+          scope: 'write',
+          secretHash: 'ab'.repeat(32),
+          createdBy: 'cli',
+          createdAt: clock.now().toISOString(),
+        });
+        await expect(
+          store.apiKeys.create({ id: 'k1', name: 'x', scope: 'read', secretHash: 'x', createdBy: 'cli' }),
+        ).rejects.toBeInstanceOf(ConflictError);
+        await expect(store.apiKeys.get('k1')).resolves.toEqual(key);
+        const revoked = await store.apiKeys.revoke('k1', '2030-01-01T00:00:00.000Z');
+        expect(revoked?.revokedAt).toBe('2030-01-01T00:00:00.000Z');
+        expect((await store.apiKeys.revoke('k1'))?.revokedAt).toBe('2030-01-01T00:00:00.000Z');
+        await expect(store.apiKeys.revoke('missing')).resolves.toBeUndefined();
+        await expect(store.apiKeys.get('missing')).resolves.toBeUndefined();
+        expect((await store.apiKeys.list({ revoked: true })).items.map((k) => k.id)).toContain('k1');
+        expect((await store.apiKeys.list({ revoked: false })).items.map((k) => k.id)).not.toContain('k1');
+      });
+    });
+
+    describe('audit records', () => {
+      it('appends records and lists them newest first, by actor', async () => {
+        const first = await store.audit.record({
+          actor: 'key:a',
+          action: 'POST /v1/runs',
+          target: 'pipe-1',
+          result: 'succeeded',
+          statusCode: 202,
+          requestId: 'req-1',
+        });
+        clock.advance(1000);
+        await store.audit.record({ actor: 'key:b', action: 'DELETE /v1/pipelines/:id', result: 'denied', statusCode: 403 });
+        expect(first).toMatchObject({ actor: 'key:a', target: 'pipe-1', result: 'succeeded', requestId: 'req-1' });
+        const all = await store.audit.list({ limit: 1 });
+        expect(all.items[0]).toMatchObject({ actor: 'key:b', result: 'denied' });
+        expect(all.items[0]?.target).toBeUndefined();
+        expect(all.nextCursor).not.toBeNull();
+        expect((await store.audit.list({ actor: 'key:a' })).items).toEqual([first]);
       });
     });
 

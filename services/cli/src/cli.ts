@@ -22,13 +22,17 @@ const load = {
 
 const SERVICES = ['gateway', 'source-analysis', 'planner', 'optimizer', 'dispatcher'];
 
-const SOURCE_HELP = 'a file path or glob (CSV, JSONL, Parquet), s3://bucket/prefix, postgres://user@host:port/db#schema.table, or http(s)://…';
-const TARGET_HELP = 'postgres://user@host:port/db#schema.table, s3://bucket/prefix or a directory (default: the embedded warehouse)';
+const SOURCE_HELP =
+  'a file path or glob (CSV, JSONL, Parquet), s3://bucket/prefix, postgres://user@host:port/db#schema.table, or http(s)://…';
+const TARGET_HELP =
+  'postgres://user@host:port/db#schema.table, s3://bucket/prefix or a directory (default: the embedded warehouse)';
 
 /** Builds the `aoe` program; each action stores its exit code in `result`. */
 function program(io: CliIo, result: { code: number }): Command {
   const root = new Command('aoe')
-    .description('Agent-Orchestrated ETL: name a source and a target; agents analyse, plan, tune, run and watch the pipeline.')
+    .description(
+      'Agent-Orchestrated ETL: name a source and a target; agents analyse, plan, tune, run and watch the pipeline.',
+    )
     .version('0.1.0')
     .exitOverride()
     .showHelpAfterError(false)
@@ -46,16 +50,23 @@ function program(io: CliIo, result: { code: number }): Command {
     .description('load a source into a target: analyse, plan, optimize and run, and wait for the run to end')
     .argument('<source>', SOURCE_HELP)
     .option('--into <target>', TARGET_HELP)
-    .addOption(new Option('--mode <mode>', 'load mode instead of the planner\'s choice').choices(LoadMode.options))
-    .option('--json', 'print one JSON object {runId, status, rowsRead, rowsLoaded, rowsQuarantined, target, durationMs}')
-    .action(async (source: string, options: { into?: string; mode?: LoadMode; json?: boolean }) => set(await load.ingest().ingest(source, options, io)));
+    .addOption(new Option('--mode <mode>', "load mode instead of the planner's choice").choices(LoadMode.options))
+    .option(
+      '--json',
+      'print one JSON object {runId, status, rowsRead, rowsLoaded, rowsQuarantined, target, durationMs}',
+    )
+    .action(async (source: string, options: { into?: string; mode?: LoadMode; json?: boolean }) =>
+      set(await load.ingest().ingest(source, options, io)),
+    );
 
   root
     .command('analyze')
-    .description("profile a source: columns, types, keys, cursor columns, volume, PII hints")
+    .description('profile a source: columns, types, keys, cursor columns, volume, PII hints')
     .argument('<source>', SOURCE_HELP)
     .option('--json', 'print the profile as JSON')
-    .action(async (source: string, options: { json?: boolean }) => set(await load.analyze().analyze(source, options, io)));
+    .action(async (source: string, options: { json?: boolean }) =>
+      set(await load.analyze().analyze(source, options, io)),
+    );
 
   root
     .command('plan')
@@ -63,7 +74,9 @@ function program(io: CliIo, result: { code: number }): Command {
     .argument('<source>', SOURCE_HELP)
     .option('--into <target>', TARGET_HELP)
     .option('--json', 'print {pipelineId, target, plan, decisions} as JSON')
-    .action(async (source: string, options: { into?: string; json?: boolean }) => set(await load.plan().plan(source, options, io)));
+    .action(async (source: string, options: { into?: string; json?: boolean }) =>
+      set(await load.plan().plan(source, options, io)),
+    );
 
   root
     .command('runs')
@@ -77,7 +90,9 @@ function program(io: CliIo, result: { code: number }): Command {
     .description('why a run looks as it does: the agent decisions behind it')
     .argument('<run-id>', 'a run id (see aoe runs)')
     .option('--json', 'print the decisions as JSON')
-    .action(async (runId: string, options: { json?: boolean }) => set(await load.decisions().decisions(runId, options, io)));
+    .action(async (runId: string, options: { json?: boolean }) =>
+      set(await load.decisions().decisions(runId, options, io)),
+    );
 
   root
     .command('sql')
@@ -99,7 +114,9 @@ function program(io: CliIo, result: { code: number }): Command {
     .requiredOption('--run <id>', 'the run id')
     .requiredOption('--task <id>', 'the plan task id')
     .option('--json', 'print the outcome as JSON')
-    .action(async (options: { run: string; task: string; json?: boolean }) => set(await load.worker().workerRunTask(options, io)));
+    .action(async (options: { run: string; task: string; json?: boolean }) =>
+      set(await load.worker().workerRunTask(options, io)),
+    );
 
   return root;
 }
@@ -112,7 +129,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return result.code;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.ok;
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+      )
+        return ExitCode.ok;
       return ExitCode.usage;
     }
     if (error instanceof CliError) {

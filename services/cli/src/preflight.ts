@@ -13,9 +13,11 @@ export function resolveArguments(
 ): { source: SourceSpec; target: TargetSpec } {
   try {
     let source = parseSourceUri(sourceUri, env);
-    if (source.kind === 'file' && !isAbsolute(source.path)) source = SourceSpec.parse({ ...source, path: resolve(cwd, source.path) });
+    if (source.kind === 'file' && !isAbsolute(source.path))
+      source = SourceSpec.parse({ ...source, path: resolve(cwd, source.path) });
     let target = parseTargetUri(targetUri, source, env);
-    if (target.kind === 'directory' && !isAbsolute(target.path)) target = TargetSpec.parse({ ...target, path: resolve(cwd, target.path) });
+    if (target.kind === 'directory' && !isAbsolute(target.path))
+      target = TargetSpec.parse({ ...target, path: resolve(cwd, target.path) });
     return { source, target };
   } catch (error) {
     if (error instanceof UriError) throw new CliError(error.message, ExitCode.usage);
@@ -52,7 +54,9 @@ export async function checkTarget(target: TargetSpec, warehouseDir: string): Pro
       throw new CliError(`target: ${oneLine((error as Error).message)}`, ExitCode.unreachable);
     });
   try {
-    const check = await opened.sink.check().catch((error: unknown) => ({ ok: false, message: (error as Error).message }));
+    const check = await opened.sink
+      .check()
+      .catch((error: unknown) => ({ ok: false, message: (error as Error).message }));
     if (!check.ok) throw new CliError(`target: ${oneLine(check.message ?? 'cannot be written')}`, ExitCode.unreachable);
   } finally {
     await opened.close();

@@ -47,8 +47,13 @@ export function parseSourceUri(uri: string, env: NodeJS.ProcessEnv = process.env
  * Targets: `postgres://...#schema.table`, `s3://bucket/prefix`, a directory;
  * none means a table in the embedded warehouse named after the source.
  */
-export function parseTargetUri(uri: string | undefined, source: SourceSpec, env: NodeJS.ProcessEnv = process.env): TargetSpec {
-  if (uri === undefined) return TargetSpec.parse({ kind: 'warehouse', table: { schema: 'public', name: tableNameFor(source) } });
+export function parseTargetUri(
+  uri: string | undefined,
+  source: SourceSpec,
+  env: NodeJS.ProcessEnv = process.env,
+): TargetSpec {
+  if (uri === undefined)
+    return TargetSpec.parse({ kind: 'warehouse', table: { schema: 'public', name: tableNameFor(source) } });
   const scheme = SCHEME.exec(uri)?.[1]?.toLowerCase();
   switch (scheme) {
     case undefined:
@@ -59,7 +64,11 @@ export function parseTargetUri(uri: string | undefined, source: SourceSpec, env:
     case 'postgres':
     case 'postgresql': {
       const { connection, table } = splitPostgres(uri, env);
-      return TargetSpec.parse({ kind: 'postgres', connection, table: table ?? { schema: 'public', name: tableNameFor(source) } });
+      return TargetSpec.parse({
+        kind: 'postgres',
+        connection,
+        table: table ?? { schema: 'public', name: tableNameFor(source) },
+      });
     }
     default:
       throw new UriError(`unknown target scheme "${scheme}://" (use postgres://, s3:// or a directory)`);
@@ -101,7 +110,9 @@ function s3Options(env: NodeJS.ProcessEnv): Record<string, unknown> {
     ...(env.AWS_ENDPOINT_URL_S3 ? { endpoint: env.AWS_ENDPOINT_URL_S3 } : {}),
     ...(env.AOE_S3_FORCE_PATH_STYLE === 'true' ? { forcePathStyle: true } : {}),
     ...(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
-      ? { credentials: { accessKeyId: { env: 'AWS_ACCESS_KEY_ID' }, secretAccessKey: { env: 'AWS_SECRET_ACCESS_KEY' } } }
+      ? {
+          credentials: { accessKeyId: { env: 'AWS_ACCESS_KEY_ID' }, secretAccessKey: { env: 'AWS_SECRET_ACCESS_KEY' } },
+        }
       : {}),
   };
 }
@@ -122,7 +133,8 @@ function splitPostgres(uri: string, env: NodeJS.ProcessEnv): { connection: Recor
   const connection = { url, ...(env.PGPASSWORD !== undefined ? { password: { env: 'PGPASSWORD' } } : {}) };
   if (!fragment) return { connection };
   const dot = fragment.indexOf('.');
-  const table = dot < 0 ? { schema: 'public', name: fragment } : { schema: fragment.slice(0, dot), name: fragment.slice(dot + 1) };
+  const table =
+    dot < 0 ? { schema: 'public', name: fragment } : { schema: fragment.slice(0, dot), name: fragment.slice(dot + 1) };
   if (!table.name) throw new UriError(`"#${fragment}" names no table`);
   return { connection, table };
 }

@@ -9,7 +9,10 @@ jest.setTimeout(240_000);
 const run = promisify(execFile);
 
 /** `npx aoe …` from the repository root, as a user runs it (the built CLI behind the workspace bin). */
-async function npxAoe(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+async function npxAoe(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run('npx', ['--no-install', 'aoe', ...args], {
       cwd: REPO_ROOT,
@@ -39,7 +42,13 @@ describe('the built aoe binary', () => {
     const lines = ingest.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
     const summary = JSON.parse(lines[0]);
-    expect(summary).toMatchObject({ status: 'succeeded', rowsRead: 3, rowsLoaded: 3, rowsQuarantined: 0, target: 'warehouse:public.events' });
+    expect(summary).toMatchObject({
+      status: 'succeeded',
+      rowsRead: 3,
+      rowsLoaded: 3,
+      rowsQuarantined: 0,
+      target: 'warehouse:public.events',
+    });
 
     const sql = await npxAoe(['sql', 'select count(*) from events'], { AOE_HOME: home });
     expect(sql.code).toBe(0);

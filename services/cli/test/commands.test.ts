@@ -17,7 +17,10 @@ describe('aoe analyze, plan, runs, decisions, sql', () => {
 
   beforeAll(async () => {
     home = await tempDir('cmds');
-    file = await writeText(join(await tempDir('cmds-data'), 'people.csv'), 'id,email,age\n1,ana@example.com,31\n2,bo@example.com,42\n3,cy@example.com,\n');
+    file = await writeText(
+      join(await tempDir('cmds-data'), 'people.csv'),
+      'id,email,age\n1,ana@example.com,31\n2,bo@example.com,42\n3,cy@example.com,\n',
+    );
   });
 
   it('analyze prints the profile, as a table and as JSON', async () => {
@@ -27,7 +30,9 @@ describe('aoe analyze, plan, runs, decisions, sql', () => {
     expect(text.stdout).toContain('email');
     expect(text.stdout).toMatch(/key candidates: \(id\)/);
     const json = await aoe(['analyze', file, '--json'], { AOE_HOME: home });
-    const parsed = JSON.parse(json.stdout) as { profile: { columns: Array<{ name: string; piiHints: Array<{ kind: string }> }> } };
+    const parsed = JSON.parse(json.stdout) as {
+      profile: { columns: Array<{ name: string; piiHints: Array<{ kind: string }> }> };
+    };
     expect(parsed.profile.columns.map((c: { name: string }) => c.name)).toEqual(['id', 'email', 'age']);
     expect(parsed.profile.columns[1].piiHints[0].kind).toBe('email');
   });
@@ -45,14 +50,21 @@ describe('aoe analyze, plan, runs, decisions, sql', () => {
     };
     expect(json.target).toBe('warehouse:public.people');
     expect(json.plan.tasks.some((t: { kind: string }) => t.kind === 'load')).toBe(true);
-    expect(json.decisions.map((d: { agent: string }) => d.agent)).toEqual(expect.arrayContaining(['planner', 'optimizer']));
+    expect(json.decisions.map((d: { agent: string }) => d.agent)).toEqual(
+      expect.arrayContaining(['planner', 'optimizer']),
+    );
     expect((await aoe(['runs'], { AOE_HOME: home })).stdout).toContain('no runs yet');
   });
 
   it('ingest on a terminal shows bars; runs, decisions and sql read what it did', async () => {
     const stdout = new Sink(false);
     const stderr = new Sink(true);
-    const code = await runCli(['ingest', file], { stdout, stderr, env: { ...process.env, AOE_HOME: home }, cwd: process.cwd() });
+    const code = await runCli(['ingest', file], {
+      stdout,
+      stderr,
+      env: { ...process.env, AOE_HOME: home },
+      cwd: process.cwd(),
+    });
     expect(code).toBe(0);
     expect(stdout.text).toMatch(/^loaded 3 rows into warehouse:public\.people in /);
     expect(stderr.text).toMatch(/load \[/);
@@ -69,7 +81,9 @@ describe('aoe analyze, plan, runs, decisions, sql', () => {
     const sql = await aoe(['sql', 'select id, email from people order by id'], { AOE_HOME: home });
     expect(sql.stdout.split('\n').slice(0, 3).join('\n')).toMatch(/^id\s+email\n-+\s+-+\n1\s+ana@example.com/);
     expect(sql.stdout).toContain('(3 rows)');
-    const several = await aoe(['sql', 'create table t (a int); insert into t values (1); select a from t'], { AOE_HOME: home });
+    const several = await aoe(['sql', 'create table t (a int); insert into t values (1); select a from t'], {
+      AOE_HOME: home,
+    });
     expect(several.stdout).toContain('(1 row)');
     expect((await aoe(['sql', 'insert into t values (2)'], { AOE_HOME: home })).stdout).toMatch(/INSERT|OK/);
     const bad = await aoe(['sql', 'select * from nowhere'], { AOE_HOME: home });
@@ -102,7 +116,9 @@ describe('aoe serve', () => {
     });
     await new Promise((r) => setTimeout(r, 10));
     expect(started).toEqual(['planner']);
-    await expect(serve('dispatcher', async () => Promise.reject(new Error('no NATS')))).rejects.toThrow('dispatcher failed to start: no NATS');
+    await expect(serve('dispatcher', async () => Promise.reject(new Error('no NATS')))).rejects.toThrow(
+      'dispatcher failed to start: no NATS',
+    );
   });
 });
 
@@ -115,10 +131,20 @@ describe('aoe worker run-task: one chain of a run, in mesh mode', () => {
 
   beforeAll(async () => {
     mesh = await createTestMesh('worker');
-    platform = await connectMeshPlatform('test', { natsUrl: mesh.natsUrl, databaseUrl: mesh.databaseUrl, namespace: mesh.namespace, schema: mesh.schema });
+    platform = await connectMeshPlatform('test', {
+      natsUrl: mesh.natsUrl,
+      databaseUrl: mesh.databaseUrl,
+      namespace: mesh.namespace,
+      schema: mesh.schema,
+    });
     pg = new Client({ connectionString: mesh.databaseUrl });
     await pg.connect();
-    env = { NATS_URL: mesh.natsUrl, DATABASE_URL: mesh.databaseUrl, AOE_BUS_NAMESPACE: mesh.namespace, AOE_STORE_SCHEMA: mesh.schema };
+    env = {
+      NATS_URL: mesh.natsUrl,
+      DATABASE_URL: mesh.databaseUrl,
+      AOE_BUS_NAMESPACE: mesh.namespace,
+      AOE_STORE_SCHEMA: mesh.schema,
+    };
   });
   afterAll(async () => {
     await pg.query(`DROP SCHEMA IF EXISTS "${targetSchema}" CASCADE`);
@@ -132,7 +158,11 @@ describe('aoe worker run-task: one chain of a run, in mesh mode', () => {
     const { store } = platform;
     const path = await writeText(join(await tempDir('worker'), `${table}.csv`), rows);
     const source = await store.sources.create({ spec: { kind: 'file', path, format: 'auto', compression: 'auto' } });
-    const target = { kind: 'postgres' as const, connection: { url: mesh.databaseUrl }, table: { schema: targetSchema, name: table } };
+    const target = {
+      kind: 'postgres' as const,
+      connection: { url: mesh.databaseUrl },
+      table: { schema: targetSchema, name: table },
+    };
     const pipeline = await store.pipelines.create({ sourceId: source.id, name: table, target });
     const plan: PipelinePlan = {
       pipelineId: pipeline.id,
@@ -143,7 +173,12 @@ describe('aoe worker run-task: one chain of a run, in mesh mode', () => {
       tasks: [
         { id: 'extract', kind: 'extract', dependsOn: [], params: { mode: 'full', partitions: 1 } },
         ...rules,
-        { id: 'load', kind: 'load', dependsOn: [rules.length ? rules.at(-1)!.id : 'extract'], params: { mode: 'append', schemaEvolution: 'additive' } },
+        {
+          id: 'load',
+          kind: 'load',
+          dependsOn: [rules.length ? rules.at(-1)!.id : 'extract'],
+          params: { mode: 'append', schemaEvolution: 'additive' },
+        },
       ],
       settings: { batchSize: 100, readParallelism: 1, loadConcurrency: 1 },
       createdBy: 'rules',
@@ -164,9 +199,13 @@ describe('aoe worker run-task: one chain of a run, in mesh mode', () => {
     expect(ran.stderr).toBe('');
     expect(ran.code).toBe(0);
     expect(ran.stdout).toMatch(/task "load" succeeded: 250 rows into postgres:\/\//);
-    const rows = (await pg.query(`SELECT id::int AS id, name, amount::int AS amount FROM "${targetSchema}".loaded`)).rows;
+    const rows = (await pg.query(`SELECT id::int AS id, name, amount::int AS amount FROM "${targetSchema}".loaded`))
+      .rows;
     expect(rows).toHaveLength(250);
-    expect((await pg.query(checksumSql(`"${targetSchema}".loaded`))).rows[0]).toEqual({ count: 250, md5: checksum(events(250)) });
+    expect((await pg.query(checksumSql(`"${targetSchema}".loaded`))).rows[0]).toEqual({
+      count: 250,
+      md5: checksum(events(250)),
+    });
     const tasks = (await platform.store.taskRuns.listByRun(runId)).items.map((t) => [t.taskId, t.status, t.attempt]);
     expect(tasks).toEqual([
       ['extract', 'succeeded', 1],
@@ -183,7 +222,12 @@ describe('aoe worker run-task: one chain of a run, in mesh mode', () => {
 
   it('exits 5 for a failure a retry cannot fix, 2 for what does not exist, 2 without the mesh settings', async () => {
     const runId = await runOf('id,name\n1,a\n2,\n', 'bad', [
-      { id: 'check', kind: 'validate', dependsOn: ['extract'], params: { rules: [{ rule: 'not-null', column: 'name' }], onFailure: 'fail' } },
+      {
+        id: 'check',
+        kind: 'validate',
+        dependsOn: ['extract'],
+        params: { rules: [{ rule: 'not-null', column: 'name' }], onFailure: 'fail' },
+      },
     ]);
     const failed = await aoe(['worker', 'run-task', '--run', runId, '--task', 'load'], env);
     expect(failed.code).toBe(5);
@@ -191,8 +235,13 @@ describe('aoe worker run-task: one chain of a run, in mesh mode', () => {
     expect((await platform.store.taskRuns.get(runId, 'check'))!.status).toBe('failed');
 
     expect((await aoe(['worker', 'run-task', '--run', 'nope', '--task', 'load'], env)).code).toBe(2);
-    expect((await aoe(['worker', 'run-task', '--run', runId, '--task', 'nope'], env)).stderr).toContain('has no task "nope"');
-    const noMesh = await aoe(['worker', 'run-task', '--run', runId, '--task', 'load'], { NATS_URL: '', DATABASE_URL: '' });
+    expect((await aoe(['worker', 'run-task', '--run', runId, '--task', 'nope'], env)).stderr).toContain(
+      'has no task "nope"',
+    );
+    const noMesh = await aoe(['worker', 'run-task', '--run', runId, '--task', 'load'], {
+      NATS_URL: '',
+      DATABASE_URL: '',
+    });
     expect(noMesh.code).toBe(2);
     expect(noMesh.stderr).toContain('NATS_URL');
   });

@@ -50,7 +50,9 @@ describe('aoe ingest: bad inputs', () => {
     oneLine(source.stderr);
     expect(source.stderr).toMatch(/^aoe: source: postgres:\/\/127\.0\.0\.1:1\/test: .*ECONNREFUSED/);
 
-    const target = await aoe(['ingest', csv, '--into', 'postgres://postgres@127.0.0.1:1/test#public.fine'], { AOE_HOME: home });
+    const target = await aoe(['ingest', csv, '--into', 'postgres://postgres@127.0.0.1:1/test#public.fine'], {
+      AOE_HOME: home,
+    });
     expect(target.code).toBe(3);
     oneLine(target.stderr);
     expect(target.stderr).toMatch(/^aoe: target: postgres:\/\/127\.0\.0\.1:1\/test: .*ECONNREFUSED/);
@@ -63,15 +65,26 @@ describe('aoe ingest: bad inputs', () => {
       // Connectors resolve secret references from the process environment.
       process.env.PGPASSWORD = 'not-the-password';
       const env = { AOE_HOME: home };
-      const result = await aoe(['ingest', csv, '--into', `postgres://postgres@127.0.0.1:${server.port}/test#public.fine`], env);
+      const result = await aoe(
+        ['ingest', csv, '--into', `postgres://postgres@127.0.0.1:${server.port}/test#public.fine`],
+        env,
+      );
       expect(result.code).toBe(3);
       oneLine(result.stderr);
       expect(result.stderr).toMatch(/^aoe: target: .*password authentication failed for user "postgres" \[28P01\]/);
       expect(result.stderr).not.toContain('not-the-password');
-      const json = await aoe(['ingest', `postgres://postgres@127.0.0.1:${server.port}/test#public.fine`, '--json'], env);
+      const json = await aoe(
+        ['ingest', `postgres://postgres@127.0.0.1:${server.port}/test#public.fine`, '--json'],
+        env,
+      );
       expect(json.code).toBe(3);
       oneLine(json.stderr);
-      expect(parseJsonLine(json.stdout)).toMatchObject({ runId: null, status: 'failed', rowsLoaded: 0, error: expect.stringMatching(/28P01/) });
+      expect(parseJsonLine(json.stdout)).toMatchObject({
+        runId: null,
+        status: 'failed',
+        rowsLoaded: 0,
+        error: expect.stringMatching(/28P01/),
+      });
     } finally {
       delete process.env.PGPASSWORD;
       await server.stop();
@@ -118,7 +131,9 @@ describe('aoe ingest: bad inputs', () => {
 
   it('--mode merge without a key is refused before the run: one line, nothing loaded', async () => {
     const keyless = await writeText(join(dir, 'keyless.csv'), 'a,b\n1,x\n1,x\n');
-    const result = await aoe(['ingest', keyless, '--into', `${databaseUrl}#${schema}.keyless`, '--mode', 'merge'], { AOE_HOME: home });
+    const result = await aoe(['ingest', keyless, '--into', `${databaseUrl}#${schema}.keyless`, '--mode', 'merge'], {
+      AOE_HOME: home,
+    });
     expect(result.code).toBe(2);
     oneLine(result.stderr);
     expect(result.stderr).toContain('--mode merge needs a primary key');
@@ -139,7 +154,11 @@ describe('aoe ingest: bad inputs', () => {
 
     const json = await aoe(['ingest', csv, '--into', `${databaseUrl}#${schema}.clash`, '--json'], { AOE_HOME: home });
     expect(json.code).toBe(1);
-    expect(parseJsonLine(json.stdout)).toMatchObject({ status: 'failed', rowsLoaded: 0, error: expect.stringMatching(/^task "load": /) });
+    expect(parseJsonLine(json.stdout)).toMatchObject({
+      status: 'failed',
+      rowsLoaded: 0,
+      error: expect.stringMatching(/^task "load": /),
+    });
   });
 
   it('a second aoe on the same home waits its turn: it is refused in one line', async () => {

@@ -25,9 +25,14 @@ describe('aoe ingest again: the same pipeline, only what is new', () => {
 
   it('a PostgreSQL table with a creation time: the second ingest loads only the new rows', async () => {
     const first = events(1_000);
-    await pg.query(`CREATE TABLE "${schema}".orders (id integer PRIMARY KEY, name text NOT NULL, amount integer NOT NULL, created_at timestamptz NOT NULL)`);
+    await pg.query(
+      `CREATE TABLE "${schema}".orders (id integer PRIMARY KEY, name text NOT NULL, amount integer NOT NULL, created_at timestamptz NOT NULL)`,
+    );
     const insert = (rows: typeof first) =>
-      pg.query(`INSERT INTO "${schema}".orders SELECT * FROM json_populate_recordset(NULL::"${schema}".orders, $1::json)`, [JSON.stringify(rows)]);
+      pg.query(
+        `INSERT INTO "${schema}".orders SELECT * FROM json_populate_recordset(NULL::"${schema}".orders, $1::json)`,
+        [JSON.stringify(rows)],
+      );
     await insert(first);
     const source = `${databaseUrl}#${schema}.orders`;
     const target = `${databaseUrl}#${schema}.orders_copy`;
@@ -42,7 +47,10 @@ describe('aoe ingest again: the same pipeline, only what is new', () => {
     expect(two.code).toBe(0);
     const second = parseJsonLine(two.stdout);
     expect(second).toMatchObject({ status: 'succeeded', rowsRead: 25, rowsLoaded: 25 });
-    expect((await pg.query(checksumSql(`"${schema}".orders_copy`))).rows[0]).toEqual({ count: 1_025, md5: checksum([...first, ...more]) });
+    expect((await pg.query(checksumSql(`"${schema}".orders_copy`))).rows[0]).toEqual({
+      count: 1_025,
+      md5: checksum([...first, ...more]),
+    });
 
     // One pipeline, two runs, each with the decisions that shaped it.
     const runs = await aoe(['runs', '--json'], { AOE_HOME: home });
@@ -76,7 +84,10 @@ describe('aoe ingest again: the same pipeline, only what is new', () => {
     const extract = tasks.find((t) => t.kind === 'extract')!.params.mode;
     expect(second.rowsRead).toBe(extract === 'incremental' ? 300 : 900);
     expect(tasks.find((t) => t.kind === 'load')!.params.mode).toBe('merge');
-    expect((await pg.query(checksumSql(`"${schema}".days`))).rows[0]).toEqual({ count: 900, md5: checksum(events(900)) });
+    expect((await pg.query(checksumSql(`"${schema}".days`))).rows[0]).toEqual({
+      count: 900,
+      md5: checksum(events(900)),
+    });
   });
 
   it('--mode overrides the plan: replace twice keeps one copy, append twice keeps two', async () => {
@@ -88,7 +99,10 @@ describe('aoe ingest again: the same pipeline, only what is new', () => {
       expect(run.code).toBe(0);
       expect(run.stdout).toContain('load (replace');
     }
-    expect((await pg.query(checksumSql(`"${schema}".snapshot`))).rows[0]).toEqual({ count: 50, md5: checksum(events(50)) });
+    expect((await pg.query(checksumSql(`"${schema}".snapshot`))).rows[0]).toEqual({
+      count: 50,
+      md5: checksum(events(50)),
+    });
     for (let i = 0; i < 2; i++) {
       expect((await aoe(['ingest', file, '--into', target, '--mode', 'append'], { AOE_HOME: home })).code).toBe(0);
     }

@@ -42,7 +42,9 @@ describe('aoe ingest: every source kind into PostgreSQL and into the warehouse',
     pg = new Client({ connectionString: databaseUrl });
     await pg.connect();
     await pg.query(`CREATE SCHEMA "${schema}"`);
-    await pg.query(`CREATE TABLE "${schema}".events_pg (id integer PRIMARY KEY, name text NOT NULL, amount integer NOT NULL, created_at timestamptz NOT NULL)`);
+    await pg.query(
+      `CREATE TABLE "${schema}".events_pg (id integer PRIMARY KEY, name text NOT NULL, amount integer NOT NULL, created_at timestamptz NOT NULL)`,
+    );
     await pg.query(
       `INSERT INTO "${schema}".events_pg SELECT * FROM json_populate_recordset(NULL::"${schema}".events_pg, $1::json)`,
       [JSON.stringify(data)],
@@ -74,7 +76,8 @@ describe('aoe ingest: every source kind into PostgreSQL and into the warehouse',
     await pg.end();
     await s3.stop();
     await api.stop();
-    for (const key of ['AWS_ENDPOINT_URL_S3', 'AOE_S3_FORCE_PATH_STYLE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) delete process.env[key];
+    for (const key of ['AWS_ENDPOINT_URL_S3', 'AOE_S3_FORCE_PATH_STYLE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'])
+      delete process.env[key];
   });
 
   const warehouseTable: Record<string, string> = {
@@ -92,7 +95,15 @@ describe('aoe ingest: every source kind into PostgreSQL and into the warehouse',
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const summary = parseJsonLine(result.stdout);
-    expect(Object.keys(summary).sort()).toEqual(['durationMs', 'rowsLoaded', 'rowsQuarantined', 'rowsRead', 'runId', 'status', 'target']);
+    expect(Object.keys(summary).sort()).toEqual([
+      'durationMs',
+      'rowsLoaded',
+      'rowsQuarantined',
+      'rowsRead',
+      'runId',
+      'status',
+      'target',
+    ]);
     expect(summary).toMatchObject({ status: 'succeeded', rowsRead: 1_500, rowsLoaded: 1_500, rowsQuarantined: 0 });
     expect(summary.target).toBe(`${databaseUrl}#${schema}.${kind}_copy`);
     expect((await pg.query(checksumSql(`"${schema}".${kind}_copy`))).rows[0]).toEqual(expected);

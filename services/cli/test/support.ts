@@ -28,7 +28,11 @@ export interface CliRun {
 }
 
 /** `aoe …` in this process (so coverage sees it), with its own stdout and stderr. */
-export async function aoe(args: string[], env: Record<string, string | undefined> = {}, cwd = REPO_ROOT): Promise<CliRun> {
+export async function aoe(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  cwd = REPO_ROOT,
+): Promise<CliRun> {
   const stdout = new Capture();
   const stderr = new Capture();
   const code = await runCli(args, { stdout, stderr, env: { ...process.env, ...env }, cwd });
@@ -49,7 +53,12 @@ export interface Event {
 export function events(count: number, from = 1): Event[] {
   return Array.from({ length: count }, (_, i) => {
     const id = from + i;
-    return { id, name: `event ${id}`, amount: (id * 37) % 1000, created_at: new Date(Date.UTC(2026, 0, 1) + id * 60_000).toISOString() };
+    return {
+      id,
+      name: `event ${id}`,
+      amount: (id * 37) % 1000,
+      created_at: new Date(Date.UTC(2026, 0, 1) + id * 60_000).toISOString(),
+    };
   });
 }
 
@@ -89,9 +98,17 @@ export async function writeText(path: string, text: string): Promise<string> {
 }
 
 /** s3rver on a random port, with credentials S3RVER/S3RVER. */
-export async function startS3(bucket: string): Promise<{ endpoint: string; put(key: string, body: string): Promise<void>; stop(): Promise<void> }> {
+export async function startS3(
+  bucket: string,
+): Promise<{ endpoint: string; put(key: string, body: string): Promise<void>; stop(): Promise<void> }> {
   const directory = await tempDir('s3');
-  const server = new S3rver({ address: '127.0.0.1', port: 0, directory, silent: true, configureBuckets: [{ name: bucket }] });
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    directory,
+    silent: true,
+    configureBuckets: [{ name: bucket }],
+  });
   const { port } = await server.run();
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new S3Client({
@@ -114,7 +131,10 @@ export async function startS3(bucket: string): Promise<{ endpoint: string; put(k
 }
 
 /** A JSON API on 127.0.0.1 serving `rows` as one array at `path`. */
-export async function startApi(path: string, rows: () => readonly Event[]): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startApi(
+  path: string,
+  rows: () => readonly Event[],
+): Promise<{ url: string; stop(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     if (req.url?.split('?')[0] === path) {
       res.writeHead(200, { 'content-type': 'application/json' });

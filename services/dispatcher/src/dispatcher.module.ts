@@ -42,7 +42,9 @@ function dispatcherProviders(overrides: DispatcherOverrides = {}): Provider[] {
     overrides.connectors ? { provide: ConnectorProvider, useClass: overrides.connectors } : ConnectorProvider,
     ActiveRuns,
     EmbeddedExecutor,
-    overrides.executor ? { provide: EXECUTOR, useClass: overrides.executor } : { provide: EXECUTOR, useExisting: EmbeddedExecutor },
+    overrides.executor
+      ? { provide: EXECUTOR, useClass: overrides.executor }
+      : { provide: EXECUTOR, useExisting: EmbeddedExecutor },
     ActivatePlanUseCase,
     StartRunUseCase,
     CancelRunUseCase,

@@ -11,7 +11,11 @@ export { ActiveRuns, DispatcherStopping } from './executor/active-runs';
 export { ConnectorProvider, type OpenedTarget } from './connectors/connector.provider';
 export { latestTick, cronProblem } from './schedule/cron';
 export { SchedulerService } from './schedule/scheduler.service';
-export { ActivatePlanUseCase, PipelineNotReadyError, type ActivatePlanResult } from './usecases/activate-plan/activate-plan.usecase';
+export {
+  ActivatePlanUseCase,
+  PipelineNotReadyError,
+  type ActivatePlanResult,
+} from './usecases/activate-plan/activate-plan.usecase';
 export { StartRunUseCase, PlanNotReadyError } from './usecases/start-run/start-run.usecase';
 export { CancelRunUseCase, type CancelRunResult } from './usecases/cancel-run/cancel-run.usecase';
 export { TriggerDueRunsUseCase } from './usecases/trigger-due-runs/trigger-due-runs.usecase';

@@ -59,7 +59,12 @@ describe('dispatcher: runs on the embedded executor, over real NATS JetStream an
   it('runs a plan end to end into PostgreSQL: counts, checksums, task runs, stats and resources', async () => {
     const { store, bus } = dispatcher.platform;
     const csv = await writeEventsCsv(5_000);
-    const runEvents = await record(bus, 'aoe.evt.run.>', [Messages.RunStarted, Messages.RunSucceeded, Messages.RunFailed, Messages.RunCancelled]);
+    const runEvents = await record(bus, 'aoe.evt.run.>', [
+      Messages.RunStarted,
+      Messages.RunSucceeded,
+      Messages.RunFailed,
+      Messages.RunCancelled,
+    ]);
     const { pipelineId } = await setUpPipeline(store, bus, {
       source: { kind: 'file', path: csv.path, format: 'auto', compression: 'auto' },
       target: target('events'),
@@ -75,7 +80,10 @@ describe('dispatcher: runs on the embedded executor, over real NATS JetStream an
     expect(run.peakMemoryBytes).toBeGreaterThan(0);
     expect(run.bytesMoved).toBe(run.stats!.bytes);
 
-    expect(await tableChecksum(pg, `"${targetSchema}".events`)).toEqual({ count: 5_000, md5: expectedChecksum(csv.rows) });
+    expect(await tableChecksum(pg, `"${targetSchema}".events`)).toEqual({
+      count: 5_000,
+      md5: expectedChecksum(csv.rows),
+    });
 
     const tasks = (await store.taskRuns.listByRun(run.id)).items;
     expect(tasks.map((t) => [t.taskId, t.status, t.rows])).toEqual([
@@ -102,7 +110,12 @@ describe('dispatcher: runs on the embedded executor, over real NATS JetStream an
     const { store, bus } = dispatcher.platform;
     SlowConnectorProvider.delayMs = 30;
     const csv = await writeEventsCsv(20_000);
-    const taskEvents = await record(bus, 'aoe.evt.task.>', [Messages.TaskStarted, Messages.TaskProgress, Messages.TaskSucceeded, Messages.TaskFailed]);
+    const taskEvents = await record(bus, 'aoe.evt.task.>', [
+      Messages.TaskStarted,
+      Messages.TaskProgress,
+      Messages.TaskSucceeded,
+      Messages.TaskFailed,
+    ]);
     const { pipelineId } = await setUpPipeline(store, bus, {
       source: { kind: 'file', path: csv.path, format: 'auto', compression: 'auto' },
       target: target('progress'),
@@ -115,7 +128,12 @@ describe('dispatcher: runs on the embedded executor, over real NATS JetStream an
       const mine = taskEvents.filter((e) => e.payload.runId === run.id);
       return mine.filter((e) => e.type === 'task.succeeded').length === 4 ? mine : undefined;
     }, 'the task events');
-    expect(events.filter((e) => e.type === 'task.started').map((e) => e.payload.taskId).sort()).toEqual(['check', 'clean', 'extract', 'load']);
+    expect(
+      events
+        .filter((e) => e.type === 'task.started')
+        .map((e) => e.payload.taskId as string)
+        .sort(),
+    ).toEqual(['check', 'clean', 'extract', 'load']);
     const progress = events.filter((e) => e.type === 'task.progress');
     expect(progress.length).toBeGreaterThanOrEqual(3);
     // Throttled: far fewer reports than batches (40), each for the load task, rows growing.
@@ -161,7 +179,10 @@ describe('dispatcher: runs on the embedded executor, over real NATS JetStream an
     expect(await tableChecksum(pg, `"${targetSchema}".cancelled`)).toEqual(before);
     const tasks = (await store.taskRuns.listByRun(runId)).items;
     expect(tasks.every((t) => t.status === 'cancelled')).toBe(true);
-    const staging = await pg.query(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = $1 AND tablename LIKE '_aoe_stage%'`, [targetSchema]);
+    const staging = await pg.query(
+      `SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = $1 AND tablename LIKE '_aoe_stage%'`,
+      [targetSchema],
+    );
     expect(staging.rows[0].n).toBe(0);
   });
 
@@ -175,7 +196,10 @@ describe('dispatcher: runs on the embedded executor, over real NATS JetStream an
     });
     const runId = randomUUID();
     await bus.publish(Messages.RunCancelRequested, { runId, reason: 'changed my mind' }, { correlationId: runId });
-    await eventually(async () => ((await store.inbox.has('dispatcher.cancel', runId)) ? true : undefined), 'the cancel to be recorded');
+    await eventually(
+      async () => ((await store.inbox.has('dispatcher.cancel', runId)) ? true : undefined),
+      'the cancel to be recorded',
+    );
     const run = await runToEnd(pipelineId, runId);
     expect(run.status).toBe('cancelled');
     expect(await tableExists(pg, `"${targetSchema}".queued`)).toBe(false);
@@ -199,7 +223,12 @@ describe('dispatcher: runs on the embedded executor, over real NATS JetStream an
           target: target('rejected'),
           tasks: [
             { id: 'extract', kind: 'extract', dependsOn: [], params: { mode: 'full', partitions: 1 } },
-            { id: 'check', kind: 'validate', dependsOn: ['extract'], params: { rules: [{ rule: 'not-null', column: 'amount' }], onFailure: 'fail' } },
+            {
+              id: 'check',
+              kind: 'validate',
+              dependsOn: ['extract'],
+              params: { rules: [{ rule: 'not-null', column: 'amount' }], onFailure: 'fail' },
+            },
             { id: 'load', kind: 'load', dependsOn: ['check'], params: { mode: 'append', schemaEvolution: 'additive' } },
           ],
         }),
@@ -230,9 +259,19 @@ describe('dispatcher: runs on the embedded executor, over real NATS JetStream an
           target: unreachable,
           tasks: [
             { id: 'extract', kind: 'extract', dependsOn: [], params: { mode: 'full', partitions: 1 } },
-            { id: 'load', kind: 'load', dependsOn: ['extract'], params: { mode: 'append', schemaEvolution: 'additive' } },
+            {
+              id: 'load',
+              kind: 'load',
+              dependsOn: ['extract'],
+              params: { mode: 'append', schemaEvolution: 'additive' },
+            },
             { id: 'extract-again', kind: 'extract', dependsOn: ['load'], params: { mode: 'full', partitions: 1 } },
-            { id: 'load-again', kind: 'load', dependsOn: ['extract-again'], params: { mode: 'append', schemaEvolution: 'additive' } },
+            {
+              id: 'load-again',
+              kind: 'load',
+              dependsOn: ['extract-again'],
+              params: { mode: 'append', schemaEvolution: 'additive' },
+            },
             { id: 'orphan', kind: 'extract', dependsOn: [], params: { mode: 'full', partitions: 1 } },
           ],
         }),
@@ -241,6 +280,12 @@ describe('dispatcher: runs on the embedded executor, over real NATS JetStream an
     expect(run.status).toBe('failed');
     expect(run.error).toMatchObject({ class: 'transient-network', retryable: true });
     const tasks = Object.fromEntries((await store.taskRuns.listByRun(run.id)).items.map((t) => [t.taskId, t.status]));
-    expect(tasks).toEqual({ extract: 'cancelled', load: 'failed', 'extract-again': 'skipped', 'load-again': 'skipped', orphan: 'skipped' });
+    expect(tasks).toEqual({
+      extract: 'cancelled',
+      load: 'failed',
+      'extract-again': 'skipped',
+      'load-again': 'skipped',
+      orphan: 'skipped',
+    });
   });
 });

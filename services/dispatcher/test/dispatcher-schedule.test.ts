@@ -27,7 +27,11 @@ describe('dispatcher: cron schedules across replicas', () => {
     const { store, bus } = replicas[0].platform;
     const requests = await record(bus, 'aoe.cmd.run.requested', [Messages.RunRequested]);
     const csv = await writeEventsCsv(20);
-    const target: TargetSpec = { kind: 'postgres', connection: { url: mesh.databaseUrl }, table: { schema: targetSchema, name: 'ticks' } };
+    const target: TargetSpec = {
+      kind: 'postgres',
+      connection: { url: mesh.databaseUrl },
+      table: { schema: targetSchema, name: 'ticks' },
+    };
     const { pipelineId } = await setUpPipeline(store, bus, {
       source: { kind: 'file', path: csv.path, format: 'auto', compression: 'auto' },
       target,
@@ -35,10 +39,14 @@ describe('dispatcher: cron schedules across replicas', () => {
     });
     expect((await store.pipelines.get(pipelineId))!.schedule).toBe('*/2 * * * * *');
 
-    const runs = await eventually(async () => {
-      const page = await store.runs.list({ pipelineId, status: 'succeeded' });
-      return page.items.length >= 3 ? page.items : undefined;
-    }, 'three scheduled runs', 20_000);
+    const runs = await eventually(
+      async () => {
+        const page = await store.runs.list({ pipelineId, status: 'succeeded' });
+        return page.items.length >= 3 ? page.items : undefined;
+      },
+      'three scheduled runs',
+      20_000,
+    );
     // Stop scheduling before counting.
     await store.pipelines.updateStatus(pipelineId, 'paused');
     await new Promise((r) => setTimeout(r, 500));
@@ -55,7 +63,9 @@ describe('dispatcher: cron schedules across replicas', () => {
     // The run ids are the ones derived from (pipeline, tick): on even seconds.
     const ticks = all.map((r) => {
       const created = new Date(r.createdAt);
-      const candidates = [0, 1, 2, 3].map((back) => new Date(Math.floor(created.getTime() / 1000) * 1000 - back * 1000));
+      const candidates = [0, 1, 2, 3].map(
+        (back) => new Date(Math.floor(created.getTime() / 1000) * 1000 - back * 1000),
+      );
       return candidates.find((t) => scheduledRunId(pipelineId, t) === r.id);
     });
     expect(ticks.every((t) => t !== undefined && t.getUTCSeconds() % 2 === 0)).toBe(true);

@@ -3,7 +3,14 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
-import { Messages, type Envelope, type MessageDefinition, type PipelinePlan, type SourceSpec, type TargetSpec } from '@aoe/contracts';
+import {
+  Messages,
+  type Envelope,
+  type MessageDefinition,
+  type PipelinePlan,
+  type SourceSpec,
+  type TargetSpec,
+} from '@aoe/contracts';
 import type { Batch, SourceConnector } from '@aoe/connectors';
 import type { Bus } from '@aoe/messaging';
 import type { Store } from '@aoe/store';
@@ -27,7 +34,10 @@ export interface EventRow {
 }
 
 /** A CSV of `rows` events (id,name,amount); every 7th amount is empty when `withNulls`. */
-export async function writeEventsCsv(rows: number, options: { withNulls?: boolean; from?: number } = {}): Promise<{ path: string; rows: EventRow[] }> {
+export async function writeEventsCsv(
+  rows: number,
+  options: { withNulls?: boolean; from?: number } = {},
+): Promise<{ path: string; rows: EventRow[] }> {
   const dir = await mkdtemp(join(tmpdir(), 'aoe-dispatcher-'));
   const path = join(dir, 'events.csv');
   const from = options.from ?? 1;
@@ -80,8 +90,18 @@ export function plan(input: {
     policy: { maskPii: false, schemaEvolution: 'additive' },
     tasks: input.tasks ?? [
       { id: 'extract', kind: 'extract', dependsOn: [], params: { mode: 'full', partitions: 1 } },
-      { id: 'clean', kind: 'transform', dependsOn: ['extract'], params: { operations: [{ op: 'cast', column: 'amount', to: 'integer' }] } },
-      { id: 'check', kind: 'validate', dependsOn: ['clean'], params: { rules: [{ rule: 'not-null', column: 'id' }], onFailure: 'fail' } },
+      {
+        id: 'clean',
+        kind: 'transform',
+        dependsOn: ['extract'],
+        params: { operations: [{ op: 'cast', column: 'amount', to: 'integer' }] },
+      },
+      {
+        id: 'check',
+        kind: 'validate',
+        dependsOn: ['clean'],
+        params: { rules: [{ rule: 'not-null', column: 'id' }], onFailure: 'fail' },
+      },
       { id: 'load', kind: 'load', dependsOn: ['check'], params: { mode: 'append', schemaEvolution: 'additive' } },
     ],
     settings: { batchSize: input.batchSize ?? 1000, readParallelism: 1, loadConcurrency: 2 },
@@ -95,13 +115,24 @@ export function plan(input: {
 export async function setUpPipeline(
   store: Store,
   bus: Bus,
-  input: { source: SourceSpec; target: TargetSpec; planFor: (ids: { pipelineId: string; sourceId: string }) => PipelinePlan },
+  input: {
+    source: SourceSpec;
+    target: TargetSpec;
+    planFor: (ids: { pipelineId: string; sourceId: string }) => PipelinePlan;
+  },
 ): Promise<{ pipelineId: string; sourceId: string; plan: PipelinePlan }> {
   const source = await store.sources.create({ spec: input.source });
-  const pipeline = await store.pipelines.create({ sourceId: source.id, name: `p-${randomUUID()}`, target: input.target });
+  const pipeline = await store.pipelines.create({
+    sourceId: source.id,
+    name: `p-${randomUUID()}`,
+    target: input.target,
+  });
   const optimized = input.planFor({ pipelineId: pipeline.id, sourceId: source.id });
   await bus.publish(Messages.PlanOptimized, { plan: optimized }, { correlationId: pipeline.id });
-  await eventually(async () => ((await store.pipelines.get(pipeline.id))?.currentPlanVersion ? true : undefined), 'the plan to be activated');
+  await eventually(
+    async () => ((await store.pipelines.get(pipeline.id))?.currentPlanVersion ? true : undefined),
+    'the plan to be activated',
+  );
   return { pipelineId: pipeline.id, sourceId: source.id, plan: optimized };
 }
 
@@ -135,7 +166,8 @@ export class SlowConnectorProvider extends ConnectorProvider {
       read: (options) => ({
         async *[Symbol.asyncIterator](): AsyncGenerator<Batch> {
           for await (const batch of inner.read(options)) {
-            if (SlowConnectorProvider.delayMs > 0) await new Promise((r) => setTimeout(r, SlowConnectorProvider.delayMs));
+            if (SlowConnectorProvider.delayMs > 0)
+              await new Promise((r) => setTimeout(r, SlowConnectorProvider.delayMs));
             yield batch;
           }
         },

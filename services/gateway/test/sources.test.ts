@@ -1,16 +1,14 @@
 import { Messages, type AnalyzeSource } from '@aoe/contracts';
-import { createTestMesh, type TestMesh } from '@aoe/service-kit';
-import { GatewayModule } from '../src';
+import { startGateway, type Gateway } from './gateway-harness';
 
 describe('gateway: POST /v1/sources', () => {
-  let mesh: TestMesh;
-  let gateway: Awaited<ReturnType<TestMesh['start']>>;
+  let gateway: Gateway;
   const commands: AnalyzeSource[] = [];
+  const auth = () => ({ authorization: `Bearer ${gateway.keys.write}` });
 
   beforeAll(async () => {
-    mesh = await createTestMesh('gw');
-    gateway = await mesh.start('gateway', [GatewayModule]);
-    await gateway.platform.bus.subscribe({
+    gateway = await startGateway('gw');
+    await gateway.bus.subscribe({
       service: 'analysis-probe',
       definitions: [Messages.AnalyzeSource],
       handler: async (m) => {
@@ -18,12 +16,12 @@ describe('gateway: POST /v1/sources', () => {
       },
     });
   });
-  afterAll(() => mesh.stop());
+  afterAll(() => gateway.stop());
 
   const post = (body: string, headers: Record<string, string> = {}) =>
     fetch(`${gateway.url}/v1/sources`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
+      headers: { 'content-type': 'application/json', ...auth(), ...headers },
       body,
     });
 
@@ -39,14 +37,14 @@ describe('gateway: POST /v1/sources', () => {
     const body = (await res.json()) as any;
     expect(body).toMatchObject({ name: 'shop-orders', kind: 'postgres', status: 'registered' });
 
-    const stored = await gateway.platform.store.sources.get(body.id);
+    const stored = await gateway.store.sources.get(body.id);
     expect(stored?.spec).toEqual(validSpec);
     const deadline = Date.now() + 10_000;
     while (!commands.some((c) => c.sourceId === body.id) && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 20));
     expect(commands.find((c) => c.sourceId === body.id)?.spec).toEqual(validSpec);
 
-    const get = await fetch(`${gateway.url}/v1/sources/${body.id}`);
+    const get = await fetch(`${gateway.url}/v1/sources/${body.id}`, { headers: auth() });
     expect(get.status).toBe(200);
     expect(((await get.json()) as any).id).toBe(body.id);
   });
@@ -105,7 +103,7 @@ describe('gateway: POST /v1/sources', () => {
   });
 
   it('answers 404 for an unknown source', async () => {
-    const res = await fetch(`${gateway.url}/v1/sources/nope`);
+    const res = await fetch(`${gateway.url}/v1/sources/nope`, { headers: auth() });
     expect(res.status).toBe(404);
   });
 

@@ -113,10 +113,39 @@ function hexOf(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
 
-const isoUtc = (d: Date) => d.toISOString();
+const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+const pad3 = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
+
+/** The hour most recently formatted (in ms since the epoch / 3.6e6) and its `YYYY-MM-DDTHH:` text. */
+let cachedHour = Number.NaN;
+let cachedHourText = '';
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS.mmm` in UTC, as toISOString() without the `Z`. Rows of
+ * a batch tend to share their hour, so only minutes, seconds and milliseconds
+ * are formatted per value; toISOString() costs more than the rest of a row.
+ */
+export function isoMillis(date: Date): string {
+  const ms = date.getTime();
+  if (Number.isNaN(ms)) throw new RangeError('Invalid time value');
+  const hour = Math.floor(ms / 3_600_000);
+  if (hour !== cachedHour) {
+    const iso = date.toISOString();
+    // Years beyond 0000–9999 (±YYYYYY) are left to toISOString().
+    if (iso.length !== 24) return iso.slice(0, -1);
+    cachedHour = hour;
+    cachedHourText = iso.slice(0, 14);
+  }
+  const rest = ms - hour * 3_600_000;
+  const minutes = Math.floor(rest / 60_000);
+  const seconds = Math.floor((rest - minutes * 60_000) / 1000);
+  return `${cachedHourText}${pad2(minutes)}:${pad2(seconds)}.${pad3(rest % 1000)}`;
+}
+
+const isoUtc = (d: Date) => `${isoMillis(d)}Z`;
 /** A timestamp without time zone carries the UTC wall-clock time, as the source decoder produced it. */
-const isoWallClock = (d: Date) => d.toISOString().slice(0, -1);
-const isoDate = (d: Date) => d.toISOString().slice(0, 10);
+const isoWallClock = isoMillis;
+const isoDate = (d: Date) => isoMillis(d).slice(0, 10);
 
 function scalarText(value: unknown, dateText: (d: Date) => string): string | null {
   if (value === null || value === undefined) return null;
@@ -221,18 +250,19 @@ function fastTimestamp(text: string, withZone: boolean): Date | string | undefin
   if (zone !== '' && zone !== '+00' && zone !== 'Z') return undefined;
   const year = Number(text.slice(0, 4));
   if (!(year >= 1000)) return undefined;
+  const month = Number(text.slice(5, 7));
+  const day = Number(text.slice(8, 10));
+  const hour = Number(text.slice(11, 13));
+  const minute = Number(text.slice(14, 16));
+  const second = Number(text.slice(17, 19));
+  // Out-of-range fields (never printed by PostgreSQL) go to the checked path instead of rolling over.
+  if (!(month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour <= 23 && minute <= 59 && second <= 59)) {
+    return undefined;
+  }
+  if (day > 28 && new Date(Date.UTC(year, month - 1, day)).getUTCDate() !== day) return undefined;
   const micros = fraction.padEnd(6, '0');
   if (micros.endsWith('000')) {
-    const ms = Date.UTC(
-      year,
-      Number(text.slice(5, 7)) - 1,
-      Number(text.slice(8, 10)),
-      Number(text.slice(11, 13)),
-      Number(text.slice(14, 16)),
-      Number(text.slice(17, 19)),
-      Number(micros.slice(0, 3)),
-    );
-    return Number.isNaN(ms) ? undefined : new Date(ms);
+    return new Date(Date.UTC(year, month - 1, day, hour, minute, second, Number(micros.slice(0, 3))));
   }
   const iso = `${text.slice(0, 10)}T${text.slice(11, 19)}.${micros}`;
   return withZone ? `${iso}Z` : iso;
@@ -244,8 +274,14 @@ function slowTimestamp(text: string, withZone: boolean): Date | string {
   const [, y, mo, d, h, mi, s, fraction = '', sign, oh = '0', om = '0', os = '0'] = m;
   const micros = fraction.padEnd(6, '0');
   const year = Number(y);
-  const base = new Date(Date.UTC(2000, Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), Number(micros.slice(0, 3))));
+  const base = new Date(
+    Date.UTC(2000, Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), Number(micros.slice(0, 3))),
+  );
   base.setUTCFullYear(year);
+  // A field out of range would roll over into the next one: not a timestamp PostgreSQL printed.
+  if (base.getUTCMonth() !== Number(mo) - 1 || base.getUTCDate() !== Number(d) || Number(h) > 23 || Number(mi) > 59) {
+    return text;
+  }
   const offsetSeconds = sign ? (sign === '-' ? -1 : 1) * (Number(oh) * 3600 + Number(om) * 60 + Number(os)) : 0;
   const ms = base.getTime() - offsetSeconds * 1000;
   if (Number.isNaN(ms) || year > 9999) return text;

@@ -29,7 +29,8 @@ export function normalizeCursorValue(value: Value | bigint | undefined, column: 
   if (typeof value === 'string') return value;
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof Date) {
-    if (Number.isNaN(value.getTime())) throw new ConnectorError('data-quality', `cursor column "${column}" holds an invalid date`);
+    if (Number.isNaN(value.getTime()))
+      throw new ConnectorError('data-quality', `cursor column "${column}" holds an invalid date`);
     return isoMicros(value);
   }
   throw new ConnectorError(
@@ -82,7 +83,8 @@ function keyPart(value: Value | undefined): string | number | null {
   if (typeof value === 'number' || typeof value === 'string') return value;
   if (typeof value === 'boolean') return String(value);
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : isoMicros(value);
-  if (value instanceof Uint8Array) return `\\x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}`;
+  if (value instanceof Uint8Array)
+    return `\\x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}`;
   return JSON.stringify(value);
 }
 

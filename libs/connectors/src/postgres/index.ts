@@ -1,4 +1,9 @@
-export { PostgresSource, splitKeyRange, type PostgresSourceConfig, type PostgresSourceOptions } from './postgres.source';
+export {
+  PostgresSource,
+  splitKeyRange,
+  type PostgresSourceConfig,
+  type PostgresSourceOptions,
+} from './postgres.source';
 export {
   PostgresSink,
   type PostgresSinkOptions,
@@ -15,7 +20,14 @@ export {
   rowKey,
   type CursorValue,
 } from './cursor-state';
-export { injectFault, InjectedFault, type FaultContext, type FaultHook, type FaultPoint, type FaultSpec } from './faults';
+export {
+  injectFault,
+  InjectedFault,
+  type FaultContext,
+  type FaultHook,
+  type FaultPoint,
+  type FaultSpec,
+} from './faults';
 export {
   PgClientFactory,
   clientConfigFor,

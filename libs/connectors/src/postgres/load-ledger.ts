@@ -57,7 +57,7 @@ export async function ensureLedgerTables(session: PgSession, schema: string): Pr
 export interface LoadKey {
   runId: string;
   taskId: string;
-  /** The target as `schema.name` (unquoted). */
+  /** The target, quoted and qualified: `"schema"."name"`. */
   table: string;
 }
 

@@ -56,7 +56,8 @@ export async function clientConfigFor(connection: PostgresConnection): Promise<p
     config.database = database === '' ? undefined : database;
     config.user = url.username === '' ? undefined : decodeURIComponent(url.username);
     const sslmode = url.searchParams.get('sslmode');
-    if (sslmode && !connection.ssl) config.ssl = sslOption(sslmode === 'verify-full' ? 'verify-full' : sslmode === 'disable' ? 'disable' : 'require');
+    if (sslmode && !connection.ssl)
+      config.ssl = sslOption(sslmode === 'verify-full' ? 'verify-full' : sslmode === 'disable' ? 'disable' : 'require');
   }
   if (connection.host) config.host = connection.host;
   if (connection.port) config.port = connection.port;
@@ -105,7 +106,12 @@ function locationOfConnection(connection: PostgresConnection): string {
       // reported when connecting
     }
   }
-  return locationOf({ ...base, host: connection.host ?? base.host, port: connection.port ?? base.port, database: connection.database ?? base.database });
+  return locationOf({
+    ...base,
+    host: connection.host ?? base.host,
+    port: connection.port ?? base.port,
+    database: connection.database ?? base.database,
+  });
 }
 
 /** COPY buffers this many bytes before write() asks the producer to wait, so encoding overlaps the network. */
@@ -153,20 +159,37 @@ class NodePgSession implements PgSession {
     try {
       await this.end(broken || this.failure !== undefined);
     } finally {
+      // A dedicated client keeps its own no-op listener; a pool's client gets the pool's back.
       this.client.removeListener('error', this.onError);
-      // A client that fails after release must still not crash the process.
-      this.client.on('error', () => undefined);
     }
   }
 }
 
-async function terminateWith(connect: () => Promise<pg.ClientBase & { end(): Promise<void> }>, pid: number) {
-  const client = await connect();
-  client.on('error', () => undefined);
+/** Ends a dedicated client; one stuck mid-COPY is cut off rather than waited for. */
+async function endClient(client: pg.Client): Promise<void> {
+  const timer = setTimeout(() => {
+    (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+  }, 2_000);
+  timer.unref();
+  try {
+    await client.end();
+  } catch {
+    // Already gone.
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** `pg_terminate_backend(pid)` from another connection. */
+async function terminateWith(
+  connect: () => Promise<{ client: pg.ClientBase; done: () => Promise<void> }>,
+  pid: number,
+): Promise<void> {
+  const { client, done } = await connect();
   try {
     await client.query('SELECT pg_terminate_backend($1)', [pid]);
   } finally {
-    await client.end().catch(() => undefined);
+    await done();
   }
 }
 
@@ -198,7 +221,7 @@ export class PgClientFactory implements PgConnectionFactory {
       try {
         await client.connect();
       } catch (error) {
-        await client.end().catch(() => undefined);
+        await endClient(client);
         throw toConnectorError(error, { location: this.location, secrets: this.resolvedSecrets });
       }
       return client;
@@ -206,10 +229,12 @@ export class PgClientFactory implements PgConnectionFactory {
     const client = await open();
     return new NodePgSession(
       client,
-      async () => {
-        await client.end().catch(() => undefined);
-      },
-      (pid) => terminateWith(open, pid),
+      () => endClient(client),
+      (pid) =>
+        terminateWith(async () => {
+          const other = await open();
+          return { client: other, done: () => endClient(other) };
+        }, pid),
     );
   }
 
@@ -237,7 +262,7 @@ export function pgPoolFactory(pool: pg.Pool, location = 'postgres://pool'): PgCo
         (pid) =>
           terminateWith(async () => {
             const other = await connect();
-            return Object.assign(other, { end: async () => other.release() });
+            return { client: other, done: async () => other.release() };
           }, pid),
       );
     },

@@ -11,7 +11,8 @@ export const MAX_IDENTIFIER_BYTES = 63;
  */
 export function quoteIdent(name: string): string {
   if (name.length === 0) throw new ConnectorError('bug', 'an SQL identifier cannot be empty');
-  if (name.includes('\u0000')) throw new ConnectorError('data-quality', 'an SQL identifier cannot contain a NUL character');
+  if (name.includes('\u0000'))
+    throw new ConnectorError('data-quality', 'an SQL identifier cannot contain a NUL character');
   return `"${name.replaceAll('"', '""')}"`;
 }
 

@@ -176,7 +176,9 @@ export class PostgresSink implements SinkConnector {
       await fault('before-copy', 0);
       const copied = await this.copy(session, plan, columns, batches, options, fault);
       const state = options.checkpoint?.state();
-      const published = await this.publish(session, plan, columns, options, state, () => fault('before-commit', copied.rows));
+      const published = await this.publish(session, plan, columns, options, state, () =>
+        fault('before-commit', copied.rows),
+      );
       if (published === undefined) {
         const record = await findLoad(session, this.ledgerSchema, plan.key);
         return this.result(record?.rows ?? 0, 0, true);
@@ -189,9 +191,7 @@ export class PostgresSink implements SinkConnector {
       throw toConnectorError(error, this.errorContext);
     } finally {
       if (locked && !broken) {
-        await session
-          .query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lock])
-          .catch(() => (broken = true));
+        await session.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lock]).catch(() => (broken = true));
       }
       await session.release(broken);
     }
@@ -219,14 +219,18 @@ export class PostgresSink implements SinkConnector {
       }
       const missing = primaryKey.filter((k) => !seen.has(k));
       if (missing.length > 0) {
-        throw new ConnectorError('bug', `merge key column(s) ${missing.map((m) => `"${m}"`).join(', ')} not in the data`);
+        throw new ConnectorError(
+          'bug',
+          `merge key column(s) ${missing.map((m) => `"${m}"`).join(', ')} not in the data`,
+        );
       }
     }
     return {
       table: this.table,
       target: qualifiedName(this.table.schema, this.table.name),
       staging: qualifiedName(this.table.schema, stagingTableName(options.runId, options.taskId, this.table)),
-      key: { runId: options.runId, taskId: options.taskId, table: `${this.table.schema}.${this.table.name}` },
+      // Quoted, so `a.b`.`c` and `a`.`b.c` stay two tables.
+      key: { runId: options.runId, taskId: options.taskId, table: qualifiedName(this.table.schema, this.table.name) },
       columns,
       primaryKey,
     };
@@ -240,9 +244,10 @@ export class PostgresSink implements SinkConnector {
   private async lockAttempt(session: PgSession, lock: string, options: WriteOptions): Promise<boolean> {
     const deadline = Date.now() + (this.options.lockTimeoutMs ?? 120_000);
     for (;;) {
-      const result = await session.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok', [
-        lock,
-      ]);
+      const result = await session.query<{ ok: boolean }>(
+        'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok',
+        [lock],
+      );
       if (result.rows[0]?.ok) return true;
       options.signal?.throwIfAborted();
       if (Date.now() > deadline) {
@@ -334,7 +339,13 @@ export class PostgresSink implements SinkConnector {
       for (const statement of schemaChangeStatements(plan.target, change, createKey)) await session.query(statement);
       const written = await this.publishRows(session, plan, columns, options.mode);
       if (state && options.checkpoint) {
-        await writeCheckpoint(session, this.ledgerSchema, options.checkpoint.pipelineId, options.checkpoint.stream, state);
+        await writeCheckpoint(
+          session,
+          this.ledgerSchema,
+          options.checkpoint.pipelineId,
+          options.checkpoint.stream,
+          state,
+        );
       }
       await recordLoadRows(session, this.ledgerSchema, plan.key, written);
       await session.query(`DROP TABLE ${plan.staging}`);
@@ -422,7 +433,9 @@ function stagingColumns(
 function assertMergeKey(plan: LoadPlan, relation: CatalogRelation | undefined): void {
   if (!relation) return;
   const key = [...plan.primaryKey!].sort();
-  const matches = relation.uniqueKeys.some((k) => k.length === key.length && [...k].sort().every((c, i) => c === key[i]));
+  const matches = relation.uniqueKeys.some(
+    (k) => k.length === key.length && [...k].sort().every((c, i) => c === key[i]),
+  );
   if (!matches) {
     throw new ConnectorError(
       'schema-drift',

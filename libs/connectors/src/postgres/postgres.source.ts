@@ -150,7 +150,8 @@ export class PostgresSource implements SourceConnector {
       const table = { schema: this.spec.table.schema ?? 'public', name: this.spec.table.name };
       const found = await readRelation(session, table);
       const label = `${table.schema}.${table.name}`;
-      if (!found) throw new ConnectorError('schema-drift', `table ${label} does not exist or is not visible to this user`);
+      if (!found)
+        throw new ConnectorError('schema-drift', `table ${label} does not exist or is not visible to this user`);
       return {
         name: table.name,
         label,
@@ -166,7 +167,10 @@ export class PostgresSource implements SourceConnector {
     const names = new Set<string>();
     for (const field of fields) {
       if (names.has(field.name)) {
-        throw new ConnectorError('bug', `the query returns column "${field.name}" twice; give each column its own name`);
+        throw new ConnectorError(
+          'bug',
+          `the query returns column "${field.name}" twice; give each column its own name`,
+        );
       }
       names.add(field.name);
     }
@@ -416,7 +420,9 @@ function readQuery(relation: Relation, options: ReadOptions, extraWhere: readonl
   if (cursorName !== undefined) {
     const cursor = relation.columns.find((c) => c.name === cursorName);
     if (!cursor) throw new ConnectorError('schema-drift', `cursor column "${cursorName}" is not in ${relation.label}`);
-    if (!CURSOR_TYPES.has(cursor.logical)) {
+    // Text-like cursors must order as text does (enums, intervals and the like do not).
+    const orderedAsText = cursor.logical !== 'string' || cursor.collatable || cursor.typname === 'uuid';
+    if (!CURSOR_TYPES.has(cursor.logical) || !orderedAsText) {
       throw new ConnectorError('bug', `cursor column "${cursorName}" is ${cursor.declared}, which has no useful order`);
     }
     // Text cursors order byte-wise, as the engine's comparison does.

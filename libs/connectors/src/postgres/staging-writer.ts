@@ -99,7 +99,9 @@ class CopyStagingStream implements StagingStream {
       const onDrain = () => done();
       const onError = (error: Error) => done(error);
       const onClose = () =>
-        done(this.failure ?? new ConnectorError('transient-network', 'the COPY stream closed before the load finished'));
+        done(
+          this.failure ?? new ConnectorError('transient-network', 'the COPY stream closed before the load finished'),
+        );
       this.stream.on('drain', onDrain);
       this.stream.on('error', onError);
       this.stream.on('close', onClose);

@@ -44,7 +44,11 @@ export class WarehouseSink implements SinkConnector {
   }
 
   /** A sink on the warehouse in `dir` (default: `.aoe/warehouse`, see warehouseDirFor); `close()` lets it go. */
-  static async open(target: WarehouseTarget, dir: string = warehouseDirFor(), options?: WarehouseSinkOptions): Promise<WarehouseSink> {
+  static async open(
+    target: WarehouseTarget,
+    dir: string = warehouseDirFor(),
+    options?: WarehouseSinkOptions,
+  ): Promise<WarehouseSink> {
     return new WarehouseSink(await Warehouse.open(dir), target, options);
   }
 

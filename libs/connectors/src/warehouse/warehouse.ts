@@ -109,9 +109,13 @@ export class Warehouse {
         return new Warehouse(pglite, inMemory ? undefined : dir, key);
       } catch (error) {
         open.delete(key);
-        throw new ConnectorError('resource-exhaustion', `cannot open the warehouse in ${key}: ${(error as Error).message}`, {
-          cause: error,
-        });
+        throw new ConnectorError(
+          'resource-exhaustion',
+          `cannot open the warehouse in ${key}: ${(error as Error).message}`,
+          {
+            cause: error,
+          },
+        );
       }
     })();
     open.set(key, { warehouse, refs: 1 });
@@ -236,7 +240,11 @@ class WarehouseSession implements PgSession {
 
   private async run<R>(text: string, params: readonly unknown[]): Promise<PgQueryResult<R>> {
     const result = await this.pglite.query<R>(text, [...params]);
-    return { rows: result.rows, rowCount: result.rowCount ?? result.affectedRows ?? result.rows.length, fields: result.fields };
+    return {
+      rows: result.rows,
+      rowCount: result.rowCount ?? result.affectedRows ?? result.rows.length,
+      fields: result.fields,
+    };
   }
 
   private letGo(): void {

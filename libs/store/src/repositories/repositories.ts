@@ -1,6 +1,8 @@
 import type { Clock } from '../clock';
 import type { Database } from '../database/database';
 import { AlertRepository } from './alert.repository';
+import { ApiKeyRepository } from './api-key.repository';
+import { AuditRepository } from './audit.repository';
 import { CheckpointRepository } from './checkpoint.repository';
 import { DeadLetterRepository } from './dead-letter.repository';
 import { DecisionRepository } from './decision.repository';
@@ -9,6 +11,7 @@ import { PipelineRepository } from './pipeline.repository';
 import { PlanRepository } from './plan.repository';
 import { ProfileRepository } from './profile.repository';
 import { RunRepository } from './run.repository';
+import { RunStatsRepository } from './run-stats.repository';
 import { SourceRepository } from './source.repository';
 import { TaskRunRepository } from './task-run.repository';
 
@@ -25,6 +28,9 @@ export class Repositories {
   readonly checkpoints: CheckpointRepository;
   readonly deadLetters: DeadLetterRepository;
   readonly inbox: InboxRepository;
+  readonly apiKeys: ApiKeyRepository;
+  readonly audit: AuditRepository;
+  readonly runStats: RunStatsRepository;
 
   constructor(db: Database, clock: Clock) {
     this.sources = new SourceRepository(db, clock);
@@ -38,5 +44,8 @@ export class Repositories {
     this.checkpoints = new CheckpointRepository(db, clock);
     this.deadLetters = new DeadLetterRepository(db, clock);
     this.inbox = new InboxRepository(db, clock);
+    this.apiKeys = new ApiKeyRepository(db, clock);
+    this.audit = new AuditRepository(db, clock);
+    this.runStats = new RunStatsRepository(db, clock);
   }
 }

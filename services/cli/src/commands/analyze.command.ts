@@ -10,7 +10,12 @@ export async function analyze(sourceUri: string, options: { json?: boolean }, io
   return withSession(io, async ({ flow }) => {
     const registered = await flow.registerSource(source);
     const profile = await flow.analyze(registered);
-    writeLine(io.stdout, options.json ? JSON.stringify({ sourceId: registered.id, name: registered.name, profile }) : profileTable(profile));
+    writeLine(
+      io.stdout,
+      options.json
+        ? JSON.stringify({ sourceId: registered.id, name: registered.name, profile })
+        : profileTable(profile),
+    );
     return 0;
   });
 }

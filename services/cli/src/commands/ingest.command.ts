@@ -38,7 +38,8 @@ export async function ingest(sourceUri: string, options: IngestOptions, io: CliI
   let target: TargetSpec | undefined;
   let runId: string | null = null;
   const fail = (error: unknown): number => {
-    const cliError = error instanceof CliError ? error : new CliError(oneLine((error as Error).message ?? String(error)));
+    const cliError =
+      error instanceof CliError ? error : new CliError(oneLine((error as Error).message ?? String(error)));
     if (options.json) {
       const result: IngestResult = {
         runId,
@@ -65,7 +66,11 @@ export async function ingest(sourceUri: string, options: IngestOptions, io: CliI
     if (target.kind !== 'warehouse') await checkTarget(target, warehouseDir);
 
     // Bars on a terminal (stderr); plain lines otherwise, on stdout, so stderr carries nothing but a failure's reason.
-    const view: ProgressView = options.json ? silentProgress : io.stderr.isTTY ? barProgress(io.stderr) : lineProgress(io.stdout);
+    const view: ProgressView = options.json
+      ? silentProgress
+      : io.stderr.isTTY
+        ? barProgress(io.stderr)
+        : lineProgress(io.stdout);
     const chosenTarget = target;
     return await withSession(io, async ({ flow, embedded }) => {
       // Keep the warehouse open for the whole command: the check and the load share one instance.
@@ -84,7 +89,10 @@ export async function ingest(sourceUri: string, options: IngestOptions, io: CliI
           plan.tasks.filter((t) => t.kind === 'load').map((t) => t.id),
           profile?.rowCountEstimate,
         );
-        const { run, interrupted } = await flow.run(plan, runId, { onTask: (e) => view.task(e), interrupted: io.interrupted });
+        const { run, interrupted } = await flow.run(plan, runId, {
+          onTask: (e) => view.task(e),
+          interrupted: io.interrupted,
+        });
         view.stop();
 
         const stats = run.stats ?? { rowsRead: 0, rowsLoaded: 0, rowsQuarantined: 0, bytes: 0, durationMs: 0 };

@@ -20,7 +20,10 @@ export async function plan(sourceUri: string, options: { into?: string; json?: b
     const optimized = await flow.plan(registered, pipeline, correlationId);
     const decisions = (await embedded.store.decisions.list({ correlationId, limit: 100 })).items.reverse();
     if (options.json) {
-      writeLine(io.stdout, JSON.stringify({ pipelineId: pipeline.id, target: targetLabel(target), plan: optimized, decisions }));
+      writeLine(
+        io.stdout,
+        JSON.stringify({ pipelineId: pipeline.id, target: targetLabel(target), plan: optimized, decisions }),
+      );
     } else {
       writeLine(io.stdout, `${registered.name} -> ${targetLabel(target)}`);
       writeLine(io.stdout, planTable(optimized));

@@ -23,7 +23,10 @@ export const MESH_SERVICES: Record<string, Type> = {
 export async function serve(service: string, run: typeof runMeshService = runMeshService): Promise<number> {
   const module = MESH_SERVICES[service];
   if (!module) {
-    throw new CliError(`unknown service "${service}" (one of ${Object.keys(MESH_SERVICES).join(', ')})`, ExitCode.usage);
+    throw new CliError(
+      `unknown service "${service}" (one of ${Object.keys(MESH_SERVICES).join(', ')})`,
+      ExitCode.usage,
+    );
   }
   try {
     await run(service, [module]);

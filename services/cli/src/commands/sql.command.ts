@@ -21,7 +21,13 @@ export async function sql(query: string, options: { json?: boolean }, io: CliIo)
       } else if (!last || last.columns.length === 0) {
         writeLine(io.stdout, last ? `${last.command || 'OK'} ${last.rowCount}`.trim() : 'OK');
       } else {
-        writeLine(io.stdout, table(last.columns.map((c) => c.name), last.rows.map((row) => last.columns.map((c) => cell(row[c.name])))));
+        writeLine(
+          io.stdout,
+          table(
+            last.columns.map((c) => c.name),
+            last.rows.map((row) => last.columns.map((c) => cell(row[c.name]))),
+          ),
+        );
         writeLine(io.stdout, `(${last.rows.length} row${last.rows.length === 1 ? '' : 's'})`);
       }
       return 0;

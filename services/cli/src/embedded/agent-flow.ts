@@ -44,7 +44,9 @@ export function sourceName(spec: SourceSpec): string {
         return `s3://${spec.bucket}/${spec.glob ?? spec.prefix}`;
       case 'postgres': {
         const where = spec.table ? `${spec.table.schema}.${spec.table.name}` : `query:${short(spec.query ?? '')}`;
-        const url = spec.connection.url ?? `postgres://${spec.connection.host}:${spec.connection.port ?? 5432}/${spec.connection.database ?? ''}`;
+        const url =
+          spec.connection.url ??
+          `postgres://${spec.connection.host}:${spec.connection.port ?? 5432}/${spec.connection.database ?? ''}`;
         return `${url.replace(/:[^:@/]*@/, '@')}#${where}`;
       }
       case 'http-api':
@@ -114,7 +116,11 @@ export class AgentFlow {
       if (found) return found;
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
-    return this.store.pipelines.create({ sourceId: source.id, name: `${source.name} -> ${label}`.slice(0, 250), target });
+    return this.store.pipelines.create({
+      sourceId: source.id,
+      name: `${source.name} -> ${label}`.slice(0, 250),
+      target,
+    });
   }
 
   /** Profiles the source (no pipeline: nothing is planned). */
@@ -129,12 +135,21 @@ export class AgentFlow {
       this.timeoutMs,
       'the source analysis',
     );
-    await this.embedded.bus.publish(Messages.AnalyzeSource, { sourceId: source.id, spec: source.spec }, { correlationId });
+    await this.embedded.bus.publish(
+      Messages.AnalyzeSource,
+      { sourceId: source.id, spec: source.spec },
+      { correlationId },
+    );
     return profiled;
   }
 
   /** Analyses the source for the pipeline; the planner drafts, the optimizer tunes: the optimized plan. */
-  async plan(source: SourceRecord, pipeline: PipelineRecord, correlationId: string, onStep?: (step: string) => void): Promise<PipelinePlan> {
+  async plan(
+    source: SourceRecord,
+    pipeline: PipelineRecord,
+    correlationId: string,
+    onStep?: (step: string) => void,
+  ): Promise<PipelinePlan> {
     const off = this.watcher.on((envelope, subject) => {
       if (envelope.correlationId !== correlationId) return;
       if (subject === Messages.SourceProfiled.subject) onStep?.('source profiled; planning');
@@ -153,7 +168,11 @@ export class AgentFlow {
       );
       await this.embedded.bus.publish(
         Messages.AnalyzeSource,
-        { sourceId: source.id, spec: source.spec, pipeline: { pipelineId: pipeline.id, target: pipeline.target, policy: pipeline.policy } },
+        {
+          sourceId: source.id,
+          spec: source.spec,
+          pipeline: { pipelineId: pipeline.id, target: pipeline.target, policy: pipeline.policy },
+        },
         { correlationId },
       );
       return await optimized;
@@ -169,11 +188,16 @@ export class AgentFlow {
    */
   async overrideMode(plan: PipelinePlan, mode: LoadMode, profile: SourceProfile | undefined): Promise<PipelinePlan> {
     const loads = plan.tasks.filter((t) => t.kind === 'load');
-    const needsChange = loads.some((t) => t.params.mode !== mode) || (mode === 'replace' && plan.tasks.some((t) => t.kind === 'extract' && t.params.mode === 'incremental'));
+    const needsChange =
+      loads.some((t) => t.params.mode !== mode) ||
+      (mode === 'replace' && plan.tasks.some((t) => t.kind === 'extract' && t.params.mode === 'incremental'));
     if (!needsChange) return plan;
     const key = loads.find((t) => t.params.primaryKey)?.params.primaryKey ?? profile?.primaryKeyCandidates[0];
     if (mode === 'merge' && !key) {
-      throw new CliError('--mode merge needs a primary key, and the source has no key candidate; use append or replace', ExitCode.usage);
+      throw new CliError(
+        '--mode merge needs a primary key, and the source has no key candidate; use append or replace',
+        ExitCode.usage,
+      );
     }
     const tasks = plan.tasks.map((task) => {
       if (task.kind === 'load') {
@@ -195,7 +219,11 @@ export class AgentFlow {
   }
 
   /** Requests the run and follows it to its end; an interrupt cancels it first. */
-  async run(plan: PipelinePlan, runId: string, watch: RunWatch = {}): Promise<{ run: RunRecord; interrupted: boolean }> {
+  async run(
+    plan: PipelinePlan,
+    runId: string,
+    watch: RunWatch = {},
+  ): Promise<{ run: RunRecord; interrupted: boolean }> {
     const off = this.watcher.on((envelope, subject) => {
       if (!subject.startsWith('aoe.evt.task.')) return;
       const event = envelope.payload as TaskEvent;

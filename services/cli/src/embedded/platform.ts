@@ -13,7 +13,13 @@ import { setupTelemetry, type Telemetry } from '@aoe/telemetry';
 import { lockHome } from '../home';
 
 /** Every service module, mounted in one process in embedded mode. */
-export const EMBEDDED_MODULES: Type[] = [GatewayModule, SourceAnalysisModule, PlannerModule, OptimizerModule, DispatcherModule];
+export const EMBEDDED_MODULES: Type[] = [
+  GatewayModule,
+  SourceAnalysisModule,
+  PlannerModule,
+  OptimizerModule,
+  DispatcherModule,
+];
 
 export interface Embedded {
   home: string;

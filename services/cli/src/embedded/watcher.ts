@@ -38,7 +38,11 @@ export class BusWatcher {
   }
 
   /** The first message `pick` maps to a value; rejects after `timeoutMs`. */
-  next<T>(pick: (envelope: Envelope<unknown>, subject: string) => T | undefined, timeoutMs: number, what: string): Promise<T> {
+  next<T>(
+    pick: (envelope: Envelope<unknown>, subject: string) => T | undefined,
+    timeoutMs: number,
+    what: string,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         off();
@@ -51,7 +55,7 @@ export class BusWatcher {
         } catch (error) {
           clearTimeout(timer);
           off();
-          reject(error);
+          reject(error instanceof Error ? error : new Error(String(error)));
           return;
         }
         if (value === undefined) return;

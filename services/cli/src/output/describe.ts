@@ -44,7 +44,14 @@ export function profileTable(profile: SourceProfile): string {
     '',
     table(
       ['column', 'type', 'nullable', 'null rate', 'distinct', 'pii'],
-      profile.columns.map((c) => [c.name, c.type, c.nullable ? 'yes' : 'no', `${(c.nullRate * 100).toFixed(1)}%`, count(c.distinctEstimate), pii(c)]),
+      profile.columns.map((c) => [
+        c.name,
+        c.type,
+        c.nullable ? 'yes' : 'no',
+        `${(c.nullRate * 100).toFixed(1)}%`,
+        count(c.distinctEstimate),
+        pii(c),
+      ]),
     ),
     '',
     `key candidates: ${profile.primaryKeyCandidates.map((k) => `(${k.join(', ')})`).join(' ') || 'none'}${profile.primaryKeyConfirmed ? ' (declared)' : ''}`,

@@ -66,7 +66,11 @@ export function barProgress(out: NodeJS.WritableStream): ProgressView {
     let entry = byTask.get(taskId);
     if (!entry) {
       const total = Math.max(1, expectedRows ?? 1);
-      entry = { bar: bars.create(total, 0, { task: taskId, speed: 0, state: 'running' }), started: Date.now(), rows: 0 };
+      entry = {
+        bar: bars.create(total, 0, { task: taskId, speed: 0, state: 'running' }),
+        started: Date.now(),
+        rows: 0,
+      };
       byTask.set(taskId, entry);
     }
     return entry;

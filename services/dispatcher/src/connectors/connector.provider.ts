@@ -73,7 +73,12 @@ export class ConnectorProvider {
       }
       case 's3':
         // Object stores have no table for bad rows: they are counted, and kept only in memory.
-        return { sink: new S3Sink(target), quarantine: new InMemoryQuarantineSink(), keepsCheckpoints: false, close: async () => {} };
+        return {
+          sink: new S3Sink(target),
+          quarantine: new InMemoryQuarantineSink(),
+          keepsCheckpoints: false,
+          close: async () => {},
+        };
       case 'directory':
         return {
           sink: new DirectorySink(target),

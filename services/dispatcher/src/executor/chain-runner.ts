@@ -140,7 +140,10 @@ export class ChainRunner {
               : { rows: metrics.rowsToLoad };
         await this.reporter.taskEvent(scope, taskId, attempt, 'succeeded', detail);
       } else if (outcome.status === 'failed' && taskId === outcome.failedTaskId) {
-        await this.reporter.taskEvent(scope, taskId, attempt, 'failed', { rows: metrics.rowsToLoad, error: outcome.error });
+        await this.reporter.taskEvent(scope, taskId, attempt, 'failed', {
+          rows: metrics.rowsToLoad,
+          error: outcome.error,
+        });
       } else {
         await this.reporter.taskSettled(scope, taskId, attempt, 'cancelled');
       }

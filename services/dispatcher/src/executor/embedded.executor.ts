@@ -100,7 +100,8 @@ export class EmbeddedExecutor implements Executor {
   }
 
   private async settle(execution: RunExecution, chain: Chain, status: 'cancelled' | 'skipped'): Promise<void> {
-    for (const taskId of chain.taskIds) await this.reporter.taskSettled(execution.scope, taskId, execution.attempt, status);
+    for (const taskId of chain.taskIds)
+      await this.reporter.taskSettled(execution.scope, taskId, execution.attempt, status);
   }
 
   /** Rows loaded by chains an earlier execution of the run finished (a resumed run counts them too). */

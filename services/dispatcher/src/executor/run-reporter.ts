@@ -46,7 +46,12 @@ export class RunReporter {
     private readonly telemetry: Telemetry,
   ) {}
 
-  async runEvent(scope: RunScope, status: 'started' | RunEnd, attempt: number, detail: { stats?: RunStats; error?: ClassifiedError } = {}): Promise<void> {
+  async runEvent(
+    scope: RunScope,
+    status: 'started' | RunEnd,
+    attempt: number,
+    detail: { stats?: RunStats; error?: ClassifiedError } = {},
+  ): Promise<void> {
     await this.bus.publish(
       RUN_EVENT[status],
       {
@@ -57,7 +62,11 @@ export class RunReporter {
         ...(detail.stats ? { stats: detail.stats } : {}),
         ...(detail.error ? { error: detail.error } : {}),
       },
-      { correlationId: scope.correlationId, causationId: scope.causationId, id: eventId('run', scope.runId, attempt, status) },
+      {
+        correlationId: scope.correlationId,
+        causationId: scope.causationId,
+        id: eventId('run', scope.runId, attempt, status),
+      },
     );
   }
 
@@ -89,12 +98,21 @@ export class RunReporter {
   }
 
   /** A task that ends without running: cancelled with its run, or skipped because what it needs failed. Store only. */
-  async taskSettled(scope: RunScope, taskId: string, attempt: number, status: Extract<TaskRunStatus, 'cancelled' | 'skipped'>): Promise<void> {
+  async taskSettled(
+    scope: RunScope,
+    taskId: string,
+    attempt: number,
+    status: Extract<TaskRunStatus, 'cancelled' | 'skipped'>,
+  ): Promise<void> {
     await this.store.taskRuns.upsert({ runId: scope.runId, taskId, status, attempt });
   }
 
   /** Progress reports of one task, sent in order without holding up the load; `flush()` waits for them. */
-  progressChannel(scope: RunScope, taskId: string, attempt: number): { report(rows: number, bytes: number): void; flush(): Promise<void> } {
+  progressChannel(
+    scope: RunScope,
+    taskId: string,
+    attempt: number,
+  ): { report(rows: number, bytes: number): void; flush(): Promise<void> } {
     let tail: Promise<void> = Promise.resolve();
     return {
       report: (rows, bytes) => {

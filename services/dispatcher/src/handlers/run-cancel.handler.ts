@@ -11,6 +11,10 @@ export class RunCancelHandler {
 
   @EventPattern('aoe.cmd.run.cancel', { service: SERVICE } satisfies HandlerExtras)
   async handle(@Payload() request: RunCancelRequested, @Ctx() inbound: InboundMessage): Promise<void> {
-    await this.cancelRun.execute({ ...request, messageId: inbound.envelope.id, correlationId: inbound.envelope.correlationId });
+    await this.cancelRun.execute({
+      ...request,
+      messageId: inbound.envelope.id,
+      correlationId: inbound.envelope.correlationId,
+    });
   }
 }

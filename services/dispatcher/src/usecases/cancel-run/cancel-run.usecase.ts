@@ -41,7 +41,12 @@ export class CancelRunUseCase {
     if (run.status === 'running') return 'requested';
     if (run.status !== 'queued') return 'finished';
 
-    const error = { class: 'unknown' as const, message: `cancelled: ${command.reason}`, code: 'CANCELLED', retryable: false };
+    const error = {
+      class: 'unknown' as const,
+      message: `cancelled: ${command.reason}`,
+      code: 'CANCELLED',
+      retryable: false,
+    };
     const change = await this.store.runs.updateStatus(run.id, 'cancelled', { error });
     if (!change.applied) return change.run.status === 'running' ? 'requested' : 'finished';
     const scope = {

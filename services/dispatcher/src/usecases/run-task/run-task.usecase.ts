@@ -35,13 +35,16 @@ export class RunTaskUseCase {
     if (!run) throw new WorkerInputError(`run "${command.runId}" does not exist`);
     if (run.planVersion === undefined) throw new WorkerInputError(`run "${run.id}" has no plan version`);
     const planVersion = await this.store.plans.get(run.pipelineId, run.planVersion);
-    if (!planVersion) throw new WorkerInputError(`plan version ${run.planVersion} of pipeline "${run.pipelineId}" does not exist`);
+    if (!planVersion)
+      throw new WorkerInputError(`plan version ${run.planVersion} of pipeline "${run.pipelineId}" does not exist`);
     const plan = planVersion.plan;
     const chain = chainOf(plan, command.taskId);
     if (!chain) {
       const known = plan.tasks.some((t) => t.id === command.taskId);
       throw new WorkerInputError(
-        known ? `task "${command.taskId}" feeds no load task` : `the plan of run "${run.id}" has no task "${command.taskId}"`,
+        known
+          ? `task "${command.taskId}" feeds no load task`
+          : `the plan of run "${run.id}" has no task "${command.taskId}"`,
       );
     }
     if (chain.loadTaskId !== command.taskId) return { kind: 'fused', loadTaskId: chain.loadTaskId };

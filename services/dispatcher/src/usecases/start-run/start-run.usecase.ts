@@ -57,7 +57,8 @@ export class StartRunUseCase {
     const pipeline = (await this.store.pipelines.get(run.pipelineId))!;
     const plan = (await this.store.plans.get(run.pipelineId, run.planVersion!))!.plan;
     const source = await this.store.sources.get(plan.sourceId);
-    if (!source) throw new NonRetryableError(`source "${plan.sourceId}" of pipeline "${pipeline.id}" is not registered`);
+    if (!source)
+      throw new NonRetryableError(`source "${plan.sourceId}" of pipeline "${pipeline.id}" is not registered`);
 
     if (await this.store.inbox.has(CANCEL_MARKER, run.id)) return this.cancelQueued(run, scope);
 
@@ -65,7 +66,9 @@ export class StartRunUseCase {
     const resumed = run.status === 'running';
     const attempt = resumed ? Math.max(1, ...taskRuns.map((t) => t.attempt)) + 1 : 1;
     const loads = new Set(plan.tasks.filter((t) => t.kind === 'load').map((t) => t.id));
-    const finishedLoads = new Set(taskRuns.filter((t) => loads.has(t.taskId) && t.status === 'succeeded').map((t) => t.taskId));
+    const finishedLoads = new Set(
+      taskRuns.filter((t) => loads.has(t.taskId) && t.status === 'succeeded').map((t) => t.taskId),
+    );
 
     const started = await this.store.runs.updateStatus(run.id, 'running', { settings: plan.settings });
     if (!started.applied) return started.run;
@@ -147,7 +150,12 @@ export class StartRunUseCase {
 
   /** Cancelled before it started: a cancel request was recorded for it. */
   private async cancelQueued(run: RunRecord, scope: RunScope): Promise<RunRecord> {
-    const error = { class: 'unknown' as const, message: 'cancelled before it started', code: 'CANCELLED', retryable: false };
+    const error = {
+      class: 'unknown' as const,
+      message: 'cancelled before it started',
+      code: 'CANCELLED',
+      retryable: false,
+    };
     const change = await this.store.runs.updateStatus(run.id, 'cancelled', { error });
     if (change.applied) {
       for (const task of (await this.store.taskRuns.listByRun(run.id, { limit: 500 })).items) {
@@ -162,21 +170,24 @@ export class StartRunUseCase {
   private watch(runId: string, controller: AbortController, hooks: StartRunHooks): { stop(): void } {
     let lastBeat = Date.now();
     let checking = false;
-    const timer = setInterval(() => {
-      if (Date.now() - lastBeat >= HEARTBEAT_MS) {
-        lastBeat = Date.now();
-        hooks.heartbeat?.();
-      }
-      if (checking || controller.signal.aborted) return;
-      checking = true;
-      this.store.inbox
-        .has(CANCEL_MARKER, runId)
-        .then((cancelled) => {
-          if (cancelled && !controller.signal.aborted) controller.abort(new Error('cancel requested'));
-        })
-        .catch((error: unknown) => this.telemetry.logger.warn({ err: error, runId }, 'cancel check failed'))
-        .finally(() => (checking = false));
-    }, Math.min(this.config.cancelPollMs, HEARTBEAT_MS));
+    const timer = setInterval(
+      () => {
+        if (Date.now() - lastBeat >= HEARTBEAT_MS) {
+          lastBeat = Date.now();
+          hooks.heartbeat?.();
+        }
+        if (checking || controller.signal.aborted) return;
+        checking = true;
+        this.store.inbox
+          .has(CANCEL_MARKER, runId)
+          .then((cancelled) => {
+            if (cancelled && !controller.signal.aborted) controller.abort(new Error('cancel requested'));
+          })
+          .catch((error: unknown) => this.telemetry.logger.warn({ err: error, runId }, 'cancel check failed'))
+          .finally(() => (checking = false));
+      },
+      Math.min(this.config.cancelPollMs, HEARTBEAT_MS),
+    );
     return { stop: () => clearInterval(timer) };
   }
 }

@@ -1,0 +1,323 @@
+import { z } from 'zod';
+import { SourceRegistration } from '@aoe/contracts';
+import type { Scope } from '../auth/scope';
+import {
+  AlertRecordSchema,
+  ApiKeySchema,
+  CancelAcceptedSchema,
+  ConnectionCheckSchema,
+  CreatedApiKeySchema,
+  DeadLetterRecordSchema,
+  pageOf,
+  PipelineDetailSchema,
+  PipelineRecordSchema,
+  ReplayResultSchema,
+  RunAcceptedSchema,
+  RunDetailSchema,
+  RunRecordSchema,
+  SourceRecordSchema,
+} from '../http/schemas';
+import { AgentDecision } from '@aoe/contracts';
+import { CancelRunBody } from '../usecases/cancel-run/cancel-run.command';
+import { CreateApiKeyBody } from '../usecases/create-api-key/create-api-key.command';
+import { CreatePipelineBody } from '../usecases/create-pipeline/create-pipeline.command';
+import { ListAlertsCommand } from '../usecases/list-alerts/list-alerts.command';
+import { ListApiKeysCommand } from '../usecases/list-api-keys/list-api-keys.command';
+import { ListDeadLettersCommand } from '../usecases/list-dead-letters/list-dead-letters.command';
+import { ListDecisionsCommand } from '../usecases/list-decisions/list-decisions.command';
+import { ListPipelinesCommand } from '../usecases/list-pipelines/list-pipelines.command';
+import { ListRunsCommand } from '../usecases/list-runs/list-runs.command';
+import { ListSourcesCommand } from '../usecases/list-sources/list-sources.command';
+import { ReplayDeadLetterQuery } from '../usecases/replay-dead-letter/replay-dead-letter.command';
+import { SchedulePipelineBody } from '../usecases/schedule-pipeline/schedule-pipeline.command';
+import { StartRunBody } from '../usecases/start-run/start-run.command';
+
+export interface RouteSpec {
+  method: 'get' | 'post' | 'put' | 'delete';
+  /** OpenAPI path template. */
+  path: string;
+  operationId: string;
+  tag: string;
+  summary: string;
+  scope: Scope;
+  status: number;
+  body?: { name: string; schema: z.ZodType; optional?: boolean };
+  query?: z.ZodObject;
+  response: { name: string; schema: z.ZodType };
+  /** Error statuses beyond the ones every route has (400, 401, 403, 429). */
+  errors?: number[];
+}
+
+/** Every /v1 route: the OpenAPI document is built from this table, and a test holds Nest's routes to it. */
+export const ROUTES: readonly RouteSpec[] = [
+  {
+    method: 'post',
+    path: '/v1/sources',
+    operationId: 'createSource',
+    tag: 'sources',
+    summary: 'Register a source and start its analysis (publishes aoe.cmd.source.analyze)',
+    scope: 'write',
+    status: 202,
+    body: { name: 'SourceRegistration', schema: SourceRegistration },
+    response: { name: 'Source', schema: SourceRecordSchema },
+    errors: [409, 413],
+  },
+  {
+    method: 'get',
+    path: '/v1/sources',
+    operationId: 'listSources',
+    tag: 'sources',
+    summary: 'List sources, newest first',
+    scope: 'read',
+    status: 200,
+    query: ListSourcesCommand,
+    response: { name: 'SourcePage', schema: pageOf(SourceRecordSchema) },
+  },
+  {
+    method: 'get',
+    path: '/v1/sources/{id}',
+    operationId: 'getSource',
+    tag: 'sources',
+    summary: 'Get a source',
+    scope: 'read',
+    status: 200,
+    response: { name: 'Source', schema: SourceRecordSchema },
+    errors: [404],
+  },
+  {
+    method: 'post',
+    path: '/v1/sources/{id}/test-connection',
+    operationId: 'testSourceConnection',
+    tag: 'sources',
+    summary: "Connect to the source and run its connector's check",
+    scope: 'write',
+    status: 200,
+    response: { name: 'ConnectionCheck', schema: ConnectionCheckSchema },
+    errors: [404],
+  },
+  {
+    method: 'post',
+    path: '/v1/sources/{id}/analyze',
+    operationId: 'analyzeSource',
+    tag: 'sources',
+    summary: 'Analyse the source again (publishes aoe.cmd.source.analyze)',
+    scope: 'write',
+    status: 202,
+    response: { name: 'Source', schema: SourceRecordSchema },
+    errors: [404],
+  },
+  {
+    method: 'post',
+    path: '/v1/pipelines',
+    operationId: 'createPipeline',
+    tag: 'pipelines',
+    summary: 'Create a pipeline from a source to a target; analysis and planning follow',
+    scope: 'write',
+    status: 202,
+    body: { name: 'CreatePipeline', schema: CreatePipelineBody },
+    response: { name: 'Pipeline', schema: PipelineRecordSchema },
+    errors: [404, 413],
+  },
+  {
+    method: 'get',
+    path: '/v1/pipelines',
+    operationId: 'listPipelines',
+    tag: 'pipelines',
+    summary: 'List pipelines (deleted ones only with status=deleted)',
+    scope: 'read',
+    status: 200,
+    query: ListPipelinesCommand,
+    response: { name: 'PipelinePage', schema: pageOf(PipelineRecordSchema) },
+  },
+  {
+    method: 'get',
+    path: '/v1/pipelines/{id}',
+    operationId: 'getPipeline',
+    tag: 'pipelines',
+    summary: 'Get a pipeline with its current plan and the agent decisions behind it',
+    scope: 'read',
+    status: 200,
+    response: { name: 'PipelineDetail', schema: PipelineDetailSchema },
+    errors: [404],
+  },
+  {
+    method: 'put',
+    path: '/v1/pipelines/{id}/schedule',
+    operationId: 'schedulePipeline',
+    tag: 'pipelines',
+    summary: 'Set (cron) or clear (null) the schedule',
+    scope: 'write',
+    status: 200,
+    body: { name: 'SchedulePipeline', schema: SchedulePipelineBody },
+    response: { name: 'Pipeline', schema: PipelineRecordSchema },
+    errors: [404],
+  },
+  {
+    method: 'post',
+    path: '/v1/pipelines/{id}/pause',
+    operationId: 'pausePipeline',
+    tag: 'pipelines',
+    summary: 'Pause: no scheduled or new runs',
+    scope: 'write',
+    status: 200,
+    response: { name: 'Pipeline', schema: PipelineRecordSchema },
+    errors: [404],
+  },
+  {
+    method: 'post',
+    path: '/v1/pipelines/{id}/resume',
+    operationId: 'resumePipeline',
+    tag: 'pipelines',
+    summary: 'Resume a paused pipeline',
+    scope: 'write',
+    status: 200,
+    response: { name: 'Pipeline', schema: PipelineRecordSchema },
+    errors: [404],
+  },
+  {
+    method: 'delete',
+    path: '/v1/pipelines/{id}',
+    operationId: 'deletePipeline',
+    tag: 'pipelines',
+    summary: 'Delete softly: the pipeline and its history stay in the store',
+    scope: 'write',
+    status: 200,
+    response: { name: 'Pipeline', schema: PipelineRecordSchema },
+    errors: [404],
+  },
+  {
+    method: 'post',
+    path: '/v1/runs',
+    operationId: 'startRun',
+    tag: 'runs',
+    summary: 'Start a run (publishes aoe.cmd.run.requested with a new runId)',
+    scope: 'write',
+    status: 202,
+    body: { name: 'StartRun', schema: StartRunBody },
+    response: { name: 'RunAccepted', schema: RunAcceptedSchema },
+    errors: [404, 409],
+  },
+  {
+    method: 'get',
+    path: '/v1/runs',
+    operationId: 'listRuns',
+    tag: 'runs',
+    summary: 'List runs, newest first',
+    scope: 'read',
+    status: 200,
+    query: ListRunsCommand,
+    response: { name: 'RunPage', schema: pageOf(RunRecordSchema) },
+  },
+  {
+    method: 'get',
+    path: '/v1/runs/{id}',
+    operationId: 'getRun',
+    tag: 'runs',
+    summary: 'Get a run with its task runs (cached up to 1 s)',
+    scope: 'read',
+    status: 200,
+    response: { name: 'RunDetail', schema: RunDetailSchema },
+    errors: [404],
+  },
+  {
+    method: 'post',
+    path: '/v1/runs/{id}/cancel',
+    operationId: 'cancelRun',
+    tag: 'runs',
+    summary: 'Cancel a run (publishes aoe.cmd.run.cancel)',
+    scope: 'write',
+    status: 202,
+    body: { name: 'CancelRun', schema: CancelRunBody, optional: true },
+    response: { name: 'CancelAccepted', schema: CancelAcceptedSchema },
+    errors: [409],
+  },
+  {
+    method: 'get',
+    path: '/v1/alerts',
+    operationId: 'listAlerts',
+    tag: 'alerts',
+    summary: 'List alerts, newest first',
+    scope: 'read',
+    status: 200,
+    query: ListAlertsCommand,
+    response: { name: 'AlertPage', schema: pageOf(AlertRecordSchema) },
+  },
+  {
+    method: 'post',
+    path: '/v1/alerts/{id}/acknowledge',
+    operationId: 'acknowledgeAlert',
+    tag: 'alerts',
+    summary: 'Acknowledge an alert (the first time is kept)',
+    scope: 'write',
+    status: 200,
+    response: { name: 'Alert', schema: AlertRecordSchema },
+    errors: [404],
+  },
+  {
+    method: 'get',
+    path: '/v1/dead-letters',
+    operationId: 'listDeadLetters',
+    tag: 'dead-letters',
+    summary: 'List dead letters, newest failure first',
+    scope: 'read',
+    status: 200,
+    query: ListDeadLettersCommand,
+    response: { name: 'DeadLetterPage', schema: pageOf(DeadLetterRecordSchema) },
+  },
+  {
+    method: 'post',
+    path: '/v1/dead-letters/{id}/replay',
+    operationId: 'replayDeadLetter',
+    tag: 'dead-letters',
+    summary: 'Re-validate and republish the original message on its original subject',
+    scope: 'admin',
+    status: 202,
+    query: ReplayDeadLetterQuery,
+    response: { name: 'ReplayResult', schema: ReplayResultSchema },
+    errors: [404, 409, 422],
+  },
+  {
+    method: 'get',
+    path: '/v1/decisions',
+    operationId: 'listDecisions',
+    tag: 'decisions',
+    summary: 'List agent decisions by subject (pipeline, source, run) or run',
+    scope: 'read',
+    status: 200,
+    query: ListDecisionsCommand,
+    response: { name: 'DecisionPage', schema: pageOf(AgentDecision) },
+  },
+  {
+    method: 'post',
+    path: '/v1/admin/api-keys',
+    operationId: 'createApiKey',
+    tag: 'admin',
+    summary: 'Create an API key; the key is in this answer only',
+    scope: 'admin',
+    status: 201,
+    body: { name: 'CreateApiKey', schema: CreateApiKeyBody },
+    response: { name: 'CreatedApiKey', schema: CreatedApiKeySchema },
+  },
+  {
+    method: 'get',
+    path: '/v1/admin/api-keys',
+    operationId: 'listApiKeys',
+    tag: 'admin',
+    summary: 'List API keys (never their secrets)',
+    scope: 'admin',
+    status: 200,
+    query: ListApiKeysCommand,
+    response: { name: 'ApiKeyPage', schema: pageOf(ApiKeySchema) },
+  },
+  {
+    method: 'delete',
+    path: '/v1/admin/api-keys/{id}',
+    operationId: 'revokeApiKey',
+    tag: 'admin',
+    summary: 'Revoke an API key',
+    scope: 'admin',
+    status: 200,
+    response: { name: 'ApiKey', schema: ApiKeySchema },
+    errors: [404],
+  },
+];

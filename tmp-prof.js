@@ -1,0 +1,30 @@
+require('reflect-metadata');
+const { openStore } = require('./libs/store/dist/src');
+const { runTask, taskSpecFromPlan } = require('./libs/engine/dist/src');
+const { FileSource, PostgresSink } = require('./libs/connectors/dist/src');
+const { PostgresQuarantineSink } = require('./libs/engine/dist/src');
+const pg = require('pg');
+(async () => {
+  const store = await openStore({ url: 'pglite:///tmp/aoe-ingest-bench/home/store' });
+  const runs = await store.runs.list({ limit: 1 });
+  const run = runs.items[0];
+  const plan = (await store.plans.get(run.pipelineId, run.planVersion)).plan;
+  await store.close();
+  const variant = process.argv[2];
+  const spec = taskSpecFromPlan(plan, 'load');
+  if (variant.includes('nostages')) spec.stages = [];
+  if (variant.includes('notransform')) spec.stages = spec.stages.filter(s => s.kind !== 'transform');
+  if (variant.includes('novalidate')) spec.stages = spec.stages.filter(s => s.kind !== 'validate');
+  if (variant.includes('append')) spec.load = { mode: 'append' };
+  console.log(JSON.stringify(spec.stages.map(s => s.kind==='transform' ? s.operations : s.rules)));
+  const table = 'prof_' + variant.replace(/[^a-z]/g, '_');
+  const client = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' }); await client.connect();
+  await client.query(`drop table if exists bench.${table}`);
+  const source = new FileSource({ kind: 'file', path: '/tmp/aoe-ingest-bench/orders.csv' });
+  const sink = new PostgresSink({ connection: { url: 'postgres://postgres@127.0.0.1:5432/test' }, table: { schema: 'bench', name: table } });
+  const t = Date.now();
+  const r = await runTask({ runId: 'p' + Date.now(), taskId: 'load', source, sink, plan: spec, quarantine: new PostgresQuarantineSink(client, { schema: 'bench' }),
+    onProgress: (p) => { if (p.done) console.log('done', p.rowsLoaded, p.cpuSeconds); } });
+  console.log(variant, r.status, r.error?.message, (Date.now() - t) / 1000, 's');
+  await client.end(); await sink.close();
+})();
