@@ -56,9 +56,17 @@ export const MAD_EFFICIENCY = 0.37;
  * (k = 3.5). Short histories judge only gross anomalies.
  */
 export function threshold(options: DetectionOptions, n: number): number {
-  const v = Math.max(1, MAD_EFFICIENCY * (n - 1));
-  return studentQuantile(normalTail(options.k), v) * Math.sqrt(1 + 1 / Math.max(1, n));
+  const key = `${options.k}|${n}`;
+  let value = thresholds.get(key);
+  if (value === undefined) {
+    const v = Math.max(1, MAD_EFFICIENCY * (n - 1));
+    value = studentQuantile(normalTail(options.k), v) * Math.sqrt(1 + 1 / Math.max(1, n));
+    if (thresholds.size > 10_000) thresholds.clear();
+    thresholds.set(key, value);
+  }
+  return value;
 }
+const thresholds = new Map<string, number>();
 
 /** Rounds evidence numbers so alerts read well (and digest stably). */
 export function round(value: number, digits = 4): number {

@@ -1,0 +1,164 @@
+/**
+ * `aoe ingest` of a CSV into PostgreSQL, end to end — the CLI as a user runs
+ * it: start-up, analysis, planning, optimization and the load — against
+ * `psql -c "\copy … FROM … CSV"` of the same file, in one invocation. Prints
+ * both, the ratio psql/aoe (target ≥ 0.7), and where aoe's time went.
+ *
+ *   npm run build
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test \
+ *     npx ts-node --transpile-only loadtest/ingest-csv.ts [rows=1000000] [repeat=1]
+ *
+ * The CSV (10 columns, ~99 MB for 1,000,000 rows) is generated once in
+ * $TMPDIR/aoe-ingest-bench and reused. aoe runs as a child process
+ * (`node services/cli/dist/src/main.js`) with its own AOE_HOME, created by a
+ * warm-up ingest of examples/events.csv first, so PGlite's one-time initdb of
+ * the store is not counted (it is reported). Each side loads into a fresh
+ * table of one fresh schema (dropped at the end), after a CHECKPOINT. Traffic
+ * goes only to DATABASE_URL (127.0.0.1 by default).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Client } from 'pg';
+
+const ROOT = resolve(__dirname, '..');
+const CLI = join(ROOT, 'services/cli/dist/src/main.js');
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const ROWS = Number(process.argv[2] ?? 1_000_000);
+const REPEAT = Number(process.argv[3] ?? 1);
+const DATA_DIR = join(tmpdir(), 'aoe-ingest-bench');
+
+const count = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/** A deterministic ~100-byte, 10-column CSV with a key, a creation time and an e-mail column. */
+function generateCsv(rows: number): string {
+  mkdirSync(DATA_DIR, { recursive: true });
+  const path = join(DATA_DIR, `orders-${rows}.csv`);
+  const marker = `${path}.done`;
+  if (existsSync(path) && existsSync(marker)) return path;
+  const statuses = ['open', 'shipped', 'cancelled', 'returned'];
+  const countries = ['FR', 'DE', 'US', 'GB', 'JP'];
+  const base = Date.UTC(2024, 0, 1);
+  const fd = openSync(path, 'w');
+  let chunk = 'id,customer_id,email,amount,quantity,status,country,created_at,is_active,note\n';
+  for (let i = 1; i <= rows; i++) {
+    const note = i % 10 === 0 ? `"note ${i}, with a comma"` : `note ${i}`;
+    chunk +=
+      `${i},${(i * 7919) % 100_000},user${i % 50_000}@example.com,${(((i * 37) % 100_000) / 100).toFixed(2)},` +
+      `${i % 50},${statuses[i % 4]},${countries[i % 5]},${new Date(base + i * 1000).toISOString()},` +
+      `${i % 3 === 0 ? 'false' : 'true'},${note}\n`;
+    if (chunk.length > 1 << 20) {
+      writeSync(fd, chunk);
+      chunk = '';
+    }
+  }
+  writeSync(fd, chunk);
+  closeSync(fd);
+  closeSync(openSync(marker, 'w'));
+  return path;
+}
+
+interface AoeRun {
+  seconds: number;
+  summary: { runId: string; status: string; rowsLoaded: number; durationMs: number; error?: string };
+  /** The run itself (extract → load), from the store. */
+  runSeconds: number;
+}
+
+function aoe(args: string[], home: string): Promise<{ seconds: number; stdout: string; code: number }> {
+  return new Promise((done, fail) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, AOE_HOME: home, LOG_LEVEL: '' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.on('error', fail);
+    child.on('close', (code) => done({ seconds: (performance.now() - started) / 1000, stdout, code: code ?? 1 }));
+  });
+}
+
+async function runAoe(csv: string, home: string, schema: string, table: string): Promise<AoeRun> {
+  const { seconds, stdout, code } = await aoe(['ingest', csv, '--into', `${DATABASE_URL}#${schema}.${table}`, '--json'], home);
+  const summary = JSON.parse(stdout.trim()) as AoeRun['summary'];
+  if (code !== 0 || summary.status !== 'succeeded') throw new Error(`aoe ingest failed (${code}): ${summary.error ?? stdout}`);
+  const runs = JSON.parse((await aoe(['runs', '--json', '--limit', '5'], home)).stdout) as Array<{
+    id: string;
+    stats?: { durationMs: number };
+  }>;
+  const run = runs.find((r) => r.id === summary.runId);
+  return { seconds, summary, runSeconds: (run?.stats?.durationMs ?? 0) / 1000 };
+}
+
+function runPsql(csv: string, schema: string, table: string): number {
+  const started = performance.now();
+  execFileSync('psql', [DATABASE_URL, '-q', '-v', 'ON_ERROR_STOP=1', '-c', `\\copy "${schema}"."${table}" FROM '${csv}' WITH (FORMAT csv, HEADER true)`], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return (performance.now() - started) / 1000;
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
+  const load = loadavg()[0];
+  process.stdout.write(`generating the CSV in ${DATA_DIR} ...\n`);
+  const csv = generateCsv(ROWS);
+  const schema = `aoe_ingest_bench_${Date.now().toString(36)}`;
+  const home = join(DATA_DIR, `home-${process.pid}`);
+  const db = new Client({ connectionString: DATABASE_URL });
+  await db.connect();
+  await db.query(`CREATE SCHEMA "${schema}"`);
+  try {
+    const warmUp = await aoe(['ingest', join(ROOT, 'examples/events.csv'), '--json'], home);
+    if (warmUp.code !== 0) throw new Error(`the warm-up ingest failed: ${warmUp.stdout}`);
+
+    let bestAoe: AoeRun | undefined;
+    let bestPsql = Infinity;
+    for (let i = 1; i <= REPEAT; i++) {
+      await db.query(
+        `CREATE TABLE "${schema}".psql_${i} (id bigint, customer_id bigint, email text, amount numeric, quantity integer,
+           status text, country text, created_at timestamptz, is_active boolean, note text)`,
+      );
+      await db.query('CHECKPOINT');
+      const psql = runPsql(csv, schema, `psql_${i}`);
+      await db.query('CHECKPOINT');
+      const ours = await runAoe(csv, home, schema, `aoe_${i}`);
+      process.stdout.write(`  run ${i}: aoe ingest ${ours.seconds.toFixed(2)} s (the run ${ours.runSeconds.toFixed(2)} s), psql \\copy ${psql.toFixed(2)} s\n`);
+      if (!bestAoe || ours.seconds < bestAoe.seconds) bestAoe = ours;
+      bestPsql = Math.min(bestPsql, psql);
+      const counts = await db.query<{ ours: number; theirs: number }>(
+        `SELECT (SELECT count(*) FROM "${schema}".aoe_${i})::int AS ours, (SELECT count(*) FROM "${schema}".psql_${i})::int AS theirs`,
+      );
+      if (counts.rows[0]!.ours !== ROWS || counts.rows[0]!.theirs !== ROWS) {
+        throw new Error(`row counts differ: aoe ${counts.rows[0]!.ours}, psql ${counts.rows[0]!.theirs}, expected ${ROWS}`);
+      }
+    }
+    const ours = bestAoe!;
+    const plan = JSON.parse((await aoe(['decisions', ours.summary.runId, '--json'], home)).stdout) as Array<{ agent: string; choice: unknown }>;
+    process.stdout.write(
+      [
+        `ingest-csv: ${count(ROWS)} rows x 10 columns into PostgreSQL (load average ${load.toFixed(1)} at start; warm-up ingest ${warmUp.seconds.toFixed(1)} s, not counted)`,
+        `aoe ingest (start-up, analysis, planning, load): ${ours.seconds.toFixed(2)} s, ${count(ROWS / ours.seconds)} rows/s`,
+        `  of which the run (extract → transform → validate → load): ${ours.runSeconds.toFixed(2)} s, ${count(ROWS / ours.runSeconds)} rows/s`,
+        `  start-up, analysis and planning: ${(ours.seconds - ours.runSeconds).toFixed(2)} s`,
+        `psql \\copy:                                      ${bestPsql.toFixed(2)} s, ${count(ROWS / bestPsql)} rows/s`,
+        `ratio psql/aoe (aoe's throughput relative to psql): ${(bestPsql / ours.seconds).toFixed(2)} (target >= 0.70)`,
+        `ratio psql/run (the load alone):                    ${(bestPsql / ours.runSeconds).toFixed(2)}`,
+        `agents decided: ${plan.map((d) => d.agent).join(', ')} (aoe decisions ${ours.summary.runId})`,
+      ].join('\n') + '\n',
+    );
+  } finally {
+    await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await db.end();
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`ingest-csv failed: ${(error as Error).message}\n`);
+  process.exitCode = 1;
+});
