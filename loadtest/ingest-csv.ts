@@ -83,9 +83,13 @@ function aoe(args: string[], home: string): Promise<{ seconds: number; stdout: s
 }
 
 async function runAoe(csv: string, home: string, schema: string, table: string): Promise<AoeRun> {
-  const { seconds, stdout, code } = await aoe(['ingest', csv, '--into', `${DATABASE_URL}#${schema}.${table}`, '--json'], home);
+  const { seconds, stdout, code } = await aoe(
+    ['ingest', csv, '--into', `${DATABASE_URL}#${schema}.${table}`, '--json'],
+    home,
+  );
   const summary = JSON.parse(stdout.trim()) as AoeRun['summary'];
-  if (code !== 0 || summary.status !== 'succeeded') throw new Error(`aoe ingest failed (${code}): ${summary.error ?? stdout}`);
+  if (code !== 0 || summary.status !== 'succeeded')
+    throw new Error(`aoe ingest failed (${code}): ${summary.error ?? stdout}`);
   const runs = JSON.parse((await aoe(['runs', '--json', '--limit', '5'], home)).stdout) as Array<{
     id: string;
     stats?: { durationMs: number };
@@ -96,9 +100,20 @@ async function runAoe(csv: string, home: string, schema: string, table: string):
 
 function runPsql(csv: string, schema: string, table: string): number {
   const started = performance.now();
-  execFileSync('psql', [DATABASE_URL, '-q', '-v', 'ON_ERROR_STOP=1', '-c', `\\copy "${schema}"."${table}" FROM '${csv}' WITH (FORMAT csv, HEADER true)`], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  execFileSync(
+    'psql',
+    [
+      DATABASE_URL,
+      '-q',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-c',
+      `\\copy "${schema}"."${table}" FROM '${csv}' WITH (FORMAT csv, HEADER true)`,
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   return (performance.now() - started) / 1000;
 }
 
@@ -127,18 +142,25 @@ async function main(): Promise<void> {
       const psql = runPsql(csv, schema, `psql_${i}`);
       await db.query('CHECKPOINT');
       const ours = await runAoe(csv, home, schema, `aoe_${i}`);
-      process.stdout.write(`  run ${i}: aoe ingest ${ours.seconds.toFixed(2)} s (the run ${ours.runSeconds.toFixed(2)} s), psql \\copy ${psql.toFixed(2)} s\n`);
+      process.stdout.write(
+        `  run ${i}: aoe ingest ${ours.seconds.toFixed(2)} s (the run ${ours.runSeconds.toFixed(2)} s), psql \\copy ${psql.toFixed(2)} s\n`,
+      );
       if (!bestAoe || ours.seconds < bestAoe.seconds) bestAoe = ours;
       bestPsql = Math.min(bestPsql, psql);
       const counts = await db.query<{ ours: number; theirs: number }>(
         `SELECT (SELECT count(*) FROM "${schema}".aoe_${i})::int AS ours, (SELECT count(*) FROM "${schema}".psql_${i})::int AS theirs`,
       );
-      if (counts.rows[0]!.ours !== ROWS || counts.rows[0]!.theirs !== ROWS) {
-        throw new Error(`row counts differ: aoe ${counts.rows[0]!.ours}, psql ${counts.rows[0]!.theirs}, expected ${ROWS}`);
+      if (counts.rows[0].ours !== ROWS || counts.rows[0].theirs !== ROWS) {
+        throw new Error(
+          `row counts differ: aoe ${counts.rows[0].ours}, psql ${counts.rows[0].theirs}, expected ${ROWS}`,
+        );
       }
     }
     const ours = bestAoe!;
-    const plan = JSON.parse((await aoe(['decisions', ours.summary.runId, '--json'], home)).stdout) as Array<{ agent: string; choice: unknown }>;
+    const plan = JSON.parse((await aoe(['decisions', ours.summary.runId, '--json'], home)).stdout) as Array<{
+      agent: string;
+      choice: unknown;
+    }>;
     process.stdout.write(
       [
         `ingest-csv: ${count(ROWS)} rows x 10 columns into PostgreSQL (load average ${load.toFixed(1)} at start; warm-up ingest ${warmUp.seconds.toFixed(1)} s, not counted)`,

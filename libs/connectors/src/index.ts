@@ -1,5 +1,6 @@
 export * from './connector';
 export * from './secrets';
+export * from './pass-through';
 export * from './formats';
 export * from './file';
 export * from './s3';

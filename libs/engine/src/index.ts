@@ -49,7 +49,14 @@ export {
 } from './quarantine/postgres-quarantine-sink';
 
 // The task runtime
-export { runTask, type RunTaskOptions, type TaskResult, type TaskStatus } from './runtime/run-task';
+export {
+  runTask,
+  type PassThroughSink,
+  type RunTaskOptions,
+  type TaskPath,
+  type TaskResult,
+  type TaskStatus,
+} from './runtime/run-task';
 export { compileTask, type CompiledTask, type CompiledStage, type CompileTaskOptions } from './runtime/compile-task';
 export {
   taskSpecFromPlan,

@@ -51,7 +51,8 @@ export async function startGateway(prefix: string, env: Record<string, string> =
   };
 }
 
-export function api(gateway: Gateway, key: string | undefined = gateway.keys.admin) {
+/** A JSON caller with the given key (default: the admin key; null: no credentials). */
+export function api(gateway: Gateway, key: string | null = gateway.keys.admin) {
   return async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(`${gateway.url}${path}`, {
       method,

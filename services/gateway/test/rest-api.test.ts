@@ -72,7 +72,7 @@ describe('gateway REST API', () => {
     it('protects every documented route: no credentials 401, too small a scope 403', async () => {
       for (const route of ROUTES) {
         const path = route.path.replace(/\{\w+\}/g, 'x');
-        const anonymous = await api(gateway, undefined)(route.method.toUpperCase(), path);
+        const anonymous = await api(gateway, null)(route.method.toUpperCase(), path);
         expect([route.method, path, anonymous.status]).toEqual([route.method, path, 401]);
         expect(anonymous.headers.get('www-authenticate')).toContain('Bearer');
         if (route.scope !== 'read') {
@@ -83,7 +83,7 @@ describe('gateway REST API', () => {
       expect((await api(gateway, 'aoe_0123456789abcdef_' + 'x'.repeat(43))('GET', '/v1/runs')).status).toBe(401);
       expect((await api(gateway, 'not-a-key-nor-a-jwt')('GET', '/v1/runs')).status).toBe(401);
       // the x-api-key header works as well as the bearer header
-      const viaHeader = await api(gateway, undefined)('GET', '/v1/runs', undefined, { 'x-api-key': gateway.keys.read });
+      const viaHeader = await api(gateway, null)('GET', '/v1/runs', undefined, { 'x-api-key': gateway.keys.read });
       expect(viaHeader.status).toBe(200);
     });
   });

@@ -4,6 +4,9 @@ import type { z } from 'zod';
 import { FileSource as FileSourceSchema } from '@aoe/contracts';
 import type { Batch, CheckResult, ReadOptions, SourceConnector, StreamSchema } from '../connector';
 import { ConnectorError } from '../connector-error';
+import { openCsvPassThrough } from '../formats/csv-pass-through';
+import { ObjectCursor, OBJECT_CURSOR_COLUMN } from '../formats/object-cursor';
+import type { PassThroughReader, PassThroughRequest, PassThroughSource } from '../pass-through';
 import { readObjects, sampleObject } from '../formats/object-reader';
 import type { ObjectReadSpec, SourceObject } from '../formats/record-stream';
 import { toConnectorError } from '../formats/stream-errors';
@@ -25,7 +28,7 @@ export interface FileSourceOptions {
  * are `<file>:<line>` (`orders.csv:17`, the line the record starts on) or
  * `<file>:<row>` for Parquet. With a cursor, reads only files modified since.
  */
-export class FileSource implements SourceConnector {
+export class FileSource implements SourceConnector, PassThroughSource {
   readonly kind = 'file';
   readonly spec: FileSourceSpec;
   private readonly cwd: string;
@@ -57,6 +60,28 @@ export class FileSource implements SourceConnector {
   async *read(options: ReadOptions): AsyncGenerator<Batch> {
     const files = await this.files();
     yield* readObjects(files, (file) => this.toSource(file), this.readSpec(), options);
+  }
+
+  /**
+   * The pass-through fast path (a full read of one UTF-8 CSV file with a
+   * header naming `request.columns`): its bytes, checked as they stream, for
+   * `COPY … FROM STDIN (FORMAT csv, HEADER)`. Undefined otherwise.
+   */
+  async passThrough(request: PassThroughRequest): Promise<PassThroughReader | undefined> {
+    const files = await this.files();
+    if (files.length !== 1) return undefined;
+    const [file] = files;
+    const cursor = new ObjectCursor(OBJECT_CURSOR_COLUMN);
+    return openCsvPassThrough(
+      // Large reads: the bytes are not decoded here, so fewer, bigger chunks cost less.
+      { name: file.key, localPath: file.path, open: async () => createReadStream(file.path, { highWaterMark: 1 << 20 }) },
+      this.readSpec(),
+      request,
+      () => {
+        cursor.complete(file);
+        return cursor.state();
+      },
+    );
   }
 
   private async files(): Promise<ListedFile[]> {

@@ -17,3 +17,4 @@ export { ObjectCursor, OBJECT_CURSOR_COLUMN, type ListedObject } from './object-
 export { partName, parsePartName, safeRunId } from './part-files';
 export { classifyString, inferLogicalType, inferValueType, inferColumns, type InferredType } from './type-inference';
 export { classifyStreamError } from './stream-errors';
+export { openCsvPassThrough, csvSpecPassesThrough } from './csv-pass-through';

@@ -43,6 +43,8 @@ export {
   CopyStagingWriter,
   InsertStagingWriter,
   encodeCopyRows,
+  openCopyStream,
+  type CopyDataStream,
   type StagingColumn,
   type StagingStream,
   type StagingWriter,

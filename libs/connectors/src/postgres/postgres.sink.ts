@@ -10,6 +10,7 @@ import type {
   WriteResult,
 } from '../connector';
 import { ConnectorError } from '../connector-error';
+import { PassThroughRejected, type PassThroughFallback, type PassThroughReader } from '../pass-through';
 import { fieldEncoder } from './copy-text';
 import type { FaultHook, FaultPoint } from './faults';
 import {
@@ -28,7 +29,13 @@ import { assertIdentifierFits, qualifiedName, quoteIdent, stagingTableName } fro
 import { pgTypeFor } from './pg-types';
 import { columnReader } from './row-access';
 import { planSchemaChange, schemaChangeStatements } from './schema-evolution';
-import { CopyStagingWriter, type StagingColumn, type StagingWriter } from './staging-writer';
+import {
+  CopyStagingWriter,
+  openCopyStream,
+  type CopyDataStream,
+  type StagingColumn,
+  type StagingWriter,
+} from './staging-writer';
 
 /** A PostgreSQL target: the contract's `{ kind: 'postgres', connection, table }`, or a table on a given factory. */
 export interface PostgresSinkTarget {
@@ -48,6 +55,12 @@ export interface PostgresSinkOptions {
   ledgerSchema?: string;
   /** How long a load waits for another attempt of the same run and task to finish (ms). */
   lockTimeoutMs?: number;
+  /**
+   * `append` over COPY goes straight into the target inside the publishing
+   * transaction (one pass instead of COPY to staging plus INSERT … SELECT).
+   * Default true; false always stages.
+   */
+  directAppend?: boolean;
 }
 
 export interface PostgresWriteResult extends WriteResult {
@@ -160,6 +173,22 @@ export class PostgresSink implements SinkConnector {
         await closeUnread(batches);
         return this.result(previous.rows, 0, true);
       }
+      if (this.copiesDirect(session, options)) {
+        const fault = this.faultCaller(session, plan, options);
+        const direct = await this.loadDirect(session, plan, options, fault, async (stream) => {
+          let rows = 0;
+          let bytes = 0;
+          for await (const batch of batches) {
+            options.signal?.throwIfAborted();
+            if (batch.rows.length === 0) continue;
+            bytes += await stream.write(batch.rows);
+            rows += batch.rows.length;
+            await fault('mid-copy', rows);
+          }
+          return { rows, bytes };
+        });
+        return direct.kind === 'committed' ? direct.result : this.alreadyPublished(session, plan);
+      }
 
       const relation = await readRelation(session, plan.table);
       const change = planSchemaChange(relation?.columns, plan.columns, options.schemaEvolution, plan.target);
@@ -195,6 +224,185 @@ export class PostgresSink implements SinkConnector {
       }
       await session.release(broken);
     }
+  }
+
+  /**
+   * The pass-through fast path: `reader`'s bytes (CSV, or COPY text) go to
+   * `COPY … FROM STDIN` as they are, inside the publishing transaction
+   * (straight into the target for `append`, through the staging table for
+   * `replace` and `merge`), with the same ledger claim, checkpoint and fault
+   * points as `write()`. Returns a fallback, with nothing committed, when the
+   * data cannot go through verbatim: the reader refused it, the server
+   * rejected a value (SQLSTATE class 22 or 23), the server's row count
+   * differs from the reader's, or the target's columns would take the
+   * values differently than the row path does.
+   */
+  async writePassThrough(
+    reader: PassThroughReader,
+    options: WriteOptions,
+  ): Promise<PostgresWriteResult | PassThroughFallback> {
+    const plan = this.plan(options);
+    const names = plan.columns.map((c) => c.name);
+    if (names.length !== reader.columns.length || names.some((n, i) => n !== reader.columns[i])) {
+      await reader.close();
+      return { fallback: true, reason: 'the data does not carry the load columns in order' };
+    }
+    const session = await this.factory.connect();
+    const lock = `aoe-stage:${plan.staging}`;
+    let locked = false;
+    let broken = false;
+    try {
+      if (!session.copyFrom) return { fallback: true, reason: 'this database session has no COPY FROM STDIN' };
+      locked = await this.lockAttempt(session, lock, options);
+      await this.ensureSchema(session, this.table.schema);
+      if (this.ledgerSchema !== this.table.schema) await this.ensureSchema(session, this.ledgerSchema);
+      await ensureLedgerTables(session, this.ledgerSchema);
+      const previous = await findLoad(session, this.ledgerSchema, plan.key);
+      if (previous) return this.result(previous.rows, 0, true);
+      const fault = this.faultCaller(session, plan, options);
+      const copyRaw = async (stream: CopyDataStream) => {
+        let bytes = 0;
+        for await (const chunk of reader.chunks()) {
+          options.signal?.throwIfAborted();
+          bytes += await stream.writeBytes(chunk);
+          await fault('mid-copy', reader.rows);
+        }
+        return { rows: reader.rows, bytes };
+      };
+      const outcome =
+        options.mode === 'append'
+          ? await this.loadDirect(session, plan, options, fault, copyRaw, reader)
+          : await this.loadStaged(session, plan, options, fault, copyRaw, reader);
+      if (outcome.kind === 'fallback') return { fallback: true, reason: outcome.reason };
+      if (outcome.kind === 'claimed-elsewhere') return await this.alreadyPublished(session, plan);
+      return outcome.result;
+    } catch (error) {
+      broken = !(await this.dropStaging(session, locked ? plan.staging : undefined));
+      const reason = fallbackReason(error);
+      if (reason !== undefined && !options.signal?.aborted) return { fallback: true, reason };
+      throw toConnectorError(error, this.errorContext);
+    } finally {
+      await reader.close();
+      if (locked && !broken) {
+        await session.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lock]).catch(() => (broken = true));
+      }
+      await session.release(broken);
+    }
+  }
+
+  /** Whether `write()` can COPY straight into the target. */
+  private copiesDirect(session: PgSession, options: WriteOptions): boolean {
+    return (
+      options.mode === 'append' &&
+      this.options.directAppend !== false &&
+      this.writer instanceof CopyStagingWriter &&
+      typeof session.copyFrom === 'function'
+    );
+  }
+
+  private async alreadyPublished(session: PgSession, plan: LoadPlan): Promise<PostgresWriteResult> {
+    const record = await findLoad(session, this.ledgerSchema, plan.key);
+    return this.result(record?.rows ?? 0, 0, true);
+  }
+
+  /**
+   * One transaction: claim the load, create or evolve the target, COPY into
+   * it, write the checkpoint and the row count, commit. A crash anywhere rolls
+   * all of it back.
+   */
+  private async loadDirect(
+    session: PgSession,
+    plan: LoadPlan,
+    options: WriteOptions,
+    fault: (point: FaultPoint, rows: number) => Promise<void>,
+    copy: (stream: CopyDataStream) => Promise<{ rows: number; bytes: number }>,
+    reader?: PassThroughReader,
+  ): Promise<LoadOutcome> {
+    await session.query('BEGIN');
+    let stream: CopyDataStream | undefined;
+    try {
+      await session.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`aoe-table:${plan.key.table}`]);
+      if (!(await claimLoad(session, this.ledgerSchema, plan.key, options.mode))) {
+        await session.query('ROLLBACK');
+        return { kind: 'claimed-elsewhere' };
+      }
+      const relation = await readRelation(session, plan.table);
+      const change = planSchemaChange(relation?.columns, plan.columns, options.schemaEvolution, plan.target);
+      const retyped = new Set(change.retype.map((r) => r.name));
+      const columns = stagingColumns(plan.columns, relation, retyped).map((c) => ({
+        ...c,
+        staged: quoteIdent(c.source),
+      }));
+      if (reader) {
+        const problem = passThroughProblem(plan.columns, relation, retyped, reader.valuesAreText);
+        if (problem) {
+          await session.query('ROLLBACK');
+          return { kind: 'fallback', reason: problem };
+        }
+      }
+      for (const statement of schemaChangeStatements(plan.target, change, undefined)) await session.query(statement);
+      await fault('before-copy', 0);
+      stream = openCopyStream(session, copySql(plan.target, columns, reader), columns);
+      const copied = await copy(stream);
+      await stream.finish();
+      checkServerCount(stream, copied.rows, reader);
+      stream = undefined;
+      const state = options.checkpoint?.state();
+      if (state && options.checkpoint) {
+        await writeCheckpoint(session, this.ledgerSchema, options.checkpoint.pipelineId, options.checkpoint.stream, state);
+      }
+      await recordLoadRows(session, this.ledgerSchema, plan.key, copied.rows);
+      await fault('before-commit', copied.rows);
+      await session.query('COMMIT');
+      await fault('after-commit', copied.rows);
+      return { kind: 'committed', result: this.result(copied.rows, copied.bytes, false) };
+    } catch (error) {
+      await stream?.abort(error instanceof Error ? error : new Error(String(error)));
+      throw error;
+    }
+  }
+
+  /** `replace` and `merge` on the pass-through path: raw COPY into the staging table, then the usual publish. */
+  private async loadStaged(
+    session: PgSession,
+    plan: LoadPlan,
+    options: WriteOptions,
+    fault: (point: FaultPoint, rows: number) => Promise<void>,
+    copy: (stream: CopyDataStream) => Promise<{ rows: number; bytes: number }>,
+    reader: PassThroughReader,
+  ): Promise<LoadOutcome> {
+    const relation = await readRelation(session, plan.table);
+    const change = planSchemaChange(relation?.columns, plan.columns, options.schemaEvolution, plan.target);
+    if (options.mode === 'merge') assertMergeKey(plan, relation);
+    const retyped = new Set(change.retype.map((r) => r.name));
+    const problem = passThroughProblem(plan.columns, relation, retyped, reader.valuesAreText);
+    if (problem) return { kind: 'fallback', reason: problem };
+    const columns = stagingColumns(plan.columns, relation, retyped);
+    await session.query(`DROP TABLE IF EXISTS ${plan.staging}`);
+    await session.query(
+      `CREATE UNLOGGED TABLE ${plan.staging} (${[
+        ...columns.map((c) => `${c.staged} ${c.type}`),
+        ...(options.mode === 'merge' ? [`${quoteIdent(SEQUENCE_COLUMN)} bigint GENERATED ALWAYS AS IDENTITY`] : []),
+      ].join(', ')})`,
+    );
+    await fault('before-copy', 0);
+    const stream = openCopyStream(session, copySql(plan.staging, columns, reader), columns);
+    let copied: { rows: number; bytes: number };
+    try {
+      copied = await copy(stream);
+      await stream.finish();
+      checkServerCount(stream, copied.rows, reader);
+    } catch (error) {
+      await stream.abort(error instanceof Error ? error : new Error(String(error)));
+      throw error;
+    }
+    const state = options.checkpoint?.state();
+    const published = await this.publish(session, plan, columns, options, state, () =>
+      fault('before-commit', copied.rows),
+    );
+    if (published === undefined) return { kind: 'claimed-elsewhere' };
+    await fault('after-commit', copied.rows);
+    return { kind: 'committed', result: this.result(published, copied.bytes, false) };
   }
 
   private result(rowsWritten: number, bytesWritten: number, alreadyCommitted: boolean): PostgresWriteResult {
@@ -451,4 +659,61 @@ async function closeUnread(batches: AsyncIterable<Batch>): Promise<void> {
   } catch {
     // The producer's own failure to stop does not change the load's outcome.
   }
+}
+
+type LoadOutcome =
+  | { kind: 'committed'; result: PostgresWriteResult }
+  | { kind: 'claimed-elsewhere' }
+  | { kind: 'fallback'; reason: string };
+
+/** `COPY table (columns) FROM STDIN`, with the reader's format options when it is a pass-through. */
+function copySql(table: string, columns: readonly StagingColumn[], reader?: PassThroughReader): string {
+  const base = `COPY ${table} (${columns.map((c) => c.staged).join(', ')}) FROM STDIN`;
+  if (!reader || reader.format.kind === 'text') return base;
+  // The delimiter is one character; as a hex escape it cannot break out of the literal.
+  const hex = Buffer.from(reader.format.delimiter, 'utf8').toString('hex');
+  return `${base} (FORMAT csv, HEADER ${reader.format.header ? 'true' : 'false'}, DELIMITER E'\\x${hex}')`;
+}
+
+/** The server's count must be the reader's: if they disagree, the bytes were not read as the reader thought. */
+function checkServerCount(stream: CopyDataStream, rows: number, reader: PassThroughReader | undefined): void {
+  if (!reader) return;
+  const server = stream.serverRowCount;
+  if (server !== undefined && server !== rows) {
+    throw new PassThroughRejected(`the server read ${server} rows where the reader counted ${rows}`);
+  }
+}
+
+/**
+ * Why verbatim bytes would land differently than the row path's values, if
+ * they would: JSON columns (the row path turns non-JSON text into JSON
+ * strings), and, for typed sources, a target column of another logical type
+ * (the row path formats the value for it).
+ */
+function passThroughProblem(
+  incoming: readonly ColumnSchema[],
+  relation: CatalogRelation | undefined,
+  retyped: ReadonlySet<string>,
+  valuesAreText: boolean,
+): string | undefined {
+  const existing = new Map((relation?.columns ?? []).map((c) => [c.name, c]));
+  for (const column of incoming) {
+    const current = retyped.has(column.name) ? undefined : existing.get(column.name);
+    const logical = current ? current.logical : column.type;
+    if (logical === 'json') return `column "${column.name}" is JSON`;
+    if (!valuesAreText && current && current.logical !== column.type) {
+      return `column "${column.name}" is ${current.logical} in the target but ${column.type} in the data`;
+    }
+  }
+  return undefined;
+}
+
+/** Why a failed pass-through should run the row path instead; undefined when it is a real failure. */
+function fallbackReason(error: unknown): string | undefined {
+  if (error instanceof PassThroughRejected) return error.message;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'))) {
+    return `the server rejected the data (${code}): ${(error as Error).message}`;
+  }
+  return undefined;
 }

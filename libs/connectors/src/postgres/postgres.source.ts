@@ -10,6 +10,7 @@ import type {
   StreamSchema,
 } from '../connector';
 import { ConnectorError } from '../connector-error';
+import { countLines, type PassThroughReader, type PassThroughRequest, type PassThroughSource } from '../pass-through';
 import { COPY_NULL, CopyLineSplitter, fieldDecoder, unescapeCopyText, type FieldDecoder } from './copy-text';
 import { alreadyLoaded } from './cursor-state';
 import { mergeAsync } from './merge-async';
@@ -76,7 +77,7 @@ const READ_SETTINGS: Array<[string, string]> = [
  * `partitions > 1` splits a table with an integer primary key into key ranges
  * read on parallel connections from one exported snapshot.
  */
-export class PostgresSource implements SourceConnector {
+export class PostgresSource implements SourceConnector, PassThroughSource {
   readonly kind = 'postgres' as const;
   private readonly factory: PgConnectionFactory;
 
@@ -129,6 +130,38 @@ export class PostgresSource implements SourceConnector {
 
   async close(): Promise<void> {
     await this.factory.close();
+  }
+
+  /**
+   * The pass-through fast path for a full read: `COPY (SELECT …) TO STDOUT`
+   * text handed over undecoded, for `COPY … FROM STDIN` on the target. Same
+   * snapshot rules and session settings as `read()`. Undefined when the
+   * columns are not `request.columns` in order, or a column reads as JSON
+   * (the row path normalises JSON values).
+   */
+  async passThrough(request: PassThroughRequest): Promise<PassThroughReader | undefined> {
+    const session = await this.connect();
+    let handedOver = false;
+    try {
+      await session.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const relation = await this.describe(session);
+      const names = relation.columns.map((c) => c.name);
+      const same = names.length === request.columns.length && names.every((n, i) => n === request.columns[i]);
+      if (!same || relation.columns.some((c) => c.logical === 'json') || !session.copyTo) return undefined;
+      const query = readQuery(relation, { batchSize: 1 }, []);
+      await session.query(
+        `SELECT ${READ_SETTINGS.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ')}`,
+        READ_SETTINGS.flat(),
+      );
+      handedOver = true;
+      return new CopyTextReader(session, query.sql, names, request.signal, (error) =>
+        toConnectorError(error, this.errorContext),
+      );
+    } catch (error) {
+      throw toConnectorError(error, this.errorContext);
+    } finally {
+      if (!handedOver) await session.release(true);
+    }
   }
 
   private async inReadTransaction<T>(fn: (session: PgSession) => Promise<T>): Promise<T> {
@@ -444,4 +477,51 @@ function readQuery(relation: Relation, options: ReadOptions, extraWhere: readonl
     (order.length > 0 ? ` ORDER BY ${order.join(', ')}` : '') +
     ') TO STDOUT';
   return { sql, params, skip };
+}
+
+/** One `COPY … TO STDOUT` as a pass-through reader; the session is released when the reader ends. */
+class CopyTextReader implements PassThroughReader {
+  readonly format = { kind: 'text' } as const;
+  readonly valuesAreText = false;
+  rows = 0;
+  bytes = 0;
+  private released = false;
+  private finished = false;
+
+  constructor(
+    private readonly session: PgSession,
+    private readonly sql: string,
+    readonly columns: readonly string[],
+    private readonly signal: AbortSignal | undefined,
+    private readonly wrap: (error: unknown) => Error,
+  ) {}
+
+  async *chunks(): AsyncGenerator<Buffer> {
+    try {
+      const stream = this.session.copyTo!(this.sql);
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        this.signal?.throwIfAborted();
+        this.bytes += chunk.length;
+        this.rows += countLines(chunk);
+        yield chunk;
+      }
+      await this.session.query('COMMIT');
+      this.finished = true;
+    } catch (error) {
+      throw this.wrap(error);
+    } finally {
+      await this.close();
+    }
+  }
+
+  cursor(): undefined {
+    return undefined;
+  }
+
+  async close(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    // A read stopped halfway leaves the connection mid-COPY: close it rather than reuse it.
+    await this.session.release(!this.finished);
+  }
 }

@@ -57,7 +57,24 @@ export function encodeCopyRows(rows: readonly Row[], columns: readonly StagingCo
   return out;
 }
 
-class CopyStagingStream implements StagingStream {
+/** A COPY FROM STDIN stream that takes rows or raw COPY data. */
+export interface CopyDataStream extends StagingStream {
+  writeBytes(chunk: Buffer): Promise<number>;
+  readonly serverRowCount: number | undefined;
+}
+
+/**
+ * Opens `sql` (a `COPY … FROM STDIN`) on the session: rows are encoded for
+ * `columns`; raw bytes go as they are.
+ */
+export function openCopyStream(session: PgSession, sql: string, columns: readonly StagingColumn[]): CopyDataStream {
+  if (!session.copyFrom) {
+    throw new ConnectorError('bug', 'this database session has no COPY FROM STDIN; use InsertStagingWriter');
+  }
+  return new CopyStagingStream(session.copyFrom(sql), columns);
+}
+
+class CopyStagingStream implements CopyDataStream {
   private failure: Error | undefined;
   private closed = false;
 
@@ -81,10 +98,21 @@ class CopyStagingStream implements StagingStream {
   async write(rows: readonly Row[]): Promise<number> {
     this.check();
     if (rows.length === 0) return 0;
-    const chunk = Buffer.from(encodeCopyRows(rows, this.columns), 'utf8');
+    return this.writeBytes(Buffer.from(encodeCopyRows(rows, this.columns), 'utf8'));
+  }
+
+  /** COPY data as it is (the pass-through path); resolves once the stream can take more. */
+  async writeBytes(chunk: Buffer): Promise<number> {
+    this.check();
     if (!this.stream.write(chunk)) await this.drained();
     this.check();
     return chunk.length;
+  }
+
+  /** Rows the server reports for the finished COPY (pg-copy-streams' `rowCount`), if it says. */
+  get serverRowCount(): number | undefined {
+    const count = (this.stream as unknown as { rowCount?: unknown }).rowCount;
+    return typeof count === 'number' ? count : undefined;
   }
 
   private drained(): Promise<void> {

@@ -1,7 +1,11 @@
 import type { ClassifiedError, PipelinePlan } from '@aoe/contracts';
 import {
+  isPassThroughFallback,
+  isPassThroughSource,
   OBJECT_CURSOR_COLUMN,
   type Batch,
+  type PassThroughFallback,
+  type PassThroughReader,
   type CursorState,
   type Row,
   type SinkConnector,
@@ -55,6 +59,28 @@ export interface RunTaskOptions {
   maxFailuresReported?: number;
   /** Milliseconds clock, injectable for tests. */
   now?: () => number;
+  /**
+   * Let an eligible task take the pass-through fast path (default true): see
+   * `docs/engine.md`. False always runs the row path.
+   */
+  passThrough?: boolean;
+}
+
+/** A sink that can load a pass-through reader's bytes (PostgresSink). */
+export interface PassThroughSink {
+  writePassThrough(reader: PassThroughReader, options: WriteOptions): Promise<WriteResult | PassThroughFallback>;
+}
+
+function isPassThroughSink(sink: unknown): sink is PassThroughSink {
+  return typeof (sink as Partial<PassThroughSink> | null)?.writePassThrough === 'function';
+}
+
+/** Which path a task's rows took. */
+export interface TaskPath {
+  /** `pass-through`: bytes from the source straight into the target's COPY; `rows`: decoded batches. */
+  kind: 'pass-through' | 'rows';
+  /** Why an eligible task left the pass-through path for the row path (nothing had been committed). */
+  fallbackReason?: string;
 }
 
 export type TaskStatus = 'succeeded' | 'failed' | 'cancelled';
@@ -71,6 +97,8 @@ export interface TaskResult {
   error?: ClassifiedError;
   /** The original error, for logs. */
   cause?: unknown;
+  /** Which path the rows took (absent when the task failed before the load). */
+  path?: TaskPath;
 }
 
 function isSpec(plan: PipelinePlan | EngineTaskSpec): plan is EngineTaskSpec {
@@ -102,6 +130,7 @@ export async function runTask(options: RunTaskOptions): Promise<TaskResult> {
   let tracker: CursorTracker | undefined;
   let outputSchema: StreamSchema | undefined;
   const cursors: CursorHolder = {};
+  let path: TaskPath | undefined;
 
   const snapshot = (done: boolean): TaskProgress => ({
     ...metrics,
@@ -189,6 +218,64 @@ export async function runTask(options: RunTaskOptions): Promise<TaskResult> {
       }
     };
 
+    if (
+      options.passThrough !== false &&
+      spec.extract.mode !== 'incremental' &&
+      !tracker &&
+      !cursors.read &&
+      compiled.stages.every((s) => s.kind === 'transform' && s.pipeline.identity) &&
+      isPassThroughSource(options.source) &&
+      isPassThroughSink(options.sink)
+    ) {
+      const reader = await options.source.passThrough({
+        columns: outputSchema.columns.map((c) => c.name),
+        batchSize: spec.batchSize,
+        signal,
+      });
+      if (reader) {
+        await fault('before-load', 0).catch(async (error: unknown) => {
+          await reader.close();
+          throw error;
+        });
+        checkAborted();
+        const outcome = await options.sink.writePassThrough(
+          countedReader(reader, { metrics, meter, fault, checkAborted, onBatch: () => progress.maybe(() => snapshot(false)) }),
+          {
+            runId: options.runId,
+            taskId: options.taskId,
+            mode: spec.load.mode,
+            schema: outputSchema,
+            primaryKey: outputSchema.primaryKey,
+            schemaEvolution: spec.load.schemaEvolution ?? 'additive',
+            signal,
+            checkpoint: { pipelineId: spec.pipelineId, stream, state: () => reader.cursor() },
+          },
+        );
+        if (!isPassThroughFallback(outcome)) {
+          metrics.rowsRead = reader.rows;
+          metrics.rowsToLoad = reader.rows;
+          metrics.bytesRead = reader.bytes;
+          metrics.rowsLoaded = outcome.rowsWritten;
+          const state = reader.cursor();
+          await fault('after-load', metrics.batches);
+          meter.stop();
+          path = { kind: 'pass-through' };
+          return {
+            status: 'succeeded',
+            metrics: snapshot(true),
+            outputSchema,
+            write: outcome,
+            path,
+            ...(state ? { checkpoint: state } : {}),
+          };
+        }
+        // Nothing was committed: the row path reads the source again, and quarantines what it must.
+        path = { kind: 'rows', fallbackReason: outcome.reason };
+        Object.assign(metrics, emptyMetrics());
+      }
+    }
+    path ??= { kind: 'rows' };
+
     await fault('before-load', 0);
     checkAborted();
     const activeTracker = tracker;
@@ -218,6 +305,7 @@ export async function runTask(options: RunTaskOptions): Promise<TaskResult> {
       metrics: snapshot(true),
       outputSchema,
       write,
+      path,
       ...(checkpointOf(tracker, cursors) ? { checkpoint: checkpointOf(tracker, cursors) } : {}),
     };
   } catch (caught) {
@@ -226,13 +314,57 @@ export async function runTask(options: RunTaskOptions): Promise<TaskResult> {
     const cancelled = signal?.aborted === true && !isTimeoutReason(signal.reason);
     const final = snapshot(true);
     if (cancelled) {
-      return { status: 'cancelled', metrics: final, outputSchema, error: classifyError(error), cause: error };
+      return { status: 'cancelled', metrics: final, outputSchema, error: classifyError(error), cause: error, path };
     }
-    return { status: 'failed', metrics: final, outputSchema, error: classifyError(error), cause: error };
+    return { status: 'failed', metrics: final, outputSchema, error: classifyError(error), cause: error, path };
   } finally {
     meter.stop();
     progress.final(snapshot(true));
   }
+}
+
+interface ChunkContext {
+  metrics: TaskMetrics;
+  meter: ResourceMeter;
+  fault: (point: EngineFaultPoint, batch: number) => Promise<void>;
+  checkAborted: () => void;
+  onBatch: () => void;
+}
+
+/**
+ * The reader as the sink sees it, with the engine's bookkeeping per chunk (a
+ * chunk counts as a batch): metrics, progress, cancel, and the fault points
+ * `after-extract-batch` and `mid-load`.
+ */
+function countedReader(reader: PassThroughReader, ctx: ChunkContext): PassThroughReader {
+  const { metrics } = ctx;
+  return {
+    columns: reader.columns,
+    format: reader.format,
+    valuesAreText: reader.valuesAreText,
+    get rows() {
+      return reader.rows;
+    },
+    get bytes() {
+      return reader.bytes;
+    },
+    cursor: () => reader.cursor(),
+    close: () => reader.close(),
+    chunks: async function* () {
+      for await (const chunk of reader.chunks()) {
+        ctx.checkAborted();
+        metrics.batches++;
+        metrics.rowsRead = reader.rows;
+        metrics.rowsToLoad = reader.rows;
+        metrics.bytesRead = reader.bytes;
+        await ctx.fault('after-extract-batch', metrics.batches);
+        ctx.meter.sample();
+        ctx.onBatch();
+        yield chunk;
+        await ctx.fault('mid-load', metrics.batches);
+      }
+    },
+  };
 }
 
 interface CursorHolder {

@@ -1,6 +1,7 @@
 import type { Type } from '@nestjs/common';
 import { DispatcherModule } from '@aoe/dispatcher';
 import { GatewayModule } from '@aoe/gateway';
+import { MonitorModule } from '@aoe/monitor';
 import { OptimizerModule } from '@aoe/optimizer';
 import { PlannerModule } from '@aoe/planner';
 import { runMeshService } from '@aoe/service-kit';
@@ -13,6 +14,7 @@ export const MESH_SERVICES: Record<string, Type> = {
   planner: PlannerModule,
   optimizer: OptimizerModule,
   dispatcher: DispatcherModule,
+  monitor: MonitorModule,
 };
 
 /**

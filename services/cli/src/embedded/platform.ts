@@ -4,6 +4,7 @@ import pino from 'pino';
 import { DispatcherModule } from '@aoe/dispatcher';
 import { GatewayModule } from '@aoe/gateway';
 import { InProcessBroker, InProcessBus, telemetryObserver } from '@aoe/messaging';
+import { MonitorModule } from '@aoe/monitor';
 import { OptimizerModule } from '@aoe/optimizer';
 import { PlannerModule } from '@aoe/planner';
 import { registerReadiness, startServiceApp, type ServiceApp } from '@aoe/service-kit';

@@ -1,7 +1,11 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
+import { z } from 'zod';
 import { Alert } from '@aoe/contracts';
 import { Telemetry } from '@aoe/telemetry';
 import { MonitorConfig, type WebhookSettings } from '../monitor-config';
+
+/** The webhook body: the Alert contract's fields and nothing else (unknown keys are dropped, not sent). */
+const WebhookBody = z.object(Alert.shape);
 
 export type WebhookOutcome = 'delivered' | 'failed' | 'disabled';
 
@@ -17,8 +21,8 @@ export function retryableStatus(status: number): boolean {
 
 /**
  * POSTs an alert to the configured webhook as JSON: exactly the Alert
- * contract's fields (parsed, so nothing else can ride along — no secret, no
- * URL, no configuration). Network errors, timeouts, 408/425/429 and 5xx are
+ * contract's fields (anything else on the object is dropped, so no secret,
+ * URL or configuration can ride along). Network errors, timeouts, 408/425/429 and 5xx are
  * retried with exponential backoff and ±20% jitter up to `maxAttempts`; other
  * answers stop at once. Never throws: the alert is already recorded and
  * published, and a failed delivery is logged (without the URL) and counted.
@@ -38,7 +42,7 @@ export class WebhookNotifier {
   async deliver(alert: Alert): Promise<{ outcome: WebhookOutcome; attempts: number }> {
     const url = this.settings.url;
     if (!url) return { outcome: 'disabled', attempts: 0 };
-    const body = JSON.stringify(Alert.parse(alert));
+    const body = JSON.stringify(WebhookBody.parse(alert));
     let lastProblem = '';
     for (let attempt = 1; attempt <= this.settings.maxAttempts; attempt++) {
       try {

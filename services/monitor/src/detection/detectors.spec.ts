@@ -30,7 +30,7 @@ function replay(runs: readonly RunStatsRecord[]): Finding[] {
 
 describe('the issue: 30 normal runs, then a volume drop and a null-rate jump', () => {
   const normal = normalRuns({ seed: 'issue', count: 30 });
-  const last = normal[normal.length - 1] as RunStatsRecord;
+  const last = normal[normal.length - 1];
 
   it('raises nothing over 30 runs of normal variation', () => {
     const volumes = normal.map((r) => r.rowsRead as number);
@@ -65,7 +65,7 @@ describe('the issue: 30 normal runs, then a volume drop and a null-rate jump', (
     for (let s = 0; s < 20; s++) {
       const runs = normalRuns({ seed: `seed-${s}`, count: 30 });
       quietFalseAlarms += replay(runs).length;
-      const end = runs[runs.length - 1] as RunStatsRecord;
+      const end = runs[runs.length - 1];
       const drop = after(end, { runId: 'd', rowsRead: Math.round((end.rowsRead as number) / 10) });
       expect(replay([...runs, drop]).map((f) => f.kind)).toContain('volume-drop');
     }
@@ -75,7 +75,7 @@ describe('the issue: 30 normal runs, then a volume drop and a null-rate jump', (
 
 describe('volume', () => {
   const history = normalRuns({ seed: 'volume', count: 20 });
-  const last = history[history.length - 1] as RunStatsRecord;
+  const last = history[history.length - 1];
 
   it('flags a tenfold spike', () => {
     const spike = after(last, { runId: 'x', rowsRead: (last.rowsRead as number) * 10 });
@@ -117,7 +117,7 @@ describe('volume', () => {
 
 describe('duration', () => {
   const history = normalRuns({ seed: 'duration', count: 30 });
-  const last = history[history.length - 1] as RunStatsRecord;
+  const last = history[history.length - 1];
 
   it('flags a run that took far longer than the EWMA band', () => {
     const slow = after(last, { runId: 'slow', durationMs: (last.durationMs as number) * 5 });
@@ -138,7 +138,7 @@ describe('duration', () => {
 
 describe('null rate', () => {
   const history = normalRuns({ seed: 'nulls', count: 20 });
-  const last = history[history.length - 1] as RunStatsRecord;
+  const last = history[history.length - 1];
 
   it('does not flag one null more in a column that is never null', () => {
     const columns = BASE_COLUMNS.map((c) => (c.name === 'id' ? { ...c, nullRate: 1 / 10_000 } : c));
@@ -167,7 +167,7 @@ describe('null rate', () => {
 
 describe('schema drift', () => {
   const history = normalRuns({ seed: 'schema', count: 3 });
-  const last = history[history.length - 1] as RunStatsRecord;
+  const last = history[history.length - 1];
 
   it('flags added, removed and retyped columns against the previous run', () => {
     const columns = [
@@ -202,7 +202,7 @@ describe('schema drift', () => {
 
 describe('freshness', () => {
   const history = normalRuns({ seed: 'fresh', count: 12 });
-  const last = history[history.length - 1] as RunStatsRecord;
+  const last = history[history.length - 1];
   const finishes = history.map((r) => r.finishedAt);
 
   it('flags a pipeline with no success for longer than its median gap and tolerance', () => {
@@ -225,7 +225,7 @@ describe('freshness', () => {
     expect(scheduleInterval('not a cron', new Date())).toBeUndefined();
     const daily = expectedInterval('0 2 * * *', [], new Date('2026-03-01T00:00:00Z'), options.minHistory);
     expect(daily).toEqual({ ms: 24 * HOUR, spreadMs: 0, basis: 'schedule' });
-    const now = new Date(Date.parse(last.finishedAt) + 30 * HOUR);
+    const now = new Date(Date.parse(last.finishedAt) + 40 * HOUR);
     expect(detectFreshness('orders', last, daily, now, options)?.evidence.basis).toBe('schedule');
     expect(detectFreshness('orders', last, daily, new Date(Date.parse(last.finishedAt) + 30 * 60_000), options)).toBe(
       undefined,
@@ -236,9 +236,9 @@ describe('freshness', () => {
     expect(expectedInterval(undefined, finishes.slice(0, 3), new Date(), options.minHistory)).toBeUndefined();
     const same = Array<string>(10).fill(last.finishedAt);
     expect(expectedInterval(undefined, same, new Date(), options.minHistory)).toBeUndefined();
-    expect(detectFreshness('orders', undefined, { ms: HOUR, spreadMs: 0, basis: 'schedule' }, new Date(), options)).toBe(
-      undefined,
-    );
+    expect(
+      detectFreshness('orders', undefined, { ms: HOUR, spreadMs: 0, basis: 'schedule' }, new Date(), options),
+    ).toBe(undefined);
   });
 });
 
@@ -262,14 +262,14 @@ describe('predictive: failure trend', () => {
 
   it('flags rising retries and failed tasks', () => {
     const retrying = base.map((r, i) => ({ ...r, retries: Math.floor(i / 2), failedTasks: i === 9 ? 1 : 0 }));
-    const current = retrying[retrying.length - 1] as RunStatsRecord;
+    const current = retrying[retrying.length - 1];
     expect(taskFailures(current)).toBe(5);
     const finding = detectFailureTrend(current, retrying.slice(0, -1), undefined, options);
     expect((finding?.evidence.signals as Array<{ metric: string }>).map((s) => s.metric)).toEqual(['taskFailures']);
   });
 
   it('stays quiet on flat or noisy series, short histories, and runs already past the interval', () => {
-    const current = base[base.length - 1] as RunStatsRecord;
+    const current = base[base.length - 1];
     expect(detectFailureTrend(current, base.slice(0, -1), interval, options)).toBeUndefined();
     expect(detectFailureTrend(current, base.slice(0, 3), interval, options)).toBeUndefined();
     const late = base.map((r, i) => ({ ...r, durationMs: HOUR + i * 60_000 }));

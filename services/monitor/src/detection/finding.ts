@@ -52,8 +52,8 @@ export const MAD_EFFICIENCY = 0.37;
  * estimated from n runs is itself uncertain, so k (a normal quantile) becomes
  * the Student t quantile of the same tail, with the degrees of freedom a MAD
  * from n values is worth (0.37 × (n − 1)), widened by √(1 + 1/n) for
- * predicting one new run: about 16 with 8 runs, 6 with 30, 4.8 with 60
- * (k = 3.5). Short histories judge only gross anomalies.
+ * predicting one new run: about 24 with 8 runs, 6.3 with 20, 5.0 with 30,
+ * 4.2 with 60 (k = 3.5). Short histories judge only gross anomalies.
  */
 export function threshold(options: DetectionOptions, n: number): number {
   const key = `${options.k}|${n}`;
