@@ -5,7 +5,7 @@
  * each and the ratio (target ≥ 0.8), then where the time goes.
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test \
- *     npx ts-node --transpile-only loadtest/pg-to-pg.ts [rows=1000000] [repeat=2]
+ *     npx ts-node --transpile-only loadtest/pg-to-pg.ts [rows=1000000] [repeat=2] [smallRows=100000]
  *
  * Each engine run is a fresh child process. Traffic goes only to the
  * database in DATABASE_URL (127.0.0.1 by default).
@@ -52,29 +52,32 @@ function quote(name: string): string {
 
 // ------------------------------------------------------------------ one measured run (child process)
 
-/** The engine end to end, or the connectors wired without it, or the source alone. */
-type Mode = 'engine' | 'connectors' | 'source';
+/** The engine end to end (`rows`: pass-through fast path off), or the connectors wired without it, or the source alone. */
+type Mode = 'engine' | 'rows' | 'connectors' | 'source';
 
 interface ChildRun {
   status: string;
   error?: string;
   rows: number;
+  /** The path the engine's rows took (`pass-through` or `rows`). */
+  path?: string;
   seconds: number;
   cpuSeconds: number;
   maxRssBytes: number;
 }
 
-async function child(mode: Mode, schema: string, table: string, partitions: number): Promise<void> {
+async function child(mode: Mode, schema: string, table: string, partitions: number, from = 'src'): Promise<void> {
   useWorkspaceSources();
   const { runTask } = req('@aoe/engine') as typeof Engine;
   const { PostgresSource, PostgresSink } = req('@aoe/connectors') as typeof Connectors;
-  const source = new PostgresSource({ connection: { url: DATABASE_URL }, table: { schema, name: 'src' } });
+  const source = new PostgresSource({ connection: { url: DATABASE_URL }, table: { schema, name: from } });
   const sink = new PostgresSink({ connection: { url: DATABASE_URL }, table: { schema, name: table } });
   const cpu = process.cpuUsage();
   const started = performance.now();
-  let run: Pick<ChildRun, 'status' | 'error' | 'rows'>;
-  if (mode === 'engine') {
+  let run: Pick<ChildRun, 'status' | 'error' | 'rows' | 'path'>;
+  if (mode === 'engine' || mode === 'rows') {
     const result = await runTask({
+      passThrough: mode === 'engine',
       runId: `bench-${table}`,
       taskId: 'load',
       source,
@@ -88,7 +91,12 @@ async function child(mode: Mode, schema: string, table: string, partitions: numb
         batchSize: BATCH_SIZE,
       },
     });
-    run = { status: result.status, error: result.error?.message, rows: result.metrics.rowsLoaded };
+    run = {
+      status: result.status,
+      error: result.error?.message,
+      rows: result.metrics.rowsLoaded,
+      path: result.path?.fallbackReason ? `rows (fell back: ${result.path.fallbackReason})` : result.path?.kind,
+    };
   } else if (mode === 'connectors') {
     const [stream] = await source.discover();
     const result = await sink.write(source.read({ batchSize: BATCH_SIZE, partitions }), {
@@ -116,7 +124,7 @@ async function child(mode: Mode, schema: string, table: string, partitions: numb
   process.stdout.write(`RESULT ${JSON.stringify(out)}\n`);
 }
 
-function runChild(mode: Mode, schema: string, table: string, partitions = 1): Promise<ChildRun> {
+function runChild(mode: Mode, schema: string, table: string, partitions = 1, from = 'src'): Promise<ChildRun> {
   return new Promise((done, fail) => {
     const proc = spawn(
       process.execPath,
@@ -129,6 +137,7 @@ function runChild(mode: Mode, schema: string, table: string, partitions = 1): Pr
         schema,
         table,
         String(partitions),
+        from,
       ],
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: process.env },
     );
@@ -167,6 +176,7 @@ function rate(rows: number, seconds: number): string {
 async function main(): Promise<void> {
   const rows = Number(process.argv[2] ?? 1_000_000);
   const repeat = Number(process.argv[3] ?? 2);
+  const smallRows = Number(process.argv[4] ?? 100_000);
   const client = pgClient();
   await client.connect();
   const schema = `aoe_bench_pg_${Date.now().toString(36)}`;
@@ -196,6 +206,10 @@ async function main(): Promise<void> {
       [rows],
     );
     await client.query(`VACUUM ANALYZE ${t('src')}`);
+    // The same rows, fewer of them: peak RSS should not grow with the data.
+    await client.query(`CREATE TABLE ${t('src_small')} (LIKE ${t('src')} INCLUDING ALL)`);
+    await client.query(`INSERT INTO ${t('src_small')} SELECT * FROM ${t('src')} WHERE id <= $1::int`, [smallRows]);
+    await client.query(`VACUUM ANALYZE ${t('src_small')}`);
     process.stdout.write(`pg-to-pg: ${rows.toLocaleString('en-US')} rows x 10 columns; batch ${BATCH_SIZE}\n`);
 
     const count = async (table: string) =>
@@ -217,7 +231,13 @@ async function main(): Promise<void> {
     }
     const bestOurs = Math.min(...ours.map((r) => r.seconds));
     const bestPsql = Math.min(...psql);
+    await client.query('CHECKPOINT');
+    const small = await runChild('engine', schema, 'ours_small', 1, 'src_small');
+    if (small.rows !== smallRows) throw new Error(`engine loaded ${small.rows} of the small table's rows`);
+    const largeRss = Math.max(...ours.map((r) => r.maxRssBytes));
 
+    await client.query('CHECKPOINT');
+    const rowPath = await runChild('rows', schema, 'rows');
     await client.query('CHECKPOINT');
     const connectors = await runChild('connectors', schema, 'conn');
     const sourceOnly = await runChild('source', schema, 'none');
@@ -225,15 +245,16 @@ async function main(): Promise<void> {
     const partitioned = await runChild('engine', schema, 'ours_p2', 2);
     process.stdout.write(
       [
-        `ours  (engine: postgres → postgres, append): ${bestOurs.toFixed(2)} s, ${rate(rows, bestOurs)}`,
+        `ours  (engine: postgres → postgres, append): ${bestOurs.toFixed(2)} s, ${rate(rows, bestOurs)} [path: ${ours[0].path}]`,
         `psql  (COPY TO STDOUT | COPY FROM STDIN):    ${bestPsql.toFixed(2)} s, ${rate(rows, bestPsql)}`,
         `ratio ours/psql: ${(bestPsql / bestOurs).toFixed(2)} (target >= 0.80)`,
-        `peak RSS ours: ${(Math.max(...ours.map((r) => r.maxRssBytes)) / 1024 / 1024).toFixed(0)} MB`,
+        `peak RSS ours: ${smallRows.toLocaleString('en-US')} rows ${(small.maxRssBytes / 1024 / 1024).toFixed(0)} MB, ${rows.toLocaleString('en-US')} rows ${(largeRss / 1024 / 1024).toFixed(0)} MB (x${(largeRss / small.maxRssBytes).toFixed(2)})`,
         `breakdown (${rows.toLocaleString('en-US')} rows):`,
-        `  ours with 2 source partitions:                           ${partitioned.seconds.toFixed(2)} s, ${rate(rows, partitioned.seconds)} (cpu ${partitioned.cpuSeconds.toFixed(2)} s)`,
+        `  ours on the row path (pass-through off: decode, re-encode): ${rowPath.seconds.toFixed(2)} s, ${rate(rows, rowPath.seconds)} (cpu ${rowPath.cpuSeconds.toFixed(2)} s)`,
+        `  ours with 2 source partitions [path: ${partitioned.path}]: ${partitioned.seconds.toFixed(2)} s, ${rate(rows, partitioned.seconds)} (cpu ${partitioned.cpuSeconds.toFixed(2)} s)`,
         `  connectors without the engine (source.read → sink.write): ${connectors.seconds.toFixed(2)} s, ${rate(rows, connectors.seconds)} (cpu ${connectors.cpuSeconds.toFixed(2)} s)`,
         `  PostgresSource alone (COPY TO STDOUT decode, rows dropped): ${sourceOnly.seconds.toFixed(2)} s, ${rate(rows, sourceOnly.seconds)} (cpu ${sourceOnly.cpuSeconds.toFixed(2)} s)`,
-        `  engine cpu vs connectors cpu: ${(((Math.min(...ours.map((r) => r.cpuSeconds)) - connectors.cpuSeconds) / connectors.cpuSeconds) * 100).toFixed(1)}%`,
+        `  row-path engine cpu vs connectors cpu: ${(((rowPath.cpuSeconds - connectors.cpuSeconds) / connectors.cpuSeconds) * 100).toFixed(1)}%`,
       ].join('\n') + '\n',
     );
   } finally {
@@ -243,7 +264,7 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[2] === '--child') {
-  child(process.argv[3] as Mode, process.argv[4], process.argv[5], Number(process.argv[6] ?? 1)).catch(
+  child(process.argv[3] as Mode, process.argv[4], process.argv[5], Number(process.argv[6] ?? 1), process.argv[7]).catch(
     (error: unknown) => {
       process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
       process.exit(1);

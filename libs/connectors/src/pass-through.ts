@@ -41,8 +41,14 @@ export interface PassThroughReader {
 export interface PassThroughRequest {
   /** The columns the load expects, in order: the reader refuses (undefined) when the data's differ. */
   columns: readonly string[];
-  /** The engine's batch size: the reader hands out chunks of about this many rows' bytes at most. */
+  /** The engine's batch size (a hint). */
   batchSize?: number;
+  /**
+   * Columns that must not be NULL (a `not-null` rule): the reader refuses the
+   * data at the first NULL in one (so the row path quarantines it), or returns
+   * undefined when it cannot check.
+   */
+  notNull?: readonly string[];
   signal?: AbortSignal;
 }
 
@@ -89,128 +95,199 @@ const QUOTE_IN_QUOTED = 3;
 /** A carriage return outside quotes: only CRLF ends a record. */
 const AFTER_CR = 4;
 
+/** Byte classes: 0 is an ordinary byte, skipped in a tight loop. */
+const ORDINARY = 0;
+const IS_DELIMITER = 1;
+const IS_QUOTE = 2;
+const IS_LF = 3;
+const IS_CR = 4;
+
 /**
  * Checks CSV bytes, as they stream, for exactly what makes PostgreSQL's
  * `COPY … (FORMAT csv)` read them as our CSV decoder does, and counts the
  * records. Refused (the row path then runs, and quarantines with line
  * numbers): a record with another field count, an empty line, a quote inside
  * an unquoted field or text after a closing quote, a lone carriage return, a
- * `\.` line, and a header that does not name the expected columns.
+ * `\.` line, a NULL in a not-null column, and a header that does not name the
+ * expected columns. (A `\.` line cut by a chunk boundary is caught by the
+ * sink instead: COPY would stop there, and its row count would differ.)
+ *
+ * Ordinary bytes are skipped by a table lookup, quoted text by `indexOf`.
  */
 export class CsvPassThroughScanner {
   /** Records after the header. */
   rows = 0;
   private state = FIELD_START;
   private fields = 1;
-  /** Bytes in the current record so far (0: nothing yet, an empty line if it ends now). */
-  private recordBytes = 0;
-  /** The current record's first bytes, to spot `\.`. */
-  private firstBytes = 0;
-  private dotLine = false;
+  /** The current record has a byte (a CR before its LF aside): a record ending now is not an empty line. */
+  private started = false;
   private headerPending: boolean;
-  private headerBytes: number[] = [];
+  private headerParts: Buffer[] = [];
+  private readonly classes = new Uint8Array(256);
+  /** 1 at the index of a column that must not be NULL (an unquoted empty field). */
+  private readonly notNull: Uint8Array | undefined;
 
   constructor(
-    private readonly delimiter: number,
+    delimiter: number,
     private readonly width: number,
     header: boolean,
     private readonly checkHeader?: (header: Buffer) => string | undefined,
+    notNullColumns: readonly number[] = [],
   ) {
     this.headerPending = header;
+    this.classes[delimiter] = IS_DELIMITER;
+    this.classes[QUOTE] = IS_QUOTE;
+    this.classes[LF] = IS_LF;
+    this.classes[CR] = IS_CR;
+    if (notNullColumns.length > 0) {
+      this.notNull = new Uint8Array(width + 1);
+      for (const index of notNullColumns) this.notNull[index] = 1;
+    }
+  }
+
+  /** An unquoted empty field (NULL) just ended at field `fields` (1-based). */
+  private emptyField(fields: number): void {
+    if (this.notNull !== undefined && !this.headerPending && this.notNull[fields - 1] === 1) {
+      throw new PassThroughRejected(`a NULL in not-null column ${fields}`);
+    }
   }
 
   /** Scans one chunk; throws PassThroughRejected. */
   push(chunk: Uint8Array): void {
-    const delimiter = this.delimiter;
-    let state = this.state;
-    let recordBytes = this.recordBytes;
-    let fields = this.fields;
+    const classes = this.classes;
     const n = chunk.length;
-    for (let i = 0; i < n; i++) {
+    let state = this.state;
+    let fields = this.fields;
+    let started = this.started;
+    let headerFrom = this.headerPending ? 0 : -1;
+    let i = 0;
+    while (i < n) {
       const c = chunk[i];
-      if (this.headerPending) this.headerBytes.push(c);
+      const k = classes[c];
       switch (state) {
         case FIELD_START:
-          if (c === QUOTE) state = QUOTED;
-          else if (c === delimiter) fields++;
-          else if (c === LF) {
-            this.endRecord(recordBytes, fields);
-            recordBytes = -1;
-            fields = 1;
-          } else if (c === CR) state = AFTER_CR;
-          else {
+          if (k === ORDINARY) {
+            if (c === BACKSLASH && fields === 1 && !started && i + 2 < n && chunk[i + 1] === DOT) {
+              const after = chunk[i + 2];
+              if (after === LF || after === CR) throw new PassThroughRejected('a \\. line');
+            }
+            started = true;
             state = UNQUOTED;
-            if (c === BACKSLASH && fields === 1 && recordBytes === 0) this.firstBytes = 1;
+            i++;
+            while (i < n && classes[chunk[i]] === ORDINARY) i++;
+            continue;
+          }
+          if (k === IS_QUOTE) {
+            started = true;
+            state = QUOTED;
+          } else if (k === IS_DELIMITER) {
+            if (this.notNull !== undefined) this.emptyField(fields);
+            started = true;
+            fields++;
+          } else if (k === IS_LF) {
+            if (this.notNull !== undefined && started) this.emptyField(fields);
+            if (this.endRecord(started, fields)) {
+              this.finishHeader(chunk.subarray(headerFrom, i + 1));
+              headerFrom = -1;
+            }
+            started = false;
+            fields = 1;
+          } else {
+            if (this.notNull !== undefined && started) this.emptyField(fields);
+            state = AFTER_CR;
           }
           break;
         case UNQUOTED:
-          if (c === delimiter) {
+          if (k === ORDINARY) {
+            i++;
+            while (i < n && classes[chunk[i]] === ORDINARY) i++;
+            continue;
+          }
+          if (k === IS_DELIMITER) {
             fields++;
             state = FIELD_START;
-          } else if (c === LF) {
-            this.endRecord(recordBytes, fields);
-            recordBytes = -1;
+          } else if (k === IS_LF) {
+            if (this.endRecord(started, fields)) {
+              this.finishHeader(chunk.subarray(headerFrom, i + 1));
+              headerFrom = -1;
+            }
+            started = false;
             fields = 1;
             state = FIELD_START;
-          } else if (c === CR) state = AFTER_CR;
-          else if (c === QUOTE) throw new PassThroughRejected('a quote inside an unquoted field');
-          else if (this.firstBytes === 1 && recordBytes === 1 && c === DOT) this.dotLine = true;
-          else if (this.dotLine) this.dotLine = false;
+          } else if (k === IS_CR) state = AFTER_CR;
+          else throw new PassThroughRejected('a quote inside an unquoted field');
           break;
-        case QUOTED:
-          if (c === QUOTE) state = QUOTE_IN_QUOTED;
+        case QUOTED: {
+          const close = chunk.indexOf(QUOTE, i);
+          if (close === -1) {
+            i = n;
+            continue;
+          }
+          i = close;
+          state = QUOTE_IN_QUOTED;
           break;
+        }
         case QUOTE_IN_QUOTED:
-          if (c === QUOTE) state = QUOTED;
-          else if (c === delimiter) {
+          if (k === IS_QUOTE) state = QUOTED;
+          else if (k === IS_DELIMITER) {
             fields++;
             state = FIELD_START;
-          } else if (c === LF) {
-            this.endRecord(recordBytes, fields);
-            recordBytes = -1;
+          } else if (k === IS_LF) {
+            if (this.endRecord(started, fields)) {
+              this.finishHeader(chunk.subarray(headerFrom, i + 1));
+              headerFrom = -1;
+            }
+            started = false;
             fields = 1;
             state = FIELD_START;
-          } else if (c === CR) state = AFTER_CR;
+          } else if (k === IS_CR) state = AFTER_CR;
           else throw new PassThroughRejected('text after a closing quote');
           break;
         case AFTER_CR:
           if (c !== LF) throw new PassThroughRejected('a carriage return that does not end a line');
-          // The CR was counted as a byte of the record: an empty CRLF line has recordBytes 1.
-          this.endRecord(recordBytes - 1, fields);
-          recordBytes = -1;
+          if (this.endRecord(started, fields)) {
+            this.finishHeader(chunk.subarray(headerFrom, i + 1));
+            headerFrom = -1;
+          }
+          started = false;
           fields = 1;
           state = FIELD_START;
           break;
       }
-      recordBytes++;
+      i++;
     }
+    if (headerFrom >= 0) this.headerParts.push(Buffer.from(chunk.subarray(headerFrom)));
     this.state = state;
-    this.recordBytes = recordBytes;
     this.fields = fields;
+    this.started = started;
   }
 
   /** The end of the data: a last record without a line end counts. */
   end(): void {
     if (this.state === QUOTED) throw new PassThroughRejected('a quoted field is not closed');
     if (this.state === AFTER_CR) throw new PassThroughRejected('a carriage return that does not end a line');
-    if (this.recordBytes > 0) this.endRecord(this.recordBytes, this.fields);
+    if (this.started) {
+      if (this.state === FIELD_START) this.emptyField(this.fields);
+      if (this.endRecord(true, this.fields)) this.finishHeader(new Uint8Array(0));
+    }
     if (this.headerPending) throw new PassThroughRejected('no header line');
   }
 
-  private endRecord(bytes: number, fields: number): void {
-    if (bytes === 0) throw new PassThroughRejected('an empty line');
-    if (this.dotLine && fields === 1) throw new PassThroughRejected('a \\. line');
-    this.dotLine = false;
-    this.firstBytes = 0;
+  /** True when the record that ended is the header. */
+  private endRecord(started: boolean, fields: number): boolean {
+    if (!started) throw new PassThroughRejected('an empty line');
     if (fields !== this.width) throw new PassThroughRejected(`a record of ${fields} fields, expected ${this.width}`);
-    if (this.headerPending) {
-      this.headerPending = false;
-      const problem = this.checkHeader?.(Buffer.from(this.headerBytes));
-      this.headerBytes = [];
-      if (problem) throw new PassThroughRejected(problem);
-      return;
-    }
+    if (this.headerPending) return true;
     this.rows++;
+    return false;
+  }
+
+  private finishHeader(last: Uint8Array): void {
+    this.headerPending = false;
+    const header = Buffer.concat([...this.headerParts, last]);
+    this.headerParts = [];
+    const problem = this.checkHeader?.(header);
+    if (problem) throw new PassThroughRejected(problem);
   }
 }
 

@@ -6,6 +6,7 @@ import {
   InjectedFault,
   injectFault,
   PostgresSink,
+  type PostgresSinkOptions,
   PostgresSource,
   pgPoolFactory,
   quoteIdent,
@@ -69,9 +70,10 @@ async function load(
   runId: string,
   faults: FaultHook | undefined,
   overrides: Partial<WriteOptions> = {},
+  sinkOptions: PostgresSinkOptions = {},
 ) {
   const table = { schema, name: target };
-  const sink = new PostgresSink({ connection: { url }, table }, { faults });
+  const sink = new PostgresSink({ connection: { url }, table }, { faults, ...sinkOptions });
   const src = source();
   const [stream] = await src.discover();
   const previous = await readTargetCheckpoint({ connection: { url }, table }, `pipe_${target}`, 'src');
@@ -97,7 +99,8 @@ describe('PostgresSink: faults and retries', () => {
   it('survives the COPY connection being killed mid-copy (pg_terminate_backend): the retry loads every row once', async () => {
     const runId = uniqueName('run');
     const fault = injectFault({ at: 'mid-copy', afterRows: 2000, action: 'kill-connection' });
-    const failed = await load('killed', runId, fault).then(
+    // Through the staging table (the path of replace and merge, and of append with directAppend off).
+    const failed = await load('killed', runId, fault, {}, { directAppend: false }).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -111,10 +114,37 @@ describe('PostgresSink: faults and retries', () => {
       await readTargetCheckpoint({ connection: { url }, table: { schema, name: 'killed' } }, 'pipe_killed', 'src'),
     ).toBeUndefined();
 
-    const retried = await load('killed', runId, fault);
+    const retried = await load('killed', runId, fault, {}, { directAppend: false });
     expect(retried).toMatchObject({ rowsWritten: ROWS, alreadyCommitted: false });
     expect(await checksum('killed')).toEqual(await checksum('src'));
     expect(await stagingTables()).toEqual([]);
+  });
+
+  it('direct append: a connection killed mid-COPY into the target rolls back; the retry loads every row once', async () => {
+    const runId = uniqueName('run');
+    const fault = injectFault({ at: 'mid-copy', afterRows: 2000, action: 'kill-connection' });
+    const failed = await load('killed_direct', runId, fault).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(fault.fired()).toBe(1);
+    expect(failed).toMatchObject({ errorClass: 'transient-network' });
+    // The COPY ran inside the publishing transaction: no table, no staging table, no checkpoint.
+    expect(await tableExists('killed_direct')).toBe(false);
+    expect(await stagingTables()).toEqual([]);
+    expect(
+      await readTargetCheckpoint(
+        { connection: { url }, table: { schema, name: 'killed_direct' } },
+        'pipe_killed_direct',
+        'src',
+      ),
+    ).toBeUndefined();
+    const retried = await load('killed_direct', runId, fault);
+    expect(retried).toMatchObject({ rowsWritten: ROWS, alreadyCommitted: false });
+    expect(await checksum('killed_direct')).toEqual(await checksum('src'));
+    const again = await load('killed_direct', runId, fault);
+    expect(again).toMatchObject({ rowsWritten: ROWS, alreadyCommitted: true });
+    expect(await checksum('killed_direct')).toEqual(await checksum('src'));
   });
 
   const points: FaultPoint[] = ['before-copy', 'mid-copy', 'before-commit', 'after-commit'];

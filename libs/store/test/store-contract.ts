@@ -655,7 +655,12 @@ export function describeStoreContract(engine: string, options: StoreContractOpti
           requestId: 'req-1',
         });
         clock.advance(1000);
-        await store.audit.record({ actor: 'key:b', action: 'DELETE /v1/pipelines/:id', result: 'denied', statusCode: 403 });
+        await store.audit.record({
+          actor: 'key:b',
+          action: 'DELETE /v1/pipelines/:id',
+          result: 'denied',
+          statusCode: 403,
+        });
         expect(first).toMatchObject({ actor: 'key:a', target: 'pipe-1', result: 'succeeded', requestId: 'req-1' });
         const all = await store.audit.list({ limit: 1 });
         expect(all.items[0]).toMatchObject({ actor: 'key:b', result: 'denied' });

@@ -105,7 +105,7 @@ function program(io: CliIo, result: { code: number }): Command {
     .command('serve')
     .description('run one service of the mesh (NATS_URL, DATABASE_URL)')
     .argument('<service>', SERVICES.join(' | '))
-    .action(async (service: string) => set(await load.serve().serve(service)));
+    .action(async (service: string) => set(await load.serve().serve(service, io)));
 
   const worker = root.command('worker').description('what Airflow tasks call, in mesh mode');
   worker

@@ -1,8 +1,10 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { REPO_ROOT, tempDir } from './support';
+import { testDatabaseUrl, uniqueName } from '@aoe/testing';
+import { Client } from 'pg';
+import { csvOf, events, REPO_ROOT, tempDir, writeText } from './support';
 
 jest.setTimeout(240_000);
 
@@ -63,5 +65,42 @@ describe('the built aoe binary', () => {
     expect(missing.code).toBe(3);
     expect(missing.stderr.trim().split('\n')).toHaveLength(1);
     expect(missing.stderr).toMatch(/^aoe: source: no file matches /);
+  });
+
+  it('Ctrl-C during a run cancels it: exit 130, one line, the target left as it was', async () => {
+    const databaseUrl = await testDatabaseUrl();
+    const schema = uniqueName('cli_sigint');
+    const pg = new Client({ connectionString: databaseUrl });
+    await pg.connect();
+    try {
+      const file = await writeText(join(await tempDir('sigint'), 'big.csv'), csvOf(events(300_000)));
+      const child = spawn(
+        process.execPath,
+        [join(REPO_ROOT, 'services/cli/bin/aoe.js'), 'ingest', file, '--into', `${databaseUrl}#${schema}.big`],
+        {
+          cwd: REPO_ROOT,
+          env: { ...process.env, AOE_HOME: home, LOG_LEVEL: '', AOE_PROGRESS_INTERVAL_MS: '200' },
+        },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      await new Promise<void>((resolve) =>
+        child.stdout.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString();
+          if (/task load: [1-9]/.test(stdout)) resolve();
+        }),
+      );
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+      expect(stderr).toMatch(/^aoe: run cancelled: cancelled: interrupted \(Ctrl-C\)/);
+      const exists = await pg.query('SELECT to_regclass($1) AS t', [`"${schema}".big`]);
+      expect(exists.rows[0].t).toBeNull();
+    } finally {
+      await pg.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await pg.end();
+    }
   });
 });

@@ -110,13 +110,13 @@ describe('aoe serve', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown service "nothing"');
     const started: string[] = [];
-    void serve('planner', async (name) => {
+    void serve('planner', undefined, async (name) => {
       started.push(name);
       return undefined as never;
     });
     await new Promise((r) => setTimeout(r, 10));
     expect(started).toEqual(['planner']);
-    await expect(serve('dispatcher', async () => Promise.reject(new Error('no NATS')))).rejects.toThrow(
+    await expect(serve('dispatcher', undefined, async () => Promise.reject(new Error('no NATS')))).rejects.toThrow(
       'dispatcher failed to start: no NATS',
     );
   });

@@ -23,7 +23,9 @@ export async function startGateway(prefix: string, env: Record<string, string> =
   const mesh = await createTestMesh(prefix);
   const logs: string[] = [];
   Object.assign(process.env, { AOE_BUS_NAMESPACE: mesh.namespace, AOE_GRPC_PORT: '0', ...env });
-  const telemetry = setupTelemetry('gateway', { logger: { destination: { write: (line: string) => logs.push(line) } } });
+  const telemetry = setupTelemetry('gateway', {
+    logger: { destination: { write: (line: string) => logs.push(line) } },
+  });
   const bus = await JetStreamBus.connect({
     servers: mesh.natsUrl,
     namespace: mesh.namespace,
@@ -31,7 +33,11 @@ export async function startGateway(prefix: string, env: Record<string, string> =
   });
   const store = await openStore({ url: mesh.databaseUrl, schema: mesh.schema });
   registerReadiness({ telemetry, bus, store });
-  const app = await startServiceApp({ service: 'gateway', modules: [GatewayModule], platform: { telemetry, bus, store } });
+  const app = await startServiceApp({
+    service: 'gateway',
+    modules: [GatewayModule],
+    platform: { telemetry, bus, store },
+  });
   const create = app.app.get(CreateApiKeyUseCase);
   const key = async (scope: 'admin' | 'write' | 'read') =>
     (await create.execute({ name: `test ${scope}`, scope, createdBy: 'test' })).key;

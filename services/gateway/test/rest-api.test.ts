@@ -1,9 +1,20 @@
+/* eslint-disable @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return -- JSON answers are checked by expect() */
 import { readFileSync } from 'node:fs';
 import { Messages, type RunCancelRequested, type RunRequested, type AnalyzeSource, type Alert } from '@aoe/contracts';
 import { NonRetryableError, type InboundMessage } from '@aoe/messaging';
 import { OPENAPI_FILE, renderOpenApi } from '../src/openapi/export-openapi';
 import { ROUTES } from '../src/openapi/routes';
-import { alertOf, api, decisionOf, eventually, fileSpec, planOf, startGateway, warehouseTarget, type Gateway } from './gateway-harness';
+import {
+  alertOf,
+  api,
+  decisionOf,
+  eventually,
+  fileSpec,
+  planOf,
+  startGateway,
+  warehouseTarget,
+  type Gateway,
+} from './gateway-harness';
 
 describe('gateway REST API', () => {
   let gateway: Gateway;
@@ -130,7 +141,10 @@ describe('gateway REST API', () => {
       expect(res.status).toBe(200);
       expect(res.body.ok).toBe(false);
       expect(res.body.message).toEqual(expect.any(String));
-      const file = await call('POST', '/v1/sources', { name: 'missing-file', spec: { kind: 'file', path: '/nope/x.csv' } });
+      const file = await call('POST', '/v1/sources', {
+        name: 'missing-file',
+        spec: { kind: 'file', path: '/nope/x.csv' },
+      });
       const fileCheck = await call('POST', `/v1/sources/${file.body.id}/test-connection`);
       expect(fileCheck.body.ok).toBe(false);
       expect((await call('POST', '/v1/sources/missing/test-connection')).status).toBe(404);
@@ -158,7 +172,11 @@ describe('gateway REST API', () => {
       );
       const big = await call('POST', '/v1/pipelines', { sourceId: 'x'.repeat(2 * 1024 * 1024) });
       expect(big.status).toBe(413);
-      const badCron = await call('POST', '/v1/pipelines', { sourceId: 'x', target: warehouseTarget, schedule: 'often' });
+      const badCron = await call('POST', '/v1/pipelines', {
+        sourceId: 'x',
+        target: warehouseTarget,
+        schedule: 'often',
+      });
       expect(badCron.status).toBe(400);
       expect(badCron.text).toContain('cron');
     });
@@ -207,7 +225,11 @@ describe('gateway REST API', () => {
       expect(res.status).toBe(202);
       expect(res.body).toMatchObject({ pipelineId, status: 'requested', runId: expect.any(String) });
       const message = await eventually(() => runRequests.find((m) => m.payload.runId === res.body.runId));
-      expect(message.payload).toMatchObject({ pipelineId, trigger: 'api', requestedBy: expect.stringMatching(/^key:/) });
+      expect(message.payload).toMatchObject({
+        pipelineId,
+        trigger: 'api',
+        requestedBy: expect.stringMatching(/^key:/),
+      });
       expect(message.envelope.correlationId).toBe(res.body.runId);
       expect((await call('POST', '/v1/runs', { pipelineId: 'missing' })).status).toBe(404);
       expect((await call('POST', '/v1/runs', { pipelineId, planVersion: 0 })).status).toBe(400);
@@ -220,7 +242,11 @@ describe('gateway REST API', () => {
       await gateway.store.taskRuns.upsert({ runId: run.id, taskId: 'extract', status: 'running', attempt: 1 });
       const got = await call('GET', `/v1/runs/${run.id}`);
       expect(got.status).toBe(200);
-      expect(got.body).toMatchObject({ id: run.id, status: 'running', tasks: [{ taskId: 'extract', status: 'running' }] });
+      expect(got.body).toMatchObject({
+        id: run.id,
+        status: 'running',
+        tasks: [{ taskId: 'extract', status: 'running' }],
+      });
       expect((await call('GET', '/v1/runs/missing')).status).toBe(404);
 
       const listed = await call('GET', `/v1/runs?pipelineId=${pipelineId}&status=running`);
@@ -286,7 +312,9 @@ describe('gateway REST API', () => {
       const forced = await call('POST', `/v1/dead-letters/${letter.id}/replay?force=true`);
       expect(forced.status).toBe(202);
       expect(forced.body.messageId).not.toBe(replay.body.messageId);
-      expect((await call('GET', '/v1/dead-letters?replayed=true')).body.items.map((l: any) => l.id)).toContain(letter.id);
+      expect((await call('GET', '/v1/dead-letters?replayed=true')).body.items.map((l: any) => l.id)).toContain(
+        letter.id,
+      );
     });
 
     it('refuses to replay a message that still breaks its contract, or is unknown', async () => {
@@ -299,11 +327,22 @@ describe('gateway REST API', () => {
         attempts: 1,
         failedAt: new Date().toISOString(),
       };
-      await gateway.store.deadLetters.record({ ...base, originalSubject: 'aoe.evt.source.profiled', originalData: '{"x":1}' }, 'bad-1');
-      await gateway.store.deadLetters.record({ ...base, originalSubject: 'aoe.evt.source.profiled', originalData: 'not json' }, 'bad-2');
+      await gateway.store.deadLetters.record(
+        { ...base, originalSubject: 'aoe.evt.source.profiled', originalData: '{"x":1}' },
+        'bad-1',
+      );
+      await gateway.store.deadLetters.record(
+        { ...base, originalSubject: 'aoe.evt.source.profiled', originalData: 'not json' },
+        'bad-2',
+      );
       await gateway.store.deadLetters.record({ ...base, originalSubject: 'aoe.nowhere', originalData: '{}' }, 'bad-3');
       await gateway.store.deadLetters.record(
-        { ...base, originalSubject: 'aoe.cmd.run.cancel', originalEncoding: 'base64', originalData: Buffer.from('[]').toString('base64') },
+        {
+          ...base,
+          originalSubject: 'aoe.cmd.run.cancel',
+          originalEncoding: 'base64',
+          originalData: Buffer.from('[]').toString('base64'),
+        },
         'bad-4',
       );
       for (const id of ['bad-1', 'bad-2', 'bad-3', 'bad-4']) {

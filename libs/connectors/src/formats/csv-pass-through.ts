@@ -3,6 +3,7 @@ import { createGunzip } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import type { CursorState } from '../connector';
 import {
+  countLines,
   CsvPassThroughScanner,
   type PassThroughReader,
   type PassThroughRequest,
@@ -87,7 +88,16 @@ export async function openCsvPassThrough(
       ? undefined
       : 'the header does not name the expected columns';
   };
-  const scanner = new CsvPassThroughScanner(delimiter.charCodeAt(0), expected.length, true, checkHeader);
+  const notNull = (request.notNull ?? []).map((name) => expected.indexOf(name));
+  if (notNull.some((index) => index < 0)) {
+    stream.destroy();
+    return undefined;
+  }
+  const scanner = new CsvPassThroughScanner(delimiter.charCodeAt(0), expected.length, true, checkHeader, notNull);
+  // A chunk holds about a batch of rows: the engine reports progress, checks for a cancel and
+  // counts a batch per chunk, as on the row path.
+  const rowBytes = head.length / Math.max(1, countLines(head));
+  const chunkBytes = Math.min(4 << 20, Math.max(16 << 10, Math.round(rowBytes * (request.batchSize ?? 2000))));
   let closed = false;
   const close = async (): Promise<void> => {
     if (closed) return;
@@ -107,8 +117,11 @@ export async function openCsvPassThrough(
           skip -= n;
           if (chunk.length === 0) continue;
         }
-        scanner.push(chunk);
-        yield chunk;
+        for (let at = 0; at < chunk.length; at += chunkBytes) {
+          const piece = chunk.length <= chunkBytes ? chunk : chunk.subarray(at, at + chunkBytes);
+          scanner.push(piece);
+          yield piece;
+        }
       }
       scanner.end();
       done = true;

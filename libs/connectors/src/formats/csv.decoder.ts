@@ -1,11 +1,11 @@
 import { StringDecoder } from 'node:string_decoder';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream';
-import { parse, type Info } from 'csv-parse';
 import type { Row } from '../connector';
 import { DECODE_CHUNK, truncateRaw, type DecodedRecord } from './decoded-record';
 import { toConnectorError } from './stream-errors';
-import { LineIndex, peek } from './stream-utils';
+import { CsvRecordSplitter, type CsvRecord } from './csv-records';
+import { peek } from './stream-utils';
 
 export type CsvEncoding = 'utf-8' | 'latin1' | 'utf-16le';
 
@@ -204,72 +204,71 @@ export async function* decodeCsv(
       : pipeline(input, new ToUtf8(encoding === 'latin1' ? 'latin1' : 'utf16le'), () => undefined);
   const peeked = await peek(utf8, SNIFF_BYTES);
   let head = peeked.head;
-  let stream = peeked.stream;
-  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) {
-    // The BOM goes before the parser, so its byte offsets match the line index.
-    const skip = new SkipBytes(3);
-    stream = pipeline(stream, skip, () => undefined);
-    head = head.subarray(3);
-  }
+  const stream = peeked.stream;
+  const bom = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;
+  if (bom) head = head.subarray(3);
   const delimiter = options.delimiter ?? sniffDelimiter(head.toString('utf8'), peeked.ended);
-  const nullValues = new Set(options.nullValues ?? []);
-  const lines = new LineIndex();
-  const parser = parse({
-    delimiter,
-    bom: false,
-    info: true,
-    raw: true,
-    relax_column_count: true,
-    relax_quotes: true,
-    skip_empty_lines: true,
-    record_delimiter: ['\r\n', '\n'],
-    max_record_size: MAX_RECORD_CHARS,
-    // No `cast`: csv-parse builds a context object per field for it, which costs more than the parse.
-    // Which empty cells were quoted is read back from the record's raw text instead (nullCells).
-  });
-  const records = pipeline(stream, lines, parser, () => undefined);
+  const splitter = new CsvRecordSplitter(delimiter, new Set(options.nullValues ?? []), MAX_RECORD_CHARS);
+  const text = new StringDecoder('utf8');
 
   let columns: string[] | undefined;
+  let template: Row | undefined;
   let expectHeader = options.header !== false;
   let out: DecodedRecord[] = [];
-  try {
-    for await (const item of records as AsyncIterable<{ record: Array<string | null>; info: Info; raw: string }>) {
-      const cells = nullCells(item.record, item.raw, delimiter, nullValues);
-      const endLine = lines.lineBefore(item.info.bytes);
-      const line = endLine - countNewlines(cells);
-      const position = `${name}:${line}`;
+  const records: CsvRecord[] = [];
+  let first = true;
+  const take = (): void => {
+    for (const record of records) {
+      const cells = record.cells;
       if (expectHeader || !columns) {
         columns = headerNames(expectHeader ? cells : cells.map(() => null));
+        // Rows are copies of one template: one hidden class, and every column (even `__proto__`) an own property.
+        template = Object.fromEntries(columns.map((column) => [column, null])) as Row;
         onHeader?.(columns);
         if (expectHeader) {
           expectHeader = false;
           continue;
         }
       }
+      const position = `${name}:${record.line}`;
       if (cells.length !== columns.length) {
         out.push({
           rejected: {
             position,
             reason: `expected ${columns.length} fields, found ${cells.length}`,
-            raw: truncateRaw(trimRecordDelimiters(item.raw)),
+            raw: truncateRaw(record.raw()),
           },
         });
       } else {
-        const row: Row = {};
-        for (let i = 0; i < columns.length; i++) row[columns[i]] = cells[i] ?? null;
+        const row: Row = { ...template };
+        for (let i = 0; i < columns.length; i++) row[columns[i]] = cells[i];
         out.push({ row, position });
       }
-      if (out.length >= DECODE_CHUNK) {
-        yield out;
-        out = [];
+    }
+    records.length = 0;
+  };
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      let piece = chunk;
+      if (first) {
+        first = false;
+        // peek() hands the head back first, whole: the BOM is at its start.
+        if (bom) piece = piece.subarray(3);
+      }
+      splitter.push(text.write(piece), false, records);
+      take();
+      while (out.length >= DECODE_CHUNK) {
+        yield out.splice(0, DECODE_CHUNK);
       }
     }
+    splitter.push(text.end(), true, records);
+    take();
   } catch (error) {
     throw toConnectorError(error, `${name}: cannot read CSV`);
   } finally {
-    if (!records.destroyed) records.destroy();
+    if (!stream.destroyed) stream.destroy();
   }
-  if (out.length > 0) yield out;
+  while (out.length > 0) yield out.splice(0, DECODE_CHUNK);
 }
 
 /** Drops the first `count` bytes. */

@@ -4,9 +4,12 @@ import { ConnectorError } from '../connector-error';
  * Fault injection for a load (off unless a hook is given): tests and
  * benchmarks use it to prove that a retried load leaves exactly the right rows.
  *
- * - `before-copy`: the staging table exists, nothing is copied yet
+ * - `before-copy`: the staging table exists (a direct append: the transaction has claimed the load and
+ *   readied the target), nothing is copied yet
  * - `mid-copy`: after every batch handed to the staging writer (`rowsCopied` so far)
  * - `before-commit`: inside the publishing transaction, everything done but COMMIT
+ *
+ * The pass-through path (`writePassThrough`) calls the same points (`mid-copy` after each chunk).
  * - `after-commit`: the data is committed, the load has not reported back yet
  */
 export type FaultPoint = 'before-copy' | 'mid-copy' | 'before-commit' | 'after-commit';

@@ -140,6 +140,8 @@ export class PostgresSource implements SourceConnector, PassThroughSource {
    * (the row path normalises JSON values).
    */
   async passThrough(request: PassThroughRequest): Promise<PassThroughReader | undefined> {
+    // NULL checks would need every field looked at: the row path does that.
+    if ((request.notNull ?? []).length > 0) return undefined;
     const session = await this.connect();
     let handedOver = false;
     try {

@@ -223,13 +223,14 @@ export async function runTask(options: RunTaskOptions): Promise<TaskResult> {
       spec.extract.mode !== 'incremental' &&
       !tracker &&
       !cursors.read &&
-      compiled.stages.every((s) => s.kind === 'transform' && s.pipeline.identity) &&
+      passThroughStages(spec) &&
       isPassThroughSource(options.source) &&
       isPassThroughSink(options.sink)
     ) {
       const reader = await options.source.passThrough({
         columns: outputSchema.columns.map((c) => c.name),
         batchSize: spec.batchSize,
+        notNull: notNullColumns(spec),
         signal,
       });
       if (reader) {
@@ -321,6 +322,29 @@ export async function runTask(options: RunTaskOptions): Promise<TaskResult> {
     meter.stop();
     progress.final(snapshot(true));
   }
+}
+
+/**
+ * Stages the pass-through path can honour without values: transforms with no
+ * operation, and validations made only of `not-null` rules (the reader
+ * refuses the data at the first NULL there, and the row path then applies
+ * the rule and quarantines or fails).
+ */
+function passThroughStages(spec: EngineTaskSpec): boolean {
+  return spec.stages.every((stage) =>
+    stage.kind === 'transform'
+      ? stage.operations.length === 0
+      : stage.rules.every((rule) => rule.rule === 'not-null'),
+  );
+}
+
+function notNullColumns(spec: EngineTaskSpec): string[] {
+  const columns = new Set<string>();
+  for (const stage of spec.stages) {
+    if (stage.kind !== 'validate') continue;
+    for (const rule of stage.rules) if (rule.rule === 'not-null') columns.add(rule.column);
+  }
+  return [...columns];
 }
 
 interface ChunkContext {

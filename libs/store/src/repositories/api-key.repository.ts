@@ -45,17 +45,15 @@ const ApiKeyRow = z
     created_at: timestamp,
     revoked_at: timestamp.nullable(),
   })
-  .transform(
-    (row): ApiKeyRecord => ({
-      id: row.id,
-      name: row.name,
-      scope: row.scope,
-      secretHash: row.secret_hash,
-      createdBy: row.created_by,
-      createdAt: iso(row.created_at),
-      revokedAt: isoOrUndefined(row.revoked_at),
-    }),
-  );
+  .transform((row): ApiKeyRecord => ({
+    id: row.id,
+    name: row.name,
+    scope: row.scope,
+    secretHash: row.secret_hash,
+    createdBy: row.created_by,
+    createdAt: iso(row.created_at),
+    revokedAt: isoOrUndefined(row.revoked_at),
+  }));
 
 const toApiKey = (row: RawRow) => parseRow(ApiKeyRow, row, 'api_keys', ['id']);
 
@@ -71,7 +69,14 @@ export class ApiKeyRepository {
       const result = await this.db.query(
         `INSERT INTO api_keys (id, name, scope, secret_hash, created_by, created_at)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
-        [input.id, input.name, ApiKeyScope.parse(input.scope), input.secretHash, input.createdBy, iso(this.clock.now())],
+        [
+          input.id,
+          input.name,
+          ApiKeyScope.parse(input.scope),
+          input.secretHash,
+          input.createdBy,
+          iso(this.clock.now()),
+        ],
       );
       return toApiKey(firstRow(result.rows));
     } catch (error) {

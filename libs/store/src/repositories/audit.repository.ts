@@ -40,18 +40,16 @@ const AuditRow = z
     request_id: z.string().nullable(),
     at: timestamp,
   })
-  .transform(
-    (row): AuditRecord => ({
-      id: row.id,
-      actor: row.actor,
-      action: row.action,
-      target: orUndefined(row.target),
-      result: row.result,
-      statusCode: row.status_code,
-      requestId: orUndefined(row.request_id),
-      at: iso(row.at),
-    }),
-  );
+  .transform((row): AuditRecord => ({
+    id: row.id,
+    actor: row.actor,
+    action: row.action,
+    target: orUndefined(row.target),
+    result: row.result,
+    statusCode: row.status_code,
+    requestId: orUndefined(row.request_id),
+    at: iso(row.at),
+  }));
 
 const toAudit = (row: RawRow) => parseRow(AuditRow, row, 'audit_records', ['id']);
 

@@ -81,7 +81,14 @@ export async function ingest(sourceUri: string, options: IngestOptions, io: CliI
         const registered = await flow.registerSource(source);
         const pipeline = await flow.pipelineFor(registered, chosenTarget, targetLabel(chosenTarget));
         view.step(`analyzing ${registered.name}`);
-        let plan = await flow.plan(registered, pipeline, runId, (step) => view.step(step));
+        const interrupted = io.interrupted;
+        const stopped = interrupted?.then(() => {
+          throw new CliError('interrupted before the run started; nothing was loaded', ExitCode.interrupted);
+        });
+        let plan = await Promise.race([
+          flow.plan(registered, pipeline, runId, (step) => view.step(step)),
+          ...(stopped ? [stopped] : []),
+        ]);
         const profile = (await embedded.store.profiles.latest(registered.id))?.profile;
         if (options.mode) plan = await flow.overrideMode(plan, options.mode, profile);
         view.step(planLine(plan));
@@ -89,9 +96,9 @@ export async function ingest(sourceUri: string, options: IngestOptions, io: CliI
           plan.tasks.filter((t) => t.kind === 'load').map((t) => t.id),
           profile?.rowCountEstimate,
         );
-        const { run, interrupted } = await flow.run(plan, runId, {
+        const { run, interrupted: cancelled } = await flow.run(plan, runId, {
           onTask: (e) => view.task(e),
-          interrupted: io.interrupted,
+          interrupted,
         });
         view.stop();
 
@@ -119,7 +126,7 @@ export async function ingest(sourceUri: string, options: IngestOptions, io: CliI
           return ExitCode.ok;
         }
         writeLine(io.stderr, `aoe: run ${run.status}: ${oneLine(result.error!)}`);
-        return interrupted ? ExitCode.interrupted : ExitCode.failed;
+        return cancelled ? ExitCode.interrupted : ExitCode.failed;
       } finally {
         view.stop();
         await warehouse?.close();

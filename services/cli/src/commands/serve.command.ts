@@ -7,6 +7,7 @@ import { PlannerModule } from '@aoe/planner';
 import { runMeshService } from '@aoe/service-kit';
 import { SourceAnalysisModule } from '@aoe/source-analysis';
 import { CliError, ExitCode } from '../errors';
+import type { CliIo } from '../io';
 
 export const MESH_SERVICES: Record<string, Type> = {
   gateway: GatewayModule,
@@ -22,7 +23,7 @@ export const MESH_SERVICES: Record<string, Type> = {
  * HOST, PORT, …), serving until SIGTERM or SIGINT, when it stops consuming,
  * finishes what it holds and exits.
  */
-export async function serve(service: string, run: typeof runMeshService = runMeshService): Promise<number> {
+export async function serve(service: string, io?: CliIo, run: typeof runMeshService = runMeshService): Promise<number> {
   const module = MESH_SERVICES[service];
   if (!module) {
     throw new CliError(
@@ -35,6 +36,7 @@ export async function serve(service: string, run: typeof runMeshService = runMes
   } catch (error) {
     throw new CliError(`${service} failed to start: ${(error as Error).message}`, ExitCode.unreachable);
   }
-  // Nest's shutdown hooks stop the service on a signal and end the process.
+  // Nest's shutdown hooks stop the service on SIGTERM or SIGINT and end the process: take the interrupt from the CLI.
+  void io?.interrupted;
   return new Promise<number>(() => {});
 }

@@ -20,6 +20,7 @@ export const EMBEDDED_MODULES: Type[] = [
   PlannerModule,
   OptimizerModule,
   DispatcherModule,
+  MonitorModule,
 ];
 
 export interface Embedded {

@@ -1,15 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { SourceSpec, TargetSpec } from '@aoe/contracts';
 import {
-  DirectorySink,
-  FileSource,
-  HttpApiSource,
+  createSinkConnector,
+  createSourceConnector,
   PgClientFactory,
   PostgresSink,
-  PostgresSource,
-  S3Sink,
-  S3Source,
-  WarehouseSink,
+  Warehouse,
   type PgSession,
   type SinkConnector,
   type SourceConnector,
@@ -27,30 +23,21 @@ export interface OpenedTarget {
 }
 
 /**
- * Builds connectors from specs. The only place the dispatcher names connector
- * classes, so a test can swap in a provider of its own.
+ * Connectors from specs (the connectors' factory), with where each target's
+ * bad rows go. Injectable, so a test can swap in a provider of its own.
  */
 @Injectable()
 export class ConnectorProvider {
   constructor(@Inject(DispatcherConfig) private readonly config: DispatcherConfig) {}
 
   source(spec: SourceSpec): SourceConnector {
-    switch (spec.kind) {
-      case 'file':
-        return new FileSource(spec);
-      case 'postgres':
-        return new PostgresSource(spec);
-      case 's3':
-        return new S3Source(spec);
-      case 'http-api':
-        return new HttpApiSource(spec);
-    }
+    return createSourceConnector(spec);
   }
 
   async target(target: TargetSpec): Promise<OpenedTarget> {
     switch (target.kind) {
       case 'postgres': {
-        const sink = new PostgresSink(target);
+        const sink = createSinkConnector(target) as PostgresSink;
         const db = new LazySession(new PgClientFactory(target.connection));
         return {
           sink,
@@ -63,25 +50,19 @@ export class ConnectorProvider {
         };
       }
       case 'warehouse': {
-        const sink = await WarehouseSink.open(target, this.config.warehouseDir);
+        const warehouse = await Warehouse.open(this.config.warehouseDir);
         return {
-          sink,
-          quarantine: new PostgresQuarantineSink(sink.warehouse.queryable(), { schema: target.table.schema }),
+          sink: createSinkConnector(target, { warehouse }),
+          quarantine: new PostgresQuarantineSink(warehouse.queryable(), { schema: target.table.schema }),
           keepsCheckpoints: true,
-          close: () => sink.close(),
+          close: () => warehouse.close(),
         };
       }
       case 's3':
-        // Object stores have no table for bad rows: they are counted, and kept only in memory.
-        return {
-          sink: new S3Sink(target),
-          quarantine: new InMemoryQuarantineSink(),
-          keepsCheckpoints: false,
-          close: async () => {},
-        };
       case 'directory':
+        // Objects and files have no table for bad rows: they are counted, and kept only in memory.
         return {
-          sink: new DirectorySink(target),
+          sink: createSinkConnector(target),
           quarantine: new InMemoryQuarantineSink(),
           keepsCheckpoints: false,
           close: async () => {},

@@ -72,7 +72,8 @@ export class AccessControl {
   }
 
   private async jwt(token: string): Promise<Principal> {
-    if (!this.jwks || !this.config.jwt) throw new AccessDeniedError('unauthenticated', 'bearer tokens are not accepted');
+    if (!this.jwks || !this.config.jwt)
+      throw new AccessDeniedError('unauthenticated', 'bearer tokens are not accepted');
     let payload: Record<string, unknown>;
     try {
       ({ payload } = await jwtVerify(token, this.jwks, {

@@ -19,7 +19,7 @@ export function hashSecret(secret: string): string {
 
 export function parseApiKey(key: string): { id: string; secret: string } | undefined {
   const match = /^aoe_([a-f0-9]{16})_([A-Za-z0-9_-]{43})$/.exec(key);
-  return match ? { id: match[1]!, secret: match[2]! } : undefined;
+  return match ? { id: match[1], secret: match[2] } : undefined;
 }
 
 export function secretMatches(secret: string, storedHash: string): boolean {

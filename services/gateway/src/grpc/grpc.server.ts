@@ -45,8 +45,29 @@ import { auditStatusOf, toGrpcError } from './grpc-errors';
 import { GATEWAY_PROTO, protoRoot } from './proto-path';
 import { RunEventsHub } from './run-events.hub';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- requests are the proto-loader's plain objects */
-type Req = any;
+/** Every request field of gateway.proto, as proto-loader decodes it (defaults: '' / 0 / false). */
+interface Req {
+  id?: string;
+  page?: { limit?: number; cursor?: string };
+  status?: string;
+  kind?: string;
+  sourceId?: string;
+  pipelineId?: string;
+  planVersion?: number;
+  runId?: string;
+  reason?: string;
+  severity?: string;
+  openOnly?: boolean;
+  service?: string;
+  force?: boolean;
+  subjectId?: string;
+  agent?: string;
+  name?: string;
+  scope?: string;
+  registrationJson?: string;
+  pipelineJson?: string;
+  schedule?: string;
+}
 type Handler = (request: Req, principal: Principal) => Promise<unknown>;
 
 const TERMINAL_RUN_EVENTS = new Set(['run.succeeded', 'run.failed', 'run.cancelled']);
@@ -55,6 +76,7 @@ const record = (value: unknown) => ({ json: JSON.stringify(value) });
 const page = (value: Page<unknown>) => ({ items: value.items.map(record), nextCursor: value.nextCursor ?? '' });
 const opt = (value: string | undefined) => (value ? value : undefined);
 const pageOf = (request: Req) => ({ limit: request.page?.limit || undefined, cursor: opt(request.page?.cursor) });
+const id = (request: Req) => request.id ?? '';
 
 /**
  * The gRPC face of the gateway (contracts/proto/aoe/v1/gateway.proto): the
@@ -119,7 +141,7 @@ export class GrpcGateway implements OnApplicationBootstrap, OnApplicationShutdow
         ),
       ),
       AcknowledgeAlert: this.unary('write', 'AcknowledgeAlert', async (r) =>
-        record(await this.acknowledgeAlert.execute({ id: r.id })),
+        record(await this.acknowledgeAlert.execute({ id: id(r) })),
       ),
     });
     server.addService(service('DeadLetters'), {
@@ -127,7 +149,7 @@ export class GrpcGateway implements OnApplicationBootstrap, OnApplicationShutdow
         page(await this.listDeadLetters.execute({ ...pageOf(r), service: opt(r.service) })),
       ),
       ReplayDeadLetter: this.unary('admin', 'ReplayDeadLetter', async (r) =>
-        record(await this.replayDeadLetter.execute({ id: r.id, force: r.force })),
+        record(await this.replayDeadLetter.execute({ id: id(r), force: r.force })),
       ),
     });
     server.addService(service('Decisions'), {
@@ -144,9 +166,13 @@ export class GrpcGateway implements OnApplicationBootstrap, OnApplicationShutdow
     });
     server.addService(service('Admin'), {
       CreateApiKey: this.unary('admin', 'CreateApiKey', async (r, principal) =>
-        record(await this.createApiKey.execute({ name: r.name, scope: r.scope, createdBy: principal.id })),
+        record(
+          await this.createApiKey.execute({ name: r.name ?? '', scope: r.scope as never, createdBy: principal.id }),
+        ),
       ),
-      RevokeApiKey: this.unary('admin', 'RevokeApiKey', async (r) => record(await this.revokeApiKey.execute({ id: r.id }))),
+      RevokeApiKey: this.unary('admin', 'RevokeApiKey', async (r) =>
+        record(await this.revokeApiKey.execute({ id: id(r) })),
+      ),
     });
     this.port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(
@@ -184,19 +210,19 @@ export class GrpcGateway implements OnApplicationBootstrap, OnApplicationShutdow
       ListSources: this.unary('read', 'ListSources', async (r) =>
         page(await this.listSources.execute({ ...pageOf(r), status: opt(r.status) as never, kind: opt(r.kind) })),
       ),
-      GetSource: this.unary('read', 'GetSource', async (r) => record(await this.getSource.execute({ id: r.id }))),
+      GetSource: this.unary('read', 'GetSource', async (r) => record(await this.getSource.execute({ id: id(r) }))),
       TestSourceConnection: this.unary('write', 'TestSourceConnection', async (r) =>
-        record(await this.testConnection.execute({ id: r.id })),
+        record(await this.testConnection.execute({ id: id(r) })),
       ),
       AnalyzeSource: this.unary('write', 'AnalyzeSource', async (r) =>
-        record(await this.analyzeSource.execute({ id: r.id, correlationId: randomUUID() })),
+        record(await this.analyzeSource.execute({ id: id(r), correlationId: randomUUID() })),
       ),
     };
   }
 
   private pipelines(): UntypedServiceImplementation {
     const status = (action: 'pause' | 'resume' | 'delete') => async (r: Req) =>
-      record(await this.changePipelineStatus.execute({ id: r.id, action }));
+      record(await this.changePipelineStatus.execute({ id: id(r), action }));
     return {
       CreatePipeline: this.unary('write', 'CreatePipeline', async (r) =>
         record(
@@ -211,9 +237,11 @@ export class GrpcGateway implements OnApplicationBootstrap, OnApplicationShutdow
           await this.listPipelines.execute({ ...pageOf(r), sourceId: opt(r.sourceId), status: opt(r.status) as never }),
         ),
       ),
-      GetPipeline: this.unary('read', 'GetPipeline', async (r) => record(await this.getPipeline.execute({ id: r.id }))),
+      GetPipeline: this.unary('read', 'GetPipeline', async (r) =>
+        record(await this.getPipeline.execute({ id: id(r) })),
+      ),
       SchedulePipeline: this.unary('write', 'SchedulePipeline', async (r) =>
-        record(await this.schedulePipeline.execute({ id: r.id, schedule: r.schedule || null })),
+        record(await this.schedulePipeline.execute({ id: id(r), schedule: r.schedule || null })),
       ),
       PausePipeline: this.unary('write', 'PausePipeline', status('pause')),
       ResumePipeline: this.unary('write', 'ResumePipeline', status('resume')),
@@ -226,18 +254,20 @@ export class GrpcGateway implements OnApplicationBootstrap, OnApplicationShutdow
       StartRun: this.unary('write', 'StartRun', async (r, principal) =>
         record(
           await this.startRun.execute({
-            pipelineId: r.pipelineId,
+            pipelineId: r.pipelineId ?? '',
             planVersion: r.planVersion || undefined,
             requestedBy: principal.id,
           }),
         ),
       ),
       ListRuns: this.unary('read', 'ListRuns', async (r) =>
-        page(await this.listRuns.execute({ ...pageOf(r), pipelineId: opt(r.pipelineId), status: opt(r.status) as never })),
+        page(
+          await this.listRuns.execute({ ...pageOf(r), pipelineId: opt(r.pipelineId), status: opt(r.status) as never }),
+        ),
       ),
-      GetRun: this.unary('read', 'GetRun', async (r) => record(await this.getRun.execute({ id: r.id }))),
+      GetRun: this.unary('read', 'GetRun', async (r) => record(await this.getRun.execute({ id: id(r) }))),
       CancelRun: this.unary('write', 'CancelRun', async (r, principal) =>
-        record(await this.cancelRun.execute({ id: r.id, reason: opt(r.reason), requestedBy: principal.id })),
+        record(await this.cancelRun.execute({ id: id(r), reason: opt(r.reason), requestedBy: principal.id })),
       ),
       WatchRun: (call: ServerWritableStream<Req, unknown>) => void this.watchRun(call),
     };
@@ -247,12 +277,12 @@ export class GrpcGateway implements OnApplicationBootstrap, OnApplicationShutdow
     try {
       await this.access.authorize(credentialsOf(call.metadata), 'read');
     } catch (error) {
-      call.destroy(this.grpcError(error) as Error);
+      call.emit('error', this.grpcError(error));
       return;
     }
-    const runId = String(call.request.id ?? '');
+    const runId = call.request.id ?? '';
     if (!runId) {
-      call.destroy(this.grpcError(new SyntaxError('id is required')) as Error);
+      call.emit('error', this.grpcError(new SyntaxError('id is required')));
       return;
     }
     const unwatch = this.hub.watch(runId, (event) => {
@@ -311,7 +341,7 @@ export class GrpcGateway implements OnApplicationBootstrap, OnApplicationShutdow
     return this.audit.execute({
       actor: principal?.id ?? 'unauthorised',
       action: `grpc ${method}`,
-      target: typeof request?.id === 'string' && request.id ? request.id : opt(request?.pipelineId),
+      target: opt(request.id) ?? opt(request.pipelineId),
       result: statusCode < 400 ? 'succeeded' : statusCode === 401 || statusCode === 403 ? 'denied' : 'failed',
       statusCode,
     });

@@ -28,7 +28,9 @@ export class GetPipelineUseCase {
     ]);
     return {
       ...pipeline,
-      plan: plan ? { version: plan.version, createdBy: plan.createdBy, createdAt: plan.createdAt, plan: plan.plan } : null,
+      plan: plan
+        ? { version: plan.version, createdBy: plan.createdBy, createdAt: plan.createdAt, plan: plan.plan }
+        : null,
       decisions: decisions.items,
     };
   }

@@ -42,7 +42,7 @@ export class ReplayDeadLetterUseCase {
       throw new ConflictError(`dead letter "${record.id}" was replayed at ${record.replayedAt}; pass force=true`);
     }
     const { definition, envelope } = revalidate(record.deadLetter);
-    const { envelope: sent, duplicate } = await this.bus.publish(definition, envelope.payload as never, {
+    const { envelope: sent, duplicate } = await this.bus.publish(definition, envelope.payload, {
       id: uuidFromText(`replay:${record.id}:${record.replayedAt ?? ''}`),
       correlationId: envelope.correlationId,
       causationId: envelope.id,
@@ -66,7 +66,9 @@ function revalidate(letter: DeadLetter): {
   const definition = definitionForSubject(letter.originalSubject);
   if (!definition) throw new UnprocessableError(`no contract handles subject "${letter.originalSubject}"`);
   const text =
-    letter.originalEncoding === 'base64' ? Buffer.from(letter.originalData, 'base64').toString('utf8') : letter.originalData;
+    letter.originalEncoding === 'base64'
+      ? Buffer.from(letter.originalData, 'base64').toString('utf8')
+      : letter.originalData;
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -78,7 +80,9 @@ function revalidate(letter: DeadLetter): {
     const issues = parsed.success
       ? `type "${parsed.data.type}" does not belong on ${letter.originalSubject}`
       : parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    throw new UnprocessableError(`the original message still breaks its contract (${issues}); replaying it would fail again`);
+    throw new UnprocessableError(
+      `the original message still breaks its contract (${issues}); replaying it would fail again`,
+    );
   }
   return { definition, envelope: parsed.data };
 }

@@ -11,7 +11,10 @@ export class SourceConnectionChecker {
   async check(spec: SourceSpec): Promise<CheckResult> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<CheckResult>((resolve) => {
-      timer = setTimeout(() => resolve({ ok: false, message: `no answer within ${CHECK_TIMEOUT_MS} ms` }), CHECK_TIMEOUT_MS);
+      timer = setTimeout(
+        () => resolve({ ok: false, message: `no answer within ${CHECK_TIMEOUT_MS} ms` }),
+        CHECK_TIMEOUT_MS,
+      );
     });
     try {
       const result = await Promise.race([createSourceConnector(spec).check(), timeout]);
