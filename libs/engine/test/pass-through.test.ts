@@ -76,13 +76,7 @@ function trickyCsv(): string {
   const lines = [header];
   for (let i = 1; i <= 300; i++) {
     const note =
-      i % 7 === 0
-        ? `"multi\r\nline, with ""quotes"""`
-        : i % 5 === 0
-          ? '""'
-          : i % 3 === 0
-            ? ''
-            : `plain ${i} é ✓`;
+      i % 7 === 0 ? `"multi\r\nline, with ""quotes"""` : i % 5 === 0 ? '""' : i % 3 === 0 ? '' : `plain ${i} é ✓`;
     lines.push(`${i},v${i},${note},${i % 4 === 0 ? '' : (i / 8).toFixed(3)},2024-03-0${1 + (i % 9)}T12:00:0${i % 10}Z`);
   }
   return `\uFEFF${lines.join('\r\n')}\r\n`;
@@ -129,7 +123,9 @@ describe('CSV → PostgreSQL', () => {
       taskId: 'load',
       source: new FileSource({ kind: 'file', path, format: 'csv' }),
       sink: sink('ragged'),
-      plan: plan('append', [{ kind: 'validate', rules: [{ rule: 'not-null', column: 'email' }], onFailure: 'quarantine' }]),
+      plan: plan('append', [
+        { kind: 'validate', rules: [{ rule: 'not-null', column: 'email' }], onFailure: 'quarantine' },
+      ]),
       quarantine,
     });
     expect(result.status).toBe('succeeded');
@@ -149,7 +145,9 @@ describe('CSV → PostgreSQL', () => {
       taskId: 'load',
       source: new FileSource({ kind: 'file', path, format: 'csv' }),
       sink: sink('nullmail'),
-      plan: plan('append', [{ kind: 'validate', rules: [{ rule: 'not-null', column: 'email' }], onFailure: 'quarantine' }]),
+      plan: plan('append', [
+        { kind: 'validate', rules: [{ rule: 'not-null', column: 'email' }], onFailure: 'quarantine' },
+      ]),
       quarantine,
     });
     expect(result.status).toBe('succeeded');
@@ -165,7 +163,9 @@ describe('CSV → PostgreSQL', () => {
       taskId: 'load',
       source: new FileSource({ kind: 'file', path, format: 'csv' }),
       sink: sink('clean'),
-      plan: plan('append', [{ kind: 'validate', rules: [{ rule: 'not-null', column: 'email' }], onFailure: 'quarantine' }]),
+      plan: plan('append', [
+        { kind: 'validate', rules: [{ rule: 'not-null', column: 'email' }], onFailure: 'quarantine' },
+      ]),
       quarantine: new InMemoryQuarantineSink(),
     });
     expect(result.path).toEqual({ kind: 'pass-through' });
@@ -221,54 +221,57 @@ const FAULTS: Array<[string, Fault]> = [
   ['sink after-commit', { sink: { at: 'after-commit', action: 'throw' } }],
 ];
 
-describe.each<LoadMode>(['append', 'merge', 'replace'])('pass-through %s: crash, then rerun with the same runId', (mode) => {
-  let seedCsv: string;
-  let runCsv: string;
-  const clean = `ptc_${mode}`;
+describe.each<LoadMode>(['append', 'merge', 'replace'])(
+  'pass-through %s: crash, then rerun with the same runId',
+  (mode) => {
+    let seedCsv: string;
+    let runCsv: string;
+    const clean = `ptc_${mode}`;
 
-  async function load(table: string, csv: string, runId: string, fault?: Fault) {
-    return runTask({
-      runId,
-      taskId: 'load',
-      source: new FileSource({ kind: 'file', path: csv, format: 'csv' }),
-      sink: sink(table, fault && 'sink' in fault ? fault.sink : undefined),
-      plan: plan(mode),
-      faults: fault && 'engine' in fault ? engineFault(fault.engine) : undefined,
+    async function load(table: string, csv: string, runId: string, fault?: Fault) {
+      return runTask({
+        runId,
+        taskId: 'load',
+        source: new FileSource({ kind: 'file', path: csv, format: 'csv' }),
+        sink: sink(table, fault && 'sink' in fault ? fault.sink : undefined),
+        plan: plan(mode),
+        faults: fault && 'engine' in fault ? engineFault(fault.engine) : undefined,
+      });
+    }
+
+    beforeAll(async () => {
+      seedCsv = await pg.writeFile(`seed-${mode}.csv`, ordersCsv(1000));
+      runCsv = await pg.writeFile(`run-${mode}.csv`, ordersCsv(1500, 501, { tag: ' v2' }));
+      expect((await load(clean, seedCsv, `seed-${mode}`)).path).toEqual({ kind: 'pass-through' });
+      expect((await load(clean, runCsv, `run-${mode}`)).path).toEqual({ kind: 'pass-through' });
+      const expected = { append: 2500, merge: 2000, replace: 1500 };
+      expect((await digest(clean, 'id')).count).toBe(expected[mode]);
     });
-  }
 
-  beforeAll(async () => {
-    seedCsv = await pg.writeFile(`seed-${mode}.csv`, ordersCsv(1000));
-    runCsv = await pg.writeFile(`run-${mode}.csv`, ordersCsv(1500, 501, { tag: ' v2' }));
-    expect((await load(clean, seedCsv, `seed-${mode}`)).path).toEqual({ kind: 'pass-through' });
-    expect((await load(clean, runCsv, `run-${mode}`)).path).toEqual({ kind: 'pass-through' });
-    const expected = { append: 2500, merge: 2000, replace: 1500 };
-    expect((await digest(clean, 'id')).count).toBe(expected[mode]);
-  });
+    it.each(FAULTS)('%s', async (name, fault) => {
+      const table = `pt_${mode}_${name.replace(/[^a-z0-9]+/gi, '_')}`.slice(0, 60);
+      const runId = `run-${mode}`;
+      expect((await load(table, seedCsv, `seed-${mode}`)).status).toBe('succeeded');
+      const seeded = await digest(table, 'id');
 
-  it.each(FAULTS)('%s', async (name, fault) => {
-    const table = `pt_${mode}_${name.replace(/[^a-z0-9]+/gi, '_')}`.slice(0, 60);
-    const runId = `run-${mode}`;
-    expect((await load(table, seedCsv, `seed-${mode}`)).status).toBe('succeeded');
-    const seeded = await digest(table, 'id');
+      const crashed = await load(table, runCsv, runId, fault);
+      expect(crashed.status).toBe('failed');
+      expect(crashed.error?.retryable).toBe(true);
+      expect(crashed.path?.fallbackReason).toBeUndefined();
+      const afterCrash = await digest(table, 'id');
+      if (/after-commit|after-load/.test(name)) expect(afterCrash).toEqual(await digest(clean, 'id'));
+      else expect(afterCrash).toEqual(seeded);
 
-    const crashed = await load(table, runCsv, runId, fault);
-    expect(crashed.status).toBe('failed');
-    expect(crashed.error?.retryable).toBe(true);
-    expect(crashed.path?.fallbackReason).toBeUndefined();
-    const afterCrash = await digest(table, 'id');
-    if (/after-commit|after-load/.test(name)) expect(afterCrash).toEqual(await digest(clean, 'id'));
-    else expect(afterCrash).toEqual(seeded);
-
-    const rerun = await load(table, runCsv, runId);
-    expect(rerun.status).toBe('succeeded');
-    expect(rerun.path?.kind).toBe('pass-through');
-    expect(await digest(table, 'id')).toEqual(await digest(clean, 'id'));
-    const again = await load(table, runCsv, runId);
-    expect(again.write).toMatchObject({ alreadyCommitted: true });
-    expect(await digest(table, 'id')).toEqual(await digest(clean, 'id'));
-  });
-});
+      const rerun = await load(table, runCsv, runId);
+      expect(rerun.status).toBe('succeeded');
+      expect(rerun.path?.kind).toBe('pass-through');
+      expect(await digest(table, 'id')).toEqual(await digest(clean, 'id'));
+      const again = await load(table, runCsv, runId);
+      expect(again.write).toMatchObject({ alreadyCommitted: true });
+      expect(await digest(table, 'id')).toEqual(await digest(clean, 'id'));
+    });
+  },
+);
 
 describe('PostgreSQL → PostgreSQL', () => {
   const src = 'pt_src';

@@ -2,12 +2,7 @@ import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import type { CursorState } from '../connector';
-import {
-  countLines,
-  CsvPassThroughScanner,
-  type PassThroughReader,
-  type PassThroughRequest,
-} from '../pass-through';
+import { countLines, CsvPassThroughScanner, type PassThroughReader, type PassThroughRequest } from '../pass-through';
 import { headerNames, sniffDelimiter } from './csv.decoder';
 import { formatFromContent, formatFromName, isGzip, type ObjectReadSpec, type SourceObject } from './record-stream';
 import { toConnectorError } from './stream-errors';

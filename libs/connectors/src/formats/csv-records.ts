@@ -5,7 +5,8 @@
  * first line without a byte-offset index. Semantics (those the decoder had
  * with csv-parse): fields separated by `delimiter` (any string), quoted with
  * `"` (doubled inside), a quote inside an unquoted field is a literal
- * character, records end at LF or CRLF (a lone CR is data), empty lines are
+ * character (and so is a quoted start followed by text after its closing
+ * quote: `"a"b` is the text `"a"b`), records end at LF or CRLF (a lone CR is data), empty lines are
  * skipped, an unquoted empty cell is null and a quoted one the empty string.
  */
 
@@ -78,6 +79,8 @@ export class CsvRecordSplitter {
       let i = pos;
       let lineEnd = data.indexOf('\n', i);
       for (;;) {
+        /** Text of the field before `i`, when a quoted start turned out not to be a quoted field. */
+        let prefix = '';
         if (data.charCodeAt(i) === QUOTE) {
           // A quoted field: up to the quote not followed by another.
           let j = i + 1;
@@ -86,7 +89,12 @@ export class CsvRecordSplitter {
           for (;;) {
             close = data.indexOf('"', j);
             if (close === -1 || (close + 1 >= n && !final)) {
-              if (final) throw new CsvSyntaxError('CSV_QUOTE_NOT_CLOSED', `Quote Not Closed: the quoted field starting on line ${startLine + extraLines} never ends`);
+              if (final) {
+                throw new CsvSyntaxError(
+                  'CSV_QUOTE_NOT_CLOSED',
+                  `Quote Not Closed: the quoted field starting on line ${startLine + extraLines} never ends`,
+                );
+              }
               break records;
             }
             if (close + 1 < n && data.charCodeAt(close + 1) === QUOTE) {
@@ -103,15 +111,18 @@ export class CsvRecordSplitter {
             nl = value.indexOf('\n', nl + 1);
           }
           if (escaped) value = value.replaceAll('""', '"');
-          cells.push(value);
           const k = close + 1;
           if (k >= n) {
-            // final (else we broke out above)
+            // The end of the data (final; otherwise we waited above).
+            cells.push(value);
             pos = n;
             break;
           }
           const c = data.charCodeAt(k);
+          // A delimiter of several characters may be cut by the end of the chunk.
+          if (dlen > 1 && !final && k + dlen > n && delimiter.startsWith(data.slice(k))) break records;
           if (c === d0 && (dlen === 1 || data.startsWith(delimiter, k))) {
+            cells.push(value);
             i = k + dlen;
             if (lineEnd !== -1 && lineEnd < k) lineEnd = data.indexOf('\n', k);
             if (i >= n && !final) break records;
@@ -123,27 +134,30 @@ export class CsvRecordSplitter {
             continue;
           }
           if (c === LF) {
+            cells.push(value);
             pos = k + 1;
             break;
           }
           if (c === CR) {
             if (k + 1 >= n && !final) break records;
             if (k + 1 < n && data.charCodeAt(k + 1) === LF) {
+              cells.push(value);
               pos = k + 2;
               break;
             }
           }
-          throw new CsvSyntaxError(
-            'CSV_INVALID_CLOSING_QUOTE',
-            `Invalid Closing Quote: got "${data[k]}" on line ${startLine + extraLines} instead of a delimiter or a line end`,
-          );
+          // Text after the closing quote: as csv-parse's relax_quotes, the field is not a quoted one
+          // after all; it keeps its quotes (inner quotes unescaped) and goes on, unquoted.
+          prefix = `"${value}"`;
+          i = k;
+          if (lineEnd !== -1 && lineEnd < k) lineEnd = data.indexOf('\n', k);
         }
         // An unquoted field: up to the delimiter or the line end, whichever comes first.
         if (lineEnd !== -1 && lineEnd < i) lineEnd = data.indexOf('\n', i);
         const next = data.indexOf(delimiter, i);
         if (next !== -1 && (lineEnd === -1 || next < lineEnd)) {
-          const value = data.slice(i, next);
-          cells.push(value === '' || (checkNulls && nulls.has(value)) ? null : value);
+          const value = prefix + data.slice(i, next);
+          cells.push(value === '' || (checkNulls && prefix === '' && nulls.has(value)) ? null : value);
           i = next + dlen;
           if (i >= n) {
             if (!final) break records;
@@ -155,14 +169,14 @@ export class CsvRecordSplitter {
         }
         if (lineEnd === -1) {
           if (!final) break records;
-          const value = data.slice(i, n);
-          cells.push(value === '' || (checkNulls && nulls.has(value)) ? null : value);
+          const value = prefix + data.slice(i, n);
+          cells.push(value === '' || (checkNulls && prefix === '' && nulls.has(value)) ? null : value);
           pos = n;
           break;
         }
         const end = lineEnd > i && data.charCodeAt(lineEnd - 1) === CR ? lineEnd - 1 : lineEnd;
-        const value = data.slice(i, end);
-        cells.push(value === '' || (checkNulls && nulls.has(value)) ? null : value);
+        const value = prefix + data.slice(i, end);
+        cells.push(value === '' || (checkNulls && prefix === '' && nulls.has(value)) ? null : value);
         pos = lineEnd + 1;
         break;
       }

@@ -119,41 +119,6 @@ export function headerNames(cells: Array<string | null>): string[] {
   });
 }
 
-function countNewlines(cells: Array<string | null>): number {
-  let count = 0;
-  for (const cell of cells) {
-    if (cell === null) continue;
-    let at = cell.indexOf('\n');
-    while (at !== -1) {
-      count += 1;
-      at = cell.indexOf('\n', at + 1);
-    }
-  }
-  return count;
-}
-
-/**
- * Turns unquoted empty cells, and unquoted cells spelling a null value, into
- * null. Only records holding such a cell pay for a look at their raw text.
- */
-function nullCells(
-  cells: Array<string | null>,
-  raw: string,
-  delimiter: string,
-  nullValues: Set<string>,
-): Array<string | null> {
-  let candidate = false;
-  for (const cell of cells) {
-    if (cell === '' || (cell !== null && nullValues.has(cell))) {
-      candidate = true;
-      break;
-    }
-  }
-  if (!candidate) return cells;
-  const quoted = quotedFields(trimRecordDelimiters(raw), delimiter);
-  return cells.map((cell, i) => (cell !== null && (cell === '' || nullValues.has(cell)) && !quoted[i] ? null : cell));
-}
-
 /** Which fields of one raw CSV record start with a quote. */
 export function quotedFields(raw: string, delimiter: string): boolean[] {
   const flags: boolean[] = [];
@@ -177,10 +142,6 @@ export function quotedFields(raw: string, delimiter: string): boolean[] {
     if (next === -1) return flags;
     i = next + delimiter.length;
   }
-}
-
-function trimRecordDelimiters(raw: string): string {
-  return raw.replace(/^[\r\n]+/, '').replace(/[\r\n]+$/, '');
 }
 
 /**
@@ -214,7 +175,7 @@ export async function* decodeCsv(
   let columns: string[] | undefined;
   let template: Row | undefined;
   let expectHeader = options.header !== false;
-  let out: DecodedRecord[] = [];
+  const out: DecodedRecord[] = [];
   const records: CsvRecord[] = [];
   let first = true;
   const take = (): void => {
@@ -223,7 +184,7 @@ export async function* decodeCsv(
       if (expectHeader || !columns) {
         columns = headerNames(expectHeader ? cells : cells.map(() => null));
         // Rows are copies of one template: one hidden class, and every column (even `__proto__`) an own property.
-        template = Object.fromEntries(columns.map((column) => [column, null])) as Row;
+        template = Object.fromEntries(columns.map((column) => [column, null]));
         onHeader?.(columns);
         if (expectHeader) {
           expectHeader = false;
@@ -269,20 +230,4 @@ export async function* decodeCsv(
     if (!stream.destroyed) stream.destroy();
   }
   while (out.length > 0) yield out.splice(0, DECODE_CHUNK);
-}
-
-/** Drops the first `count` bytes. */
-class SkipBytes extends Transform {
-  constructor(private remaining: number) {
-    super();
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    if (this.remaining > 0) {
-      const skip = Math.min(this.remaining, chunk.length);
-      this.remaining -= skip;
-      chunk = chunk.subarray(skip);
-    }
-    callback(null, chunk);
-  }
 }

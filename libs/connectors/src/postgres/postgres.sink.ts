@@ -349,7 +349,13 @@ export class PostgresSink implements SinkConnector {
       stream = undefined;
       const state = options.checkpoint?.state();
       if (state && options.checkpoint) {
-        await writeCheckpoint(session, this.ledgerSchema, options.checkpoint.pipelineId, options.checkpoint.stream, state);
+        await writeCheckpoint(
+          session,
+          this.ledgerSchema,
+          options.checkpoint.pipelineId,
+          options.checkpoint.stream,
+          state,
+        );
       }
       await recordLoadRows(session, this.ledgerSchema, plan.key, copied.rows);
       await fault('before-commit', copied.rows);

@@ -240,7 +240,13 @@ export async function runTask(options: RunTaskOptions): Promise<TaskResult> {
         });
         checkAborted();
         const outcome = await options.sink.writePassThrough(
-          countedReader(reader, { metrics, meter, fault, checkAborted, onBatch: () => progress.maybe(() => snapshot(false)) }),
+          countedReader(reader, {
+            metrics,
+            meter,
+            fault,
+            checkAborted,
+            onBatch: () => progress.maybe(() => snapshot(false)),
+          }),
           {
             runId: options.runId,
             taskId: options.taskId,
@@ -332,9 +338,7 @@ export async function runTask(options: RunTaskOptions): Promise<TaskResult> {
  */
 function passThroughStages(spec: EngineTaskSpec): boolean {
   return spec.stages.every((stage) =>
-    stage.kind === 'transform'
-      ? stage.operations.length === 0
-      : stage.rules.every((rule) => rule.rule === 'not-null'),
+    stage.kind === 'transform' ? stage.operations.length === 0 : stage.rules.every((rule) => rule.rule === 'not-null'),
   );
 }
 
