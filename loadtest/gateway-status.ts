@@ -104,7 +104,9 @@ async function main(): Promise<void> {
     const { runIds, pipelineIds } = await seed(store);
     console.log(`seeded ${runIds.length} runs over ${pipelineIds.length} pipelines in ${Date.now() - seededAt} ms`);
     app = await startServiceApp({ service: 'gateway', modules: [GatewayModule], platform: { telemetry, bus, store } });
-    const { key } = await app.app.get(CreateApiKeyUseCase).execute({ name: 'bench', scope: 'read', createdBy: 'bench' });
+    const { key } = await app.app
+      .get(CreateApiKeyUseCase)
+      .execute({ name: 'bench', scope: 'read', createdBy: 'bench' });
     const hot = runIds[runIds.length - 1]!;
     const pick = <T>(items: T[]) => items[Math.floor(Math.random() * items.length)]!;
     const many = (make: () => string) => Array.from({ length: 1000 }, make);
@@ -112,7 +114,10 @@ async function main(): Promise<void> {
       { name: 'GET /v1/runs/{id} (one run, cached 1 s)', paths: [`/v1/runs/${hot}`] },
       { name: 'GET /v1/runs/{id} (random of 10,000)', paths: many(() => `/v1/runs/${pick(runIds)}`) },
       { name: 'GET /v1/runs?limit=50', paths: ['/v1/runs?limit=50'] },
-      { name: 'GET /v1/runs?pipelineId=&limit=50', paths: many(() => `/v1/runs?pipelineId=${pick(pipelineIds)}&limit=50`) },
+      {
+        name: 'GET /v1/runs?pipelineId=&limit=50',
+        paths: many(() => `/v1/runs?pipelineId=${pick(pipelineIds)}&limit=50`),
+      },
     ];
     const results = [];
     for (const scenario of scenarios) {

@@ -2,7 +2,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildOpenApiDocument } from './openapi.document';
 
-/** docs/api/openapi.json, as checked in; a test fails when it is stale. */
+/**
+ * docs/api/openapi.json, as checked in; a test fails when it is stale (it compares
+ * the JSON, so `prettier --write` on the file is fine).
+ */
 export const OPENAPI_FILE = join(__dirname, '..', '..', '..', '..', 'docs', 'api', 'openapi.json');
 
 export function renderOpenApi(): string {

@@ -310,6 +310,15 @@ describe('validatePlanSafety', () => {
     expect(reasons(planWith([extract(), noMask, load({ schemaEvolution: 'any' }, ['transform'])]))).toEqual([
       'task "load": schemaEvolution "any" is wider than the policy allows ("additive")',
     ]);
+    const toS3 = {
+      ...input,
+      target: { kind: 's3' as const, bucket: 'lake', prefix: 'out/', format: 'parquet' as const },
+    };
+    const s3Plan = planWith([extract(), noMask, load({}, ['transform'])], { target: toS3.target });
+    const verdict = validatePlanSafety(toS3, s3Plan);
+    expect(verdict.ok ? [] : verdict.reasons).toEqual([
+      'task "load": the s3 target cannot merge (files and objects cannot upsert)',
+    ]);
   });
 
   it('follows PII through renames, derives and joins when the policy asks for masking', () => {

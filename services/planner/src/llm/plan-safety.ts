@@ -336,6 +336,9 @@ function checkLoad(
 
   for (const key of primaryKey ?? []) has(key, 'key column');
   if (mode === 'merge') {
+    if (input.target.kind !== 'postgres' && input.target.kind !== 'warehouse') {
+      reasons.push(`${where}: the ${input.target.kind} target cannot merge (files and objects cannot upsert)`);
+    }
     if (!primaryKey?.length) reasons.push(`${where}: a merge load needs a primaryKey`);
     else {
       const origins = primaryKey.map((key) => soleOrigin(columns.get(key)));

@@ -1,4 +1,4 @@
-import type { LoadMode } from '@aoe/contracts';
+import type { LoadMode, TargetSpec } from '@aoe/contracts';
 import type { ExtractChoice } from './extract.rules';
 import type { ProfileFacts } from './profile-facts';
 
@@ -10,14 +10,18 @@ export interface LoadChoice {
 
 const columnList = (columns: readonly string[]) => `(${columns.map((c) => `"${c}"`).join(', ')})`;
 
+/** Targets that can upsert on a key; files and objects are written whole, part by part. */
+const MERGEABLE: ReadonlySet<TargetSpec['kind']> = new Set(['postgres', 'warehouse']);
+
 /**
- * merge on a key; append for immutable rows read incrementally without a key;
- * replace for everything else that is read whole (tiny snapshots first of all),
- * since without a key a full read appended again would duplicate every row.
+ * merge on a key (where the target can); append for immutable rows read
+ * incrementally; replace for everything else that is read whole (tiny
+ * snapshots first of all), since a full read appended again would duplicate
+ * every row.
  */
-export function chooseLoad(facts: ProfileFacts, extract: ExtractChoice): LoadChoice {
+export function chooseLoad(facts: ProfileFacts, extract: ExtractChoice, target: TargetSpec): LoadChoice {
   const { key, profile } = facts;
-  if (key) {
+  if (key && MERGEABLE.has(target.kind)) {
     const evidence = key.confirmed
       ? 'a key the source declares'
       : `a key candidate, unique and non-null in the ${profile.sampleSize.toLocaleString('en-US')}-row sample but not declared`;
@@ -33,12 +37,18 @@ export function chooseLoad(facts: ProfileFacts, extract: ExtractChoice): LoadCho
     };
   }
   const refused = facts.nullableCandidates[0];
-  const note = refused ? ` (the key candidate ${columnList(refused)} holds nulls, so it is not a key)` : '';
+  const note = key
+    ? ` (the ${target.kind} target cannot merge on ${columnList(key.columns)})`
+    : refused
+      ? ` (the key candidate ${columnList(refused)} holds nulls, so it is not a key)`
+      : '';
   if (extract.mode === 'incremental') {
     return {
       mode: 'append',
       reasons: [
-        `Load appends${note}: the rows are immutable, there is no key to merge on, and the "${extract.cursorColumn}" cursor hands each run only new rows.`,
+        key
+          ? `Load appends${note}: the "${extract.cursorColumn}" cursor hands each run only new or changed rows, each written as a new part.`
+          : `Load appends${note}: the rows are immutable, there is no key to merge on, and the "${extract.cursorColumn}" cursor hands each run only new rows.`,
       ],
     };
   }
@@ -52,6 +62,6 @@ export function chooseLoad(facts: ProfileFacts, extract: ExtractChoice): LoadCho
   }
   return {
     mode: 'replace',
-    reasons: [`Load replaces the target${note}: without a key, a full read appended again would duplicate every row.`],
+    reasons: [`Load replaces the target${note}: a full read appended again would duplicate every row.`],
   };
 }

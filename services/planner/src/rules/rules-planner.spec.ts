@@ -206,3 +206,23 @@ describe('profile helpers', () => {
     expect(profileFacts(input({ rowCountEstimate: 10_000 }).profile)).toMatchObject({ large: false, tiny: true });
   });
 });
+
+describe('load mode and the target', () => {
+  const keyed = input({ primaryKeyCandidates: [['id']], primaryKeyConfirmed: true });
+  const loadOf = (plan: PipelinePlan) => plan.tasks.find((t) => t.kind === 'load')!.params;
+
+  it('merges on a key into a table', () => {
+    expect(loadOf(planFromProfile(keyed).plan)).toMatchObject({ mode: 'merge', primaryKey: ['id'] });
+  });
+
+  it('never merges into files or objects, which cannot upsert', () => {
+    for (const target of [
+      { kind: 'directory', path: '/tmp/out', format: 'parquet' },
+      { kind: 's3', bucket: 'lake', prefix: 'out/', format: 'jsonl' },
+    ] as const) {
+      const { plan, rationale } = planFromProfile({ ...keyed, target });
+      expect(loadOf(plan).mode).toBe('replace');
+      expect(rationale).toContain(`the ${target.kind} target cannot merge on ("id")`);
+    }
+  });
+});

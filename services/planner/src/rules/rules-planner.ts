@@ -23,7 +23,7 @@ export function planFromProfile(input: PlanningInput): PlanningResult {
   const transforms = chooseTransforms(facts, input.policy);
   const casts = transforms.operations.filter((op) => op.op === 'cast').length;
   const validations = chooseValidations(facts, extract, transforms.masked, casts);
-  const load = chooseLoad(facts, extract);
+  const load = chooseLoad(facts, extract, input.target);
   const settings: RunSettings = {
     batchSize: DEFAULT_BATCH_SIZE,
     readParallelism: extract.partitions,
