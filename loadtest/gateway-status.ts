@@ -10,13 +10,32 @@
  * The same scenarios for k6: loadtest/k6/ (see its README).
  */
 import 'reflect-metadata';
-import autocannon from 'autocannon';
 import { CreateApiKeyUseCase, GatewayModule } from '@aoe/gateway';
 import { JetStreamBus } from '@aoe/messaging';
 import { startServiceApp } from '@aoe/service-kit';
 import { openStore, type Store } from '@aoe/store';
 import { setupTelemetry } from '@aoe/telemetry';
 import { deleteTestStreams, dropTestSchema, uniqueName } from '@aoe/testing';
+
+/** The part of autocannon's API used here (the package ships no types). */
+interface AutocannonOptions {
+  url: string;
+  connections: number;
+  duration: number;
+  workers?: number;
+  overallRate?: number;
+  headers?: Record<string, string>;
+  requests?: Array<{ method: 'GET'; path: string }>;
+}
+interface AutocannonResult {
+  requests: { total: number; average: number };
+  latency: { p50: number; p99: number; max: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const autocannon = require('autocannon') as (options: AutocannonOptions) => Promise<AutocannonResult>;
 
 const SECONDS = Number(process.argv[2] ?? 10);
 const RATE = 500;
@@ -42,7 +61,7 @@ async function seed(store: Store): Promise<{ runIds: string[]; pipelineIds: stri
   for (let i = 0; i < RUNS; i += CHUNK) {
     const created = await Promise.all(
       Array.from({ length: Math.min(CHUNK, RUNS - i) }, (_, j) =>
-        store.runs.create({ pipelineId: pipelineIds[(i + j) % PIPELINES]!, trigger: 'api' }),
+        store.runs.create({ pipelineId: pipelineIds[(i + j) % PIPELINES], trigger: 'api' }),
       ),
     );
     await Promise.all(
@@ -107,8 +126,8 @@ async function main(): Promise<void> {
     const { key } = await app.app
       .get(CreateApiKeyUseCase)
       .execute({ name: 'bench', scope: 'read', createdBy: 'bench' });
-    const hot = runIds[runIds.length - 1]!;
-    const pick = <T>(items: T[]) => items[Math.floor(Math.random() * items.length)]!;
+    const hot = runIds[runIds.length - 1];
+    const pick = <T>(items: T[]) => items[Math.floor(Math.random() * items.length)];
     const many = (make: () => string) => Array.from({ length: 1000 }, make);
     const scenarios: Scenario[] = [
       { name: 'GET /v1/runs/{id} (one run, cached 1 s)', paths: [`/v1/runs/${hot}`] },

@@ -9,3 +9,4 @@ export * from './llm/chat-model';
 export * from './llm/quote-data';
 export * from './llm/structured-model.brain';
 export * from './testing/scripted-chat.server';
+export * from './nest/agent-guard.provider';

@@ -4,3 +4,4 @@ export * from './bootstrap';
 export * from './http-tracing.middleware';
 export * from './json-body.middleware';
 export * from './test-services';
+export * from './clock.provider';

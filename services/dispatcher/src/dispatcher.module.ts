@@ -1,5 +1,5 @@
 import { Module, type Provider, type Type } from '@nestjs/common';
-import { clockProvider } from './clock';
+import { clockProvider } from '@aoe/service-kit';
 import { ConnectorProvider } from './connectors/connector.provider';
 import { DispatcherConfig } from './dispatcher.config';
 import { ActiveRuns } from './executor/active-runs';

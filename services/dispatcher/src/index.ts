@@ -1,7 +1,6 @@
 export { DispatcherModule, DispatcherWorkerModule, type DispatcherOverrides } from './dispatcher.module';
 export { DispatcherConfig, type DispatcherSettings } from './dispatcher.config';
 export { SERVICE as DISPATCHER_SERVICE, CANCEL_MARKER, scheduledRunId } from './ids';
-export { DISPATCHER_CLOCK } from './clock';
 export { EXECUTOR, type Executor, type RunExecution, type RunOutcome, type RunResources } from './executor/executor';
 export { EmbeddedExecutor } from './executor/embedded.executor';
 export { ChainRunner, type ChainOutcome, type ChainRequest, type ChainStatus } from './executor/chain-runner';

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { WebhookNotifier } from './alerting/webhook.notifier';
-import { clockProvider } from './clock.provider';
-import { agentGuardProvider } from './decision/agent-guard.provider';
+import { clockProvider } from '@aoe/service-kit';
+import { agentGuardProvider } from '@aoe/agents';
 import { FreshnessTimer } from './freshness.timer';
 import { COLUMN_STATS, ProfileColumnStatsReader } from './history/column-stats.reader';
 import { MonitorMetrics } from './metrics/monitor.metrics';

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { clockProvider } from './clock.provider';
-import { agentGuardProvider } from './decision/agent-guard.provider';
+import { clockProvider } from '@aoe/service-kit';
+import { agentGuardProvider } from '@aoe/agents';
 import { RunHistoryReader } from './history/run-history.reader';
 import { OptimizePlanHandler } from './optimize-plan.handler';
 import { OptimizerConfig } from './optimizer-config';

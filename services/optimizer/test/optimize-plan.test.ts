@@ -5,7 +5,7 @@ import type { InboundMessage } from '@aoe/messaging';
 import { createTestMesh, type TestMesh } from '@aoe/service-kit';
 import { systemClock, type Store } from '@aoe/store';
 import { OptimizerModule } from '../src';
-import { AGENT_GUARD } from '../src/decision/agent-guard.provider';
+import { AGENT_GUARD } from '@aoe/agents';
 import { RunHistoryReader } from '../src/history/run-history.reader';
 import { OptimizerConfig } from '../src/optimizer-config';
 import { BOUNDS } from '../src/tuning/bounds';

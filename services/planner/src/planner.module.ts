@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
-import { agentGuardProvider } from './decision/agent-guard.provider';
+import { agentGuardProvider } from '@aoe/agents';
 import { PlanBrains } from './decision/plan-brains';
 import { llmPlanBrainFromEnvironment } from './llm';
 import { RulesPlanBrain } from './rules/rules-plan.brain';
-import { clockProvider } from './clock.provider';
+import { clockProvider } from '@aoe/service-kit';
 import { DraftPlanHandler } from './draft-plan.handler';
 import { DraftPlanUseCase } from './usecases/draft-plan/draft-plan.usecase';
 

@@ -5,7 +5,7 @@ import { NonRetryableError, type InboundMessage } from '@aoe/messaging';
 import { createTestMesh, type TestMesh } from '@aoe/service-kit';
 import { systemClock } from '@aoe/store';
 import { PlannerModule } from '../src';
-import { AGENT_GUARD } from '../src/decision/agent-guard.provider';
+import { AGENT_GUARD } from '@aoe/agents';
 import { PlanBrains } from '../src/decision/plan-brains';
 import type { PlanningInput } from '../src/planning-input';
 import { planFromProfile } from '../src/rules/rules-planner';

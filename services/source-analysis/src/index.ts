@@ -2,7 +2,6 @@ export * from './source-analysis.module';
 export * from './profiling';
 export {
   AnalyzeSourceUseCase,
-  DECISION_GUARD,
   SERVICE,
   type AnalyzeSourceResult,
 } from './usecases/analyze-source/analyze-source.usecase';

@@ -1,12 +1,9 @@
 import { Module } from '@nestjs/common';
-import { AgentGuard, BusDecisionSink, StoreDecisionSink } from '@aoe/agents';
-import { BUS, type Bus } from '@aoe/messaging';
-import { Store } from '@aoe/store';
-import { Telemetry } from '@aoe/telemetry';
+import { agentGuardProvider } from '@aoe/agents';
 import { AnalyzeSourceHandler } from './analyze-source.handler';
 import { profileLimitsFromEnv } from './profiling/profile-limits';
 import { SourceProfiler } from './profiling/source-profiler';
-import { AnalyzeSourceUseCase, DECISION_GUARD } from './usecases/analyze-source/analyze-source.usecase';
+import { AnalyzeSourceUseCase } from './usecases/analyze-source/analyze-source.usecase';
 
 /** Consumes aoe.cmd.source.analyze: profiles the source, stores the profile, publishes aoe.evt.source.profiled. */
 @Module({
@@ -14,15 +11,7 @@ import { AnalyzeSourceUseCase, DECISION_GUARD } from './usecases/analyze-source/
   providers: [
     AnalyzeSourceUseCase,
     { provide: SourceProfiler, useFactory: () => new SourceProfiler({ limits: profileLimitsFromEnv() }) },
-    {
-      provide: DECISION_GUARD,
-      inject: [Store, BUS, Telemetry],
-      useFactory: (store: Store, bus: Bus, telemetry: Telemetry) =>
-        new AgentGuard({
-          sinks: [new StoreDecisionSink(store.decisions), new BusDecisionSink(bus)],
-          logger: telemetry.logger,
-        }),
-    },
+    agentGuardProvider,
   ],
 })
 export class SourceAnalysisModule {}

@@ -29,9 +29,11 @@ const UP = [
   )`,
   `CREATE INDEX audit_records_at_idx ON audit_records (at DESC, id DESC)`,
   `CREATE INDEX audit_records_actor_idx ON audit_records (actor, at DESC, id DESC)`,
+
+  `CREATE INDEX runs_status_created_idx ON runs (status, created_at DESC, id DESC)`,
 ];
 
-const DOWN = ['DROP TABLE audit_records', 'DROP TABLE api_keys'];
+const DOWN = ['DROP INDEX runs_status_created_idx', 'DROP TABLE audit_records', 'DROP TABLE api_keys'];
 
 export async function up(db: Database): Promise<void> {
   await runStatements(db, UP);

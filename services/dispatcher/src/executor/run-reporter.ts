@@ -3,7 +3,7 @@ import { Messages, type ClassifiedError, type RunStats, type TaskEvent } from '@
 import { BUS, type Bus } from '@aoe/messaging';
 import { Store, type Clock, type TaskRunStatus } from '@aoe/store';
 import { Telemetry } from '@aoe/telemetry';
-import { DISPATCHER_CLOCK } from '../clock';
+import { CLOCK } from '@aoe/service-kit';
 import { eventId } from '../ids';
 
 /** Which run an event belongs to, and the message that caused it. */
@@ -42,7 +42,7 @@ export class RunReporter {
   constructor(
     private readonly store: Store,
     @Inject(BUS) private readonly bus: Bus,
-    @Inject(DISPATCHER_CLOCK) private readonly clock: Clock,
+    @Inject(CLOCK) private readonly clock: Clock,
     private readonly telemetry: Telemetry,
   ) {}
 

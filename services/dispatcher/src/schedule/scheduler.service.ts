@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Clock } from '@aoe/store';
 import { Telemetry } from '@aoe/telemetry';
-import { DISPATCHER_CLOCK } from '../clock';
+import { CLOCK } from '@aoe/service-kit';
 import { DispatcherConfig } from '../dispatcher.config';
 import { TriggerDueRunsUseCase } from '../usecases/trigger-due-runs/trigger-due-runs.usecase';
 
@@ -20,7 +20,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
   constructor(
     private readonly triggerDueRuns: TriggerDueRunsUseCase,
     @Inject(DispatcherConfig) private readonly config: DispatcherConfig,
-    @Inject(DISPATCHER_CLOCK) private readonly clock: Clock,
+    @Inject(CLOCK) private readonly clock: Clock,
     private readonly telemetry: Telemetry,
   ) {}
 

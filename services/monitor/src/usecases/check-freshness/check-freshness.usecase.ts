@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Store, type Clock, type PipelineRecord } from '@aoe/store';
-import { CLOCK } from '../../clock.provider';
+import { CLOCK } from '@aoe/service-kit';
 import { detectFreshness } from '../../detection/freshness.detector';
 import { expectedInterval } from '../../detection/interval';
 import { MonitorConfig } from '../../monitor-config';

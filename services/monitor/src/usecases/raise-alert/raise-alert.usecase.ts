@@ -4,7 +4,7 @@ import type { AgentGuardApi } from '@aoe/agents';
 import { BUS, uuidFromText, type Bus } from '@aoe/messaging';
 import { Store } from '@aoe/store';
 import { WebhookNotifier, type WebhookOutcome } from '../../alerting/webhook.notifier';
-import { AGENT_GUARD } from '../../decision/agent-guard.provider';
+import { AGENT_GUARD } from '@aoe/agents';
 import { checkJudgement, describeJudgement, RulesMonitorBrain } from '../../decision/rules-monitor.brain';
 import { MonitorMetrics } from '../../metrics/monitor.metrics';
 import { RaiseAlertCommand } from './raise-alert.command';

@@ -3,8 +3,8 @@ import { Messages, type AgentDecision, type PipelinePlan } from '@aoe/contracts'
 import type { AgentGuardApi } from '@aoe/agents';
 import { BUS, uuidFromText, type Bus } from '@aoe/messaging';
 import { Store, type Clock } from '@aoe/store';
-import { CLOCK } from '../../clock.provider';
-import { AGENT_GUARD } from '../../decision/agent-guard.provider';
+import { CLOCK } from '@aoe/service-kit';
+import { AGENT_GUARD } from '@aoe/agents';
 import { RunHistoryReader } from '../../history/run-history.reader';
 import { OptimizerConfig } from '../../optimizer-config';
 import { checkOptimization } from '../../tuning/check-optimization';

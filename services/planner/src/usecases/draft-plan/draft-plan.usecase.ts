@@ -3,12 +3,12 @@ import { Messages, TargetPolicy, type AgentDecision, type PipelinePlan } from '@
 import type { AgentGuardApi } from '@aoe/agents';
 import { BUS, NonRetryableError, uuidFromText, type Bus } from '@aoe/messaging';
 import { Store, type Clock } from '@aoe/store';
-import { AGENT_GUARD } from '../../decision/agent-guard.provider';
+import { AGENT_GUARD } from '@aoe/agents';
 import { checkPlan } from '../../decision/plan-checks';
 import { PlanBrains } from '../../decision/plan-brains';
 import { planDecideRequest } from '../../llm';
 import type { PlanningInput } from '../../planning-input';
-import { CLOCK } from '../../clock.provider';
+import { CLOCK } from '@aoe/service-kit';
 import { DraftPlanCommand } from './draft-plan.command';
 
 export const SERVICE = 'planner';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Messages, type SourceProfile } from '@aoe/contracts';
-import type { AgentGuardApi } from '@aoe/agents';
+import { AGENT_GUARD, type AgentGuardApi } from '@aoe/agents';
 import { BUS, NonRetryableError, type Bus } from '@aoe/messaging';
 import { Store } from '@aoe/store';
 import { decisionInput, describeSummary, ProfilerRulesBrain, validateSummary } from '../../profiling/profile-decision';
@@ -11,7 +11,6 @@ import { classifyFailure } from './failure-policy';
 
 export const SERVICE = 'source-analysis';
 /** Injection token of the AgentGuard the service records its decisions through. */
-export const DECISION_GUARD = Symbol('source-analysis.decision-guard');
 
 export type AnalyzeSourceResult =
   | { outcome: 'profiled'; profile: SourceProfile; profileId: string; decisionId: string }
@@ -48,7 +47,7 @@ export class AnalyzeSourceUseCase {
     private readonly store: Store,
     @Inject(BUS) private readonly bus: Bus,
     private readonly profiler: SourceProfiler,
-    @Inject(DECISION_GUARD) private readonly guard: AgentGuardApi,
+    @Inject(AGENT_GUARD) private readonly guard: AgentGuardApi,
   ) {}
 
   async execute(input: AnalyzeSourceCommand, hooks: { onProgress?: () => void } = {}): Promise<AnalyzeSourceResult> {
