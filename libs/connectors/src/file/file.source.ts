@@ -74,7 +74,11 @@ export class FileSource implements SourceConnector, PassThroughSource {
     const cursor = new ObjectCursor(OBJECT_CURSOR_COLUMN);
     return openCsvPassThrough(
       // Large reads: the bytes are not decoded here, so fewer, bigger chunks cost less.
-      { name: file.key, localPath: file.path, open: async () => createReadStream(file.path, { highWaterMark: 1 << 20 }) },
+      {
+        name: file.key,
+        localPath: file.path,
+        open: async () => createReadStream(file.path, { highWaterMark: 1 << 20 }),
+      },
       this.readSpec(),
       request,
       () => {

@@ -187,7 +187,10 @@ export class PostgresSink implements SinkConnector {
           }
           return { rows, bytes };
         });
-        return direct.kind === 'committed' ? direct.result : this.alreadyPublished(session, plan);
+        if (direct.kind === 'committed') return direct.result;
+        // Another attempt committed this load between findLoad and the claim: the batches go unread.
+        await closeUnread(batches);
+        return await this.alreadyPublished(session, plan);
       }
 
       const relation = await readRelation(session, plan.table);
@@ -241,13 +244,20 @@ export class PostgresSink implements SinkConnector {
     reader: PassThroughReader,
     options: WriteOptions,
   ): Promise<PostgresWriteResult | PassThroughFallback> {
-    const plan = this.plan(options);
-    const names = plan.columns.map((c) => c.name);
-    if (names.length !== reader.columns.length || names.some((n, i) => n !== reader.columns[i])) {
+    let plan: LoadPlan;
+    let session: PgSession;
+    try {
+      plan = this.plan(options);
+      const names = plan.columns.map((c) => c.name);
+      if (names.length !== reader.columns.length || names.some((n, i) => n !== reader.columns[i])) {
+        await reader.close();
+        return { fallback: true, reason: 'the data does not carry the load columns in order' };
+      }
+      session = await this.factory.connect();
+    } catch (error) {
       await reader.close();
-      return { fallback: true, reason: 'the data does not carry the load columns in order' };
+      throw toConnectorError(error, this.errorContext);
     }
-    const session = await this.factory.connect();
     const lock = `aoe-stage:${plan.staging}`;
     let locked = false;
     let broken = false;
