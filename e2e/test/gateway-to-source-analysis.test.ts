@@ -1,6 +1,6 @@
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Messages } from '@aoe/contracts';
-import { GatewayModule } from '@aoe/gateway';
+import { CreateApiKeyUseCase, GatewayModule } from '@aoe/gateway';
 import { createTestMesh, type TestMesh } from '@aoe/service-kit';
 import { SourceAnalysisModule } from '@aoe/source-analysis';
 import { initTracing } from '@aoe/telemetry';
@@ -21,10 +21,14 @@ async function eventually<T>(probe: () => Promise<T | undefined>, what: string, 
 describe('gateway -> bus -> source-analysis, on real NATS JetStream and PostgreSQL', () => {
   let mesh: TestMesh;
   let gateway: Awaited<ReturnType<TestMesh['start']>>;
+  let writeKey: string;
 
   beforeAll(async () => {
     mesh = await createTestMesh('e2e');
     gateway = await mesh.start('gateway', [GatewayModule]);
+    writeKey = (
+      await gateway.app.get(CreateApiKeyUseCase).execute({ name: 'e2e', scope: 'write', createdBy: 'e2e test' })
+    ).key;
     await mesh.start('source-analysis', [SourceAnalysisModule]);
     await mesh.start('source-analysis', [SourceAnalysisModule]); // a second replica
   });
@@ -33,7 +37,7 @@ describe('gateway -> bus -> source-analysis, on real NATS JetStream and PostgreS
   it('registers a source, and source-analysis profiles it under one trace id', async () => {
     const res = await fetch(`${gateway.url}/v1/sources`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${writeKey}` },
       body: JSON.stringify({ name: 'events', spec: { kind: 'file', path: `${process.cwd()}/examples/events.csv` } }),
     });
     expect(res.status).toBe(202);
@@ -62,7 +66,11 @@ describe('gateway -> bus -> source-analysis, on real NATS JetStream and PostgreS
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const res = await fetch(`${gateway.url}/v1/sources`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${writeKey}`,
+        traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+      },
       body: JSON.stringify({ spec: { kind: 'file', path: 'examples/other.csv' } }),
     });
     expect(res.status).toBe(202);

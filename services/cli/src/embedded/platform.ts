@@ -50,6 +50,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
   // The dispatcher reads its settings from the environment: point it at this home.
   process.env.AOE_WAREHOUSE_DIR = env.AOE_WAREHOUSE_DIR ?? join(home, 'warehouse');
   process.env.AOE_SCHEDULER_INTERVAL_MS = env.AOE_SCHEDULER_INTERVAL_MS ?? '0';
+  // A one-shot command has no time for freshness: that is the long-running monitor's job.
+  process.env.AOE_MONITOR_FRESHNESS_CHECK_MS = env.AOE_MONITOR_FRESHNESS_CHECK_MS ?? '0';
 
   const release = await lockHome(home);
   const telemetry = setupTelemetry('aoe', {
