@@ -46,7 +46,10 @@ const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5
 const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 
 async function seed(store: Store): Promise<{ runIds: string[]; pipelineIds: string[] }> {
-  const source = await store.sources.create({ name: 'bench-source', spec: { kind: 'file', path: 'bench.csv' } });
+  const source = await store.sources.create({
+    name: 'bench-source',
+    spec: { kind: 'file', path: 'bench.csv', format: 'csv', compression: 'none' },
+  });
   const pipelineIds: string[] = [];
   for (let p = 0; p < PIPELINES; p++) {
     const pipeline = await store.pipelines.create({

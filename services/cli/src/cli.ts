@@ -17,6 +17,7 @@ const load = {
   sql: () => require('./commands/sql.command') as typeof import('./commands/sql.command'),
   serve: () => require('./commands/serve.command') as typeof import('./commands/serve.command'),
   worker: () => require('./commands/worker.command') as typeof import('./commands/worker.command'),
+  admin: () => require('./commands/admin.command') as typeof import('./commands/admin.command'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -117,6 +118,31 @@ function program(io: CliIo, result: { code: number }): Command {
     .action(async (options: { run: string; task: string; json?: boolean }) =>
       set(await load.worker().workerRunTask(options, io)),
     );
+
+  const apiKey = root
+    .command('admin')
+    .description('operate the mesh (DATABASE_URL)')
+    .command('api-key')
+    .description("the gateway's API keys: stored hashed, scoped read < write < admin");
+  apiKey
+    .command('create')
+    .description('create a key; it is printed once and never again')
+    .requiredOption('--scope <scope>', 'read | write | admin')
+    .option('--name <name>', 'what the key is for')
+    .option('--json', 'print {id, name, scope, key, …} as JSON')
+    .action(async (options: { scope: string; name?: string; json?: boolean }) =>
+      set(await load.admin().createApiKey(options, io)),
+    );
+  apiKey
+    .command('revoke')
+    .description('revoke a key for good')
+    .argument('<id>', 'the key id (aoe admin api-key list)')
+    .action(async (id: string) => set(await load.admin().revokeApiKey(id, io)));
+  apiKey
+    .command('list')
+    .description('list keys (never their secrets)')
+    .option('--json', 'print the keys as JSON')
+    .action(async (options: { json?: boolean }) => set(await load.admin().listApiKeys(options, io)));
 
   return root;
 }
