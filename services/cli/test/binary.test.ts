@@ -86,12 +86,15 @@ describe('the built aoe binary', () => {
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-      await new Promise<void>((resolve) =>
+      // Interrupt once the load reports progress (a merge counts its rows only when it commits).
+      const loading = await new Promise<boolean>((resolve) => {
         child.stdout.on('data', (chunk: Buffer) => {
           stdout += chunk.toString();
-          if (/task load: [1-9]/.test(stdout)) resolve();
-        }),
-      );
+          if (/task load: [\d,]+ rows/.test(stdout)) resolve(true);
+        });
+        child.on('close', () => resolve(false));
+      });
+      expect({ loading, stdout }).toMatchObject({ loading: true });
       child.kill('SIGINT');
       expect(await exited).toBe(130);
       expect(stderr.trim().split('\n')).toHaveLength(1);
