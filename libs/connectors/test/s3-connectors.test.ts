@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { S3Sink, S3Source, type Batch, type CursorState } from '../src';
-import { startS3, TEST_ACCESS_KEY, type TestS3 } from './fixtures/s3-server';
+import { startTestS3, TEST_S3_ACCESS_KEY, type TestS3 } from '@aoe/testing';
 import { asBatches, checksum, collect, typedRows, typedSchema, writeOptions } from './fixtures/support';
 
 const BUCKET = 'aoe-test';
@@ -10,9 +10,9 @@ const credentials = { accessKeyId: { env: 'AOE_TEST_S3_KEY' }, secretAccessKey: 
 let s3: TestS3;
 
 beforeAll(async () => {
-  s3 = await startS3([BUCKET]);
-  process.env.AOE_TEST_S3_KEY = TEST_ACCESS_KEY;
-  process.env.AOE_TEST_S3_SECRET = TEST_ACCESS_KEY;
+  s3 = await startTestS3([BUCKET]);
+  process.env.AOE_TEST_S3_KEY = TEST_S3_ACCESS_KEY;
+  process.env.AOE_TEST_S3_SECRET = TEST_S3_ACCESS_KEY;
 });
 
 afterAll(async () => {

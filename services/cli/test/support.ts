@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ParquetSchema, ParquetWriter } from '@dsnp/parquetjs';
-import S3rver from 's3rver';
+import { startTestS3 } from '@aoe/testing';
 import { runCli } from '../src/cli';
 
 export const REPO_ROOT = resolve(__dirname, '../../..');
@@ -97,37 +96,12 @@ export async function writeText(path: string, text: string): Promise<string> {
   return path;
 }
 
-/** s3rver on a random port, with credentials S3RVER/S3RVER. */
+/** s3rver on a random port, with credentials S3RVER/S3RVER, holding one bucket. */
 export async function startS3(
   bucket: string,
 ): Promise<{ endpoint: string; put(key: string, body: string): Promise<void>; stop(): Promise<void> }> {
-  const directory = await tempDir('s3');
-  const server = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    directory,
-    silent: true,
-    configureBuckets: [{ name: bucket }],
-  });
-  const { port } = await server.run();
-  const endpoint = `http://127.0.0.1:${port}`;
-  const client = new S3Client({
-    endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  });
-  return {
-    endpoint,
-    put: async (key, body) => {
-      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
-    },
-    stop: async () => {
-      client.destroy();
-      await server.close();
-      await rm(directory, { recursive: true, force: true });
-    },
-  };
+  const s3 = await startTestS3([bucket]);
+  return { endpoint: s3.endpoint, put: (key, body) => s3.put(bucket, key, body), stop: () => s3.stop() };
 }
 
 /** A JSON API on 127.0.0.1 serving `rows` as one array at `path`. */

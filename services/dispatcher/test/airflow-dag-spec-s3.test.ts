@@ -1,40 +1,24 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import S3rver from 's3rver';
+import { startTestS3, TEST_S3_ACCESS_KEY, type TestS3 } from '@aoe/testing';
 import { PipelinePlan } from '@aoe/contracts';
 import { renderDagSpec, S3DagSpecStore } from '../src/airflow';
 
 /** The S3-prefix DAG-spec store against a real S3-compatible server (s3rver) on 127.0.0.1. */
 
 const BUCKET = 'aoe-dag-specs';
-const KEY = 'S3RVER';
+const KEY = TEST_S3_ACCESS_KEY;
 
-let directory: string;
-let server: S3rver;
+let s3: TestS3;
 let endpoint: string;
 let client: S3Client;
 
 beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'aoe-s3rver-'));
-  server = new S3rver({ address: '127.0.0.1', port: 0, directory, silent: true, configureBuckets: [{ name: BUCKET }] });
-  const { port } = await server.run();
-  endpoint = `http://127.0.0.1:${port}`;
-  client = new S3Client({
-    endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: KEY, secretAccessKey: KEY },
-  });
+  s3 = await startTestS3([BUCKET]);
+  ({ endpoint, client } = s3);
   process.env.AOE_TEST_S3_DAG_KEY = KEY;
 });
 
-afterAll(async () => {
-  client.destroy();
-  await server.close();
-  await rm(directory, { recursive: true, force: true });
-});
+afterAll(() => s3.stop());
 
 function plan(pipelineId: string): PipelinePlan {
   return PipelinePlan.parse({

@@ -8,7 +8,7 @@ import { DirectorySink, S3Sink, type Batch, type Row } from '@aoe/connectors';
 import { testDatabaseUrl, uniqueName } from '@aoe/testing';
 import { SourceProfiler } from '../src';
 import { peopleCsv, sql, withTempDir } from './fixtures/data';
-import { startS3, TEST_ACCESS_KEY, type TestS3 } from './fixtures/s3-server';
+import { startTestS3, TEST_S3_ACCESS_KEY, type TestS3 } from '@aoe/testing';
 
 const column = (profile: SourceProfile, name: string): ColumnProfile => {
   const found = profile.columns.find((c) => c.name === name);
@@ -442,9 +442,9 @@ describe('SourceProfiler: S3', () => {
   const credentials = { accessKeyId: { env: 'AOE_SA_S3_KEY' }, secretAccessKey: { env: 'AOE_SA_S3_SECRET' } };
 
   beforeAll(async () => {
-    s3 = await startS3([BUCKET]);
-    process.env.AOE_SA_S3_KEY = TEST_ACCESS_KEY;
-    process.env.AOE_SA_S3_SECRET = TEST_ACCESS_KEY;
+    s3 = await startTestS3([BUCKET]);
+    process.env.AOE_SA_S3_KEY = TEST_S3_ACCESS_KEY;
+    process.env.AOE_SA_S3_SECRET = TEST_S3_ACCESS_KEY;
   });
   afterAll(async () => {
     await s3.stop();

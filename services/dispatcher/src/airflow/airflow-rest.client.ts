@@ -14,15 +14,29 @@ import type {
 } from './airflow.client';
 import type { AirflowAuth } from './airflow.auth';
 import { AirflowAuthError, AirflowProtocolError } from './airflow.errors';
-import type { AirflowHttp, AirflowHttpRequest } from './airflow.transport';
+import { segment, type AirflowHttp, type AirflowHttpRequest } from './airflow.transport';
 import { followDagRun } from './follow-dag-run';
 
 /** Page size when listing task instances. */
 export const TASK_INSTANCE_PAGE_SIZE = 100;
 
-/** What the v2 and v1 clients share: authenticated calls with one renewal after a 401, and following a run. */
+/** One page of task instances, as each API version's schema maps it. */
+export interface TaskInstancePage {
+  items: AirflowTaskInstance[];
+  total: number;
+}
+
+/**
+ * What the v2 and v1 clients share: authenticated calls with one renewal after
+ * a 401, reading runs and their task instances, and following a run. Each
+ * version supplies its path prefix and the response schemas, which map the
+ * version's shapes onto the client's types.
+ */
 export abstract class AirflowRestClient implements AirflowClient {
   abstract readonly apiVersion: AirflowApiVersion;
+  protected abstract readonly apiPrefix: '/api/v1' | '/api/v2';
+  protected abstract readonly dagRunSchema: z.ZodType<AirflowDagRun>;
+  protected abstract readonly taskInstancePageSchema: z.ZodType<TaskInstancePage>;
 
   constructor(
     protected readonly http: AirflowHttp,
@@ -33,13 +47,43 @@ export abstract class AirflowRestClient implements AirflowClient {
   abstract pauseDag(dagId: string, options?: RequestOptions): Promise<AirflowDag>;
   abstract unpauseDag(dagId: string, options?: RequestOptions): Promise<AirflowDag>;
   abstract triggerDagRun(dagId: string, options?: TriggerDagRunOptions): Promise<AirflowDagRun>;
-  abstract getDagRun(dagId: string, dagRunId: string, options?: RequestOptions): Promise<AirflowDagRun>;
-  abstract listTaskInstances(dagId: string, dagRunId: string, options?: RequestOptions): Promise<AirflowTaskInstance[]>;
   abstract clearFailedTaskInstances(
     dagId: string,
     dagRunId: string,
     options?: ClearTaskInstancesOptions,
   ): Promise<ClearedTaskInstance[]>;
+
+  protected dagPath(dagId: string): string {
+    return `${this.apiPrefix}/dags/${segment(dagId)}`;
+  }
+
+  getDagRun(dagId: string, dagRunId: string, options: RequestOptions = {}): Promise<AirflowDagRun> {
+    return this.call(
+      { method: 'GET', path: `${this.dagPath(dagId)}/dagRuns/${segment(dagRunId)}`, signal: options.signal },
+      this.dagRunSchema,
+    );
+  }
+
+  async listTaskInstances(
+    dagId: string,
+    dagRunId: string,
+    options: RequestOptions = {},
+  ): Promise<AirflowTaskInstance[]> {
+    const all: AirflowTaskInstance[] = [];
+    for (;;) {
+      const page = await this.call(
+        {
+          method: 'GET',
+          path: `${this.dagPath(dagId)}/dagRuns/${segment(dagRunId)}/taskInstances`,
+          query: { limit: TASK_INSTANCE_PAGE_SIZE, offset: all.length },
+          signal: options.signal,
+        },
+        this.taskInstancePageSchema,
+      );
+      all.push(...page.items);
+      if (page.items.length === 0 || all.length >= page.total) return all;
+    }
+  }
 
   followDagRun(dagId: string, dagRunId: string, options?: FollowDagRunOptions): Promise<FollowDagRunResult> {
     return followDagRun(this, dagId, dagRunId, options);

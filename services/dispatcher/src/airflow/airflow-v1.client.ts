@@ -10,8 +10,7 @@ import {
   TASK_INSTANCE_STATES,
   type TriggerDagRunOptions,
 } from './airflow.client';
-import { AirflowRestClient, TASK_INSTANCE_PAGE_SIZE } from './airflow-rest.client';
-import { segment } from './airflow.transport';
+import { AirflowRestClient, type TaskInstancePage } from './airflow-rest.client';
 
 const Dag = z.object({ dag_id: z.string(), is_paused: z.boolean().nullable() });
 
@@ -54,9 +53,15 @@ const TaskInstanceReferenceCollection = z.object({
  */
 export class AirflowV1Client extends AirflowRestClient {
   readonly apiVersion = 'v1' as const;
+  protected readonly apiPrefix = '/api/v1' as const;
+  protected readonly dagRunSchema = DagRun.transform(toDagRun);
+  protected readonly taskInstancePageSchema = TaskInstanceCollection.transform((page): TaskInstancePage => ({
+    items: page.task_instances.map(toTaskInstance),
+    total: page.total_entries,
+  }));
 
   async getDag(dagId: string, options: RequestOptions = {}): Promise<AirflowDag> {
-    const dag = await this.call({ method: 'GET', path: dagPath(dagId), signal: options.signal }, Dag);
+    const dag = await this.call({ method: 'GET', path: this.dagPath(dagId), signal: options.signal }, Dag);
     return { dagId: dag.dag_id, isPaused: dag.is_paused ?? false };
   }
 
@@ -74,48 +79,10 @@ export class AirflowV1Client extends AirflowRestClient {
     if (typeof options.logicalDate === 'string') body.logical_date = options.logicalDate;
     if (options.note !== undefined) body.note = options.note;
     const run = await this.call(
-      { method: 'POST', path: `${dagPath(dagId)}/dagRuns`, body, signal: options.signal },
-      DagRun,
+      { method: 'POST', path: `${this.dagPath(dagId)}/dagRuns`, body, signal: options.signal },
+      this.dagRunSchema,
     );
-    return toDagRun(run);
-  }
-
-  async getDagRun(dagId: string, dagRunId: string, options: RequestOptions = {}): Promise<AirflowDagRun> {
-    const run = await this.call(
-      { method: 'GET', path: `${dagPath(dagId)}/dagRuns/${segment(dagRunId)}`, signal: options.signal },
-      DagRun,
-    );
-    return toDagRun(run);
-  }
-
-  async listTaskInstances(
-    dagId: string,
-    dagRunId: string,
-    options: RequestOptions = {},
-  ): Promise<AirflowTaskInstance[]> {
-    const all: AirflowTaskInstance[] = [];
-    for (;;) {
-      const page = await this.call(
-        {
-          method: 'GET',
-          path: `${dagPath(dagId)}/dagRuns/${segment(dagRunId)}/taskInstances`,
-          query: { limit: TASK_INSTANCE_PAGE_SIZE, offset: all.length },
-          signal: options.signal,
-        },
-        TaskInstanceCollection,
-      );
-      all.push(
-        ...page.task_instances.map((ti) => ({
-          taskId: ti.task_id,
-          mapIndex: ti.map_index,
-          state: ti.state,
-          tryNumber: ti.try_number,
-          startDate: ti.start_date ?? null,
-          endDate: ti.end_date ?? null,
-        })),
-      );
-      if (page.task_instances.length === 0 || all.length >= page.total_entries) return all;
-    }
+    return run;
   }
 
   async clearFailedTaskInstances(
@@ -131,7 +98,7 @@ export class AirflowV1Client extends AirflowRestClient {
     };
     if (options.taskIds !== undefined && options.taskIds.length > 0) body.task_ids = [...options.taskIds];
     const cleared = await this.call(
-      { method: 'POST', path: `${dagPath(dagId)}/clearTaskInstances`, body, signal: options.signal },
+      { method: 'POST', path: `${this.dagPath(dagId)}/clearTaskInstances`, body, signal: options.signal },
       TaskInstanceReferenceCollection,
     );
     return cleared.task_instances.map((ti) => ({ taskId: ti.task_id, dagRunId: ti.dag_run_id }));
@@ -141,7 +108,7 @@ export class AirflowV1Client extends AirflowRestClient {
     const dag = await this.call(
       {
         method: 'PATCH',
-        path: dagPath(dagId),
+        path: this.dagPath(dagId),
         query: { update_mask: 'is_paused' },
         body: { is_paused: isPaused },
         signal: options.signal,
@@ -150,10 +117,6 @@ export class AirflowV1Client extends AirflowRestClient {
     );
     return { dagId: dag.dag_id, isPaused: dag.is_paused ?? isPaused };
   }
-}
-
-function dagPath(dagId: string): string {
-  return `/api/v1/dags/${segment(dagId)}`;
 }
 
 function toDagRun(run: z.infer<typeof DagRun>): AirflowDagRun {
@@ -165,5 +128,16 @@ function toDagRun(run: z.infer<typeof DagRun>): AirflowDagRun {
     startDate: run.start_date ?? null,
     endDate: run.end_date ?? null,
     conf: run.conf ?? {},
+  };
+}
+
+function toTaskInstance(ti: z.infer<typeof TaskInstance>): AirflowTaskInstance {
+  return {
+    taskId: ti.task_id,
+    mapIndex: ti.map_index,
+    state: ti.state,
+    tryNumber: ti.try_number,
+    startDate: ti.start_date ?? null,
+    endDate: ti.end_date ?? null,
   };
 }

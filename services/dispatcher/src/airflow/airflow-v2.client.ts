@@ -10,8 +10,7 @@ import {
   TASK_INSTANCE_STATES,
   type TriggerDagRunOptions,
 } from './airflow.client';
-import { AirflowRestClient, TASK_INSTANCE_PAGE_SIZE } from './airflow-rest.client';
-import { segment } from './airflow.transport';
+import { AirflowRestClient, type TaskInstancePage } from './airflow-rest.client';
 
 const DagResponse = z.object({ dag_id: z.string(), is_paused: z.boolean() });
 
@@ -48,9 +47,15 @@ const TaskInstanceCollectionResponse = z.object({
  */
 export class AirflowV2Client extends AirflowRestClient {
   readonly apiVersion = 'v2' as const;
+  protected readonly apiPrefix = '/api/v2' as const;
+  protected readonly dagRunSchema = DagRunResponse.transform(toDagRun);
+  protected readonly taskInstancePageSchema = TaskInstanceCollectionResponse.transform((page): TaskInstancePage => ({
+    items: page.task_instances.map(toTaskInstance),
+    total: page.total_entries,
+  }));
 
   async getDag(dagId: string, options: RequestOptions = {}): Promise<AirflowDag> {
-    const dag = await this.call({ method: 'GET', path: dagPath(dagId), signal: options.signal }, DagResponse);
+    const dag = await this.call({ method: 'GET', path: this.dagPath(dagId), signal: options.signal }, DagResponse);
     return { dagId: dag.dag_id, isPaused: dag.is_paused };
   }
 
@@ -67,39 +72,10 @@ export class AirflowV2Client extends AirflowRestClient {
     if (options.dagRunId !== undefined) body.dag_run_id = options.dagRunId;
     if (options.note !== undefined) body.note = options.note;
     const run = await this.call(
-      { method: 'POST', path: `${dagPath(dagId)}/dagRuns`, body, signal: options.signal },
-      DagRunResponse,
+      { method: 'POST', path: `${this.dagPath(dagId)}/dagRuns`, body, signal: options.signal },
+      this.dagRunSchema,
     );
-    return toDagRun(run);
-  }
-
-  async getDagRun(dagId: string, dagRunId: string, options: RequestOptions = {}): Promise<AirflowDagRun> {
-    const run = await this.call(
-      { method: 'GET', path: `${dagPath(dagId)}/dagRuns/${segment(dagRunId)}`, signal: options.signal },
-      DagRunResponse,
-    );
-    return toDagRun(run);
-  }
-
-  async listTaskInstances(
-    dagId: string,
-    dagRunId: string,
-    options: RequestOptions = {},
-  ): Promise<AirflowTaskInstance[]> {
-    const all: AirflowTaskInstance[] = [];
-    for (;;) {
-      const page = await this.call(
-        {
-          method: 'GET',
-          path: `${dagPath(dagId)}/dagRuns/${segment(dagRunId)}/taskInstances`,
-          query: { limit: TASK_INSTANCE_PAGE_SIZE, offset: all.length },
-          signal: options.signal,
-        },
-        TaskInstanceCollectionResponse,
-      );
-      all.push(...page.task_instances.map(toTaskInstance));
-      if (page.task_instances.length === 0 || all.length >= page.total_entries) return all;
-    }
+    return run;
   }
 
   async clearFailedTaskInstances(
@@ -115,7 +91,7 @@ export class AirflowV2Client extends AirflowRestClient {
     };
     if (options.taskIds !== undefined && options.taskIds.length > 0) body.task_ids = [...options.taskIds];
     const cleared = await this.call(
-      { method: 'POST', path: `${dagPath(dagId)}/clearTaskInstances`, body, signal: options.signal },
+      { method: 'POST', path: `${this.dagPath(dagId)}/clearTaskInstances`, body, signal: options.signal },
       TaskInstanceCollectionResponse,
     );
     return cleared.task_instances.map((ti) => ({ taskId: ti.task_id, dagRunId: ti.dag_run_id }));
@@ -123,15 +99,11 @@ export class AirflowV2Client extends AirflowRestClient {
 
   private async setPaused(dagId: string, isPaused: boolean, options: RequestOptions): Promise<AirflowDag> {
     const dag = await this.call(
-      { method: 'PATCH', path: dagPath(dagId), body: { is_paused: isPaused }, signal: options.signal },
+      { method: 'PATCH', path: this.dagPath(dagId), body: { is_paused: isPaused }, signal: options.signal },
       DagResponse,
     );
     return { dagId: dag.dag_id, isPaused: dag.is_paused };
   }
-}
-
-function dagPath(dagId: string): string {
-  return `/api/v2/dags/${segment(dagId)}`;
 }
 
 function toDagRun(run: z.infer<typeof DagRunResponse>): AirflowDagRun {
