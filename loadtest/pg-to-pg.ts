@@ -10,66 +10,32 @@
  * Each engine run is a fresh child process. Traffic goes only to the
  * database in DATABASE_URL (127.0.0.1 by default).
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import Module, { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import type * as Connectors from '@aoe/connectors';
 import type * as Engine from '@aoe/engine';
-import type { Client as PgClient } from 'pg';
-
-const ROOT = resolve(__dirname, '..');
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const BATCH_SIZE = Number(process.env.BATCH_SIZE ?? 2_000);
-const READ_AHEAD = Number(process.env.READ_AHEAD ?? 2);
-
-const req = createRequire(__filename);
-
-/** Resolves `@aoe/*` to the workspace's TypeScript sources, so the benchmark runs today's code without a build. */
-function useWorkspaceSources(): void {
-  const dirs: Record<string, string> = { contracts: 'contracts' };
-  const loader = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string };
-  const original = loader._resolveFilename;
-  loader._resolveFilename = function (this: unknown, request: string, ...rest: unknown[]): string {
-    const m = /^@aoe\/([a-z-]+)$/.exec(request);
-    if (m) {
-      const file = join(ROOT, dirs[m[1]] ?? join('libs', m[1]), 'src', 'index.ts');
-      if (existsSync(file)) return original.call(this, file, ...rest);
-    }
-    return original.call(this, request, ...rest);
-  };
-}
-
-function pgClient(): PgClient {
-  const { Client } = req('pg') as typeof import('pg');
-  return new Client({ connectionString: DATABASE_URL });
-}
-
-function quote(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
+import {
+  BATCH_SIZE,
+  DATABASE_URL,
+  READ_AHEAD,
+  pgClient,
+  quote,
+  rate,
+  runChildScript,
+  useWorkspaceSources,
+  workspaceRequire,
+  type ChildRun,
+} from './support/child-benchmark';
 
 // ------------------------------------------------------------------ one measured run (child process)
 
 /** The engine end to end (`rows`: pass-through fast path off), or the connectors wired without it, or the source alone. */
 type Mode = 'engine' | 'rows' | 'connectors' | 'source';
 
-interface ChildRun {
-  status: string;
-  error?: string;
-  rows: number;
-  /** The path the engine's rows took (`pass-through` or `rows`). */
-  path?: string;
-  seconds: number;
-  cpuSeconds: number;
-  maxRssBytes: number;
-}
-
 async function child(mode: Mode, schema: string, table: string, partitions: number, from = 'src'): Promise<void> {
   useWorkspaceSources();
-  const { runTask } = req('@aoe/engine') as typeof Engine;
-  const { PostgresSource, PostgresSink } = req('@aoe/connectors') as typeof Connectors;
+  const { runTask } = workspaceRequire('@aoe/engine') as typeof Engine;
+  const { PostgresSource, PostgresSink } = workspaceRequire('@aoe/connectors') as typeof Connectors;
   const source = new PostgresSource({ connection: { url: DATABASE_URL }, table: { schema, name: from } });
   const sink = new PostgresSink({ connection: { url: DATABASE_URL }, table: { schema, name: table } });
   const cpu = process.cpuUsage();
@@ -125,33 +91,7 @@ async function child(mode: Mode, schema: string, table: string, partitions: numb
 }
 
 function runChild(mode: Mode, schema: string, table: string, partitions = 1, from = 'src'): Promise<ChildRun> {
-  return new Promise((done, fail) => {
-    const proc = spawn(
-      process.execPath,
-      [
-        req.resolve('ts-node/dist/bin.js'),
-        '--transpile-only',
-        __filename,
-        '--child',
-        mode,
-        schema,
-        table,
-        String(partitions),
-        from,
-      ],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: process.env },
-    );
-    let out = '';
-    proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    proc.on('error', fail);
-    proc.on('close', (code) => {
-      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
-      if (!line) return fail(new Error(`${mode} run exited with ${code}: ${out}`));
-      const run = JSON.parse(line.slice(7)) as ChildRun;
-      if (run.status !== 'succeeded') return fail(new Error(`${mode} run ${run.status}: ${run.error}`));
-      done(run);
-    });
-  });
+  return runChildScript(__filename, [mode, schema, table, String(partitions), from]);
 }
 
 // ------------------------------------------------------------------ psql
@@ -168,10 +108,6 @@ function psqlPipe(from: string, to: string): number {
 }
 
 // ------------------------------------------------------------------ main
-
-function rate(rows: number, seconds: number): string {
-  return `${Math.round(rows / seconds).toLocaleString('en-US')} rows/s`;
-}
 
 async function main(): Promise<void> {
   const rows = Number(process.argv[2] ?? 1_000_000);
