@@ -1,2 +1,3 @@
 export * from './environment';
 export * from './s3-server';
+export * from './faults';
