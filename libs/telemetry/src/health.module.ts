@@ -6,8 +6,10 @@ import {
   ServiceUnavailableException,
   type DynamicModule,
   type LoggerService,
+  type OnApplicationShutdown,
 } from '@nestjs/common';
 import { Telemetry } from './telemetry';
+import { flushTracing } from './tracing';
 
 @Controller()
 export class HealthController {
@@ -32,9 +34,17 @@ export class HealthController {
   }
 }
 
-/** /healthz, /readyz and /metrics for a service, and its Telemetry as a provider. */
+/**
+ * /healthz, /readyz and /metrics for a service, and its Telemetry as a
+ * provider. On shutdown it exports the spans still buffered, so the last
+ * moments of a stopping service are not missing from its traces.
+ */
 @Module({})
-export class TelemetryModule {
+export class TelemetryModule implements OnApplicationShutdown {
+  async onApplicationShutdown(): Promise<void> {
+    await flushTracing().catch(() => undefined);
+  }
+
   static forRoot(telemetry: Telemetry): DynamicModule {
     return {
       module: TelemetryModule,

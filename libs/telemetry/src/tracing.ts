@@ -9,11 +9,10 @@ import {
   type Span,
 } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import type { TraceContext } from '@aoe/contracts';
+import { spanProcessorsFromEnv, traceResource } from './trace-export';
 
 export { SpanKind } from '@opentelemetry/api';
 
@@ -27,22 +26,23 @@ let provider: NodeTracerProvider | undefined;
 
 /**
  * Registers the process's tracer provider with W3C propagation. Spans are
- * exported over OTLP when the standard OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT
- * variable is set. The first call wins: every service in one process (embedded
- * mode) shares one provider.
+ * exported as the standard OTEL_* variables say (see trace-export.ts and
+ * docs/observability.md). The first call wins: every service in one process
+ * (embedded mode) shares one provider.
  */
 export function initTracing(options: TracingOptions): NodeTracerProvider {
   if (provider) return provider;
-  const processors = [...(options.spanProcessors ?? [])];
-  if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
-    processors.push(new BatchSpanProcessor(new OTLPTraceExporter()));
-  }
   provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': process.env.OTEL_SERVICE_NAME ?? options.serviceName }),
-    spanProcessors: processors,
+    resource: traceResource(options.serviceName),
+    spanProcessors: [...(options.spanProcessors ?? []), ...spanProcessorsFromEnv()],
   });
   provider.register({ propagator: new W3CTraceContextPropagator() });
   return provider;
+}
+
+/** Exports the spans still buffered (call before a process exits). */
+export async function flushTracing(): Promise<void> {
+  await provider?.forceFlush();
 }
 
 export async function shutdownTracing(): Promise<void> {

@@ -1,0 +1,79 @@
+import { hostname } from 'node:os';
+import { OTLPTraceExporter as OtlpGrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OtlpProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { detectResources, envDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import {
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  SimpleSpanProcessor,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+
+export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc';
+
+/** The span exporter the standard OTLP variables ask for (OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL). */
+export function otlpExporterFromEnv(env: NodeJS.ProcessEnv = process.env): SpanExporter {
+  const protocol = (
+    env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ||
+    env.OTEL_EXPORTER_OTLP_PROTOCOL ||
+    'http/protobuf'
+  ).trim();
+  switch (protocol as OtlpProtocol) {
+    case 'http/json':
+      return new OtlpJsonExporter();
+    case 'grpc':
+      return new OtlpGrpcExporter();
+    case 'http/protobuf':
+      return new OtlpProtobufExporter();
+    default:
+      throw new Error(`OTEL_EXPORTER_OTLP_PROTOCOL "${protocol}" is not one of http/protobuf, http/json, grpc`);
+  }
+}
+
+/**
+ * The span processors the standard variables ask for:
+ * - OTEL_SDK_DISABLED=true: none;
+ * - OTEL_TRACES_EXPORTER: a list of otlp, console, none;
+ * - unset: otlp when OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT is set, else none. (The
+ *   specification's default is otlp to localhost:4318; a service with no collector
+ *   would then log export failures forever, so an endpoint is what opts in.)
+ * The OTLP exporters read the endpoint, headers, timeout and compression
+ * variables themselves; BatchSpanProcessor reads OTEL_BSP_*.
+ */
+export function spanProcessorsFromEnv(env: NodeJS.ProcessEnv = process.env): SpanProcessor[] {
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return [];
+  const listed = (env.OTEL_TRACES_EXPORTER ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const names = listed.length > 0 ? listed : endpoint ? ['otlp'] : [];
+  if (names.includes('none')) return [];
+  return [...new Set(names)].map((name) => {
+    switch (name) {
+      case 'otlp':
+        return new BatchSpanProcessor(otlpExporterFromEnv(env));
+      case 'console':
+        return new SimpleSpanProcessor(new ConsoleSpanExporter());
+      default:
+        throw new Error(`OTEL_TRACES_EXPORTER "${name}" is not one of otlp, console, none`);
+    }
+  });
+}
+
+/**
+ * service.name (OTEL_SERVICE_NAME wins over the service's own name), an
+ * instance id per process (replicas of one service are told apart), and
+ * whatever OTEL_RESOURCE_ATTRIBUTES adds.
+ */
+export function traceResource(serviceName: string, env: NodeJS.ProcessEnv = process.env): Resource {
+  const fromEnv = detectResources({ detectors: [envDetector] });
+  return fromEnv.merge(
+    resourceFromAttributes({
+      'service.name': env.OTEL_SERVICE_NAME || serviceName,
+      'service.instance.id': `${hostname()}-${process.pid}`,
+    }),
+  );
+}
