@@ -7,6 +7,8 @@ export interface BusObserver {
   handled(service: string, subject: string, seconds: number): void;
   failed(service: string, subject: string, error: unknown, attempt: number, willRetry: boolean): void;
   deadLettered(service: string, subject: string, kind: string, reason: string): void;
+  /** Consumer lag: messages left for `consumer` after the one just delivered. */
+  consumerPending(service: string, consumer: string, pending: number): void;
 }
 
 export const silentObserver: BusObserver = {
@@ -14,6 +16,7 @@ export const silentObserver: BusObserver = {
   handled: () => undefined,
   failed: () => undefined,
   deadLettered: () => undefined,
+  consumerPending: () => undefined,
 };
 
 export function telemetryObserver(metrics: Metrics, logger: Logger): BusObserver {
@@ -31,5 +34,6 @@ export function telemetryObserver(metrics: Metrics, logger: Logger): BusObserver
       metrics.bus.deadLettered.inc({ service, subject, kind });
       logger.error({ service, subject, kind, reason: scrubText(reason) }, 'message dead-lettered');
     },
+    consumerPending: (service, consumer, pending) => metrics.bus.consumerPending.set({ service, consumer }, pending),
   };
 }

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Counters and latencies of one service's bus traffic. */
 export class BusMetrics {
@@ -7,6 +7,7 @@ export class BusMetrics {
   readonly failed: Counter<'service' | 'subject'>;
   readonly deadLettered: Counter<'service' | 'subject' | 'kind'>;
   readonly handlerSeconds: Histogram<'service' | 'subject'>;
+  readonly consumerPending: Gauge<'service' | 'consumer'>;
 
   constructor(registry: Registry) {
     this.published = new Counter({
@@ -38,6 +39,12 @@ export class BusMetrics {
       help: 'Time from receipt to ack of a handled message',
       labelNames: ['service', 'subject'],
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    });
+    this.consumerPending = new Gauge({
+      name: 'aoe_bus_consumer_pending_messages',
+      help: 'Consumer lag: messages on the stream not yet delivered to the consumer, as of its latest delivery',
+      labelNames: ['service', 'consumer'],
       registers: [registry],
     });
   }

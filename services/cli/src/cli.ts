@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { LoadMode } from '@aoe/contracts';
 import { CliError, ExitCode, oneLine } from './errors';
 import type { CliIo } from './io';
+import { registerMeshCommand } from './commands/mesh.command';
 
 /*
  * Each command is loaded when it runs, so `aoe sql` or `aoe runs` do not pay
@@ -18,6 +19,9 @@ const load = {
   serve: () => require('./commands/serve.command') as typeof import('./commands/serve.command'),
   worker: () => require('./commands/worker.command') as typeof import('./commands/worker.command'),
   admin: () => require('./commands/admin.command') as typeof import('./commands/admin.command'),
+  backup: () => require('./commands/admin/backup.command') as typeof import('./commands/admin/backup.command'),
+  resumeRuns: () =>
+    require('./commands/admin/resume-runs.command') as typeof import('./commands/admin/resume-runs.command'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -119,9 +123,9 @@ function program(io: CliIo, result: { code: number }): Command {
       set(await load.worker().workerRunTask(options, io)),
     );
 
-  const apiKey = root
-    .command('admin')
-    .description('operate the mesh (DATABASE_URL)')
+  const admin = root.command('admin').description('operate the mesh (DATABASE_URL, NATS_URL)');
+  registerBackupCommands(admin, io, set);
+  const apiKey = admin
     .command('api-key')
     .description("the gateway's API keys: stored hashed, scoped read < write < admin");
   apiKey
@@ -144,7 +148,53 @@ function program(io: CliIo, result: { code: number }): Command {
     .option('--json', 'print the keys as JSON')
     .action(async (options: { json?: boolean }) => set(await load.admin().listApiKeys(options, io)));
 
+  registerMeshCommand(root, io, set);
+
   return root;
+}
+
+/** `aoe admin backup|restore|resume-runs` and `aoe admin streams backup|restore` (docs/operations-backup.md). */
+function registerBackupCommands(admin: Command, io: CliIo, set: (code: number) => void): void {
+  admin
+    .command('backup')
+    .description("back up the control-plane store (DATABASE_URL, AOE_STORE_SCHEMA) with pg_dump's custom format")
+    .option('--out <file>', 'where to write the dump (default: aoe-store-<schema>-<time>.dump)')
+    .option('--json', 'print {file, bytes, tables, durationMs, schema} as JSON')
+    .action(async (options: { out?: string; json?: boolean }) => set(await load.backup().backup(options, io)));
+  admin
+    .command('restore')
+    .description('restore a store backup into an empty database, in one transaction')
+    .argument('<file>', 'a dump written by aoe admin backup')
+    .option('--into <database-url>', 'the database to restore into (default: DATABASE_URL)')
+    .option('--force', "restore into a non-empty database, replacing the backup's objects")
+    .option('--json', 'print {database, schemas, tables, durationMs} as JSON')
+    .action(async (file: string, options: { into?: string; force?: boolean; json?: boolean }) =>
+      set(await load.backup().restore(file, options, io)),
+    );
+  admin
+    .command('resume-runs')
+    .description('after a restore: ask again for every run the store shows queued or running (NATS_URL too)')
+    .option('--json', 'print [{runId, pipelineId, status}] as JSON')
+    .action(async (options: { json?: boolean }) => set(await load.resumeRuns().resumeRuns(options, io)));
+  const streams = admin
+    .command('streams')
+    .description("the bus's JetStream streams and consumers (NATS_URL, AOE_BUS_NAMESPACE)");
+  streams
+    .command('backup')
+    .description('write the stream and consumer definitions to a JSON file (not the messages)')
+    .option('--out <file>', 'where to write (default: aoe-streams-<namespace>-<time>.json)')
+    .option('--json', 'print {file, streams, consumers} as JSON')
+    .action(async (options: { out?: string; json?: boolean }) => set(await load.backup().streamsBackup(options, io)));
+  streams
+    .command('restore')
+    .description('create the streams and consumers of a streams backup')
+    .argument('<file>', 'a file written by aoe admin streams backup')
+    .option('--namespace <ns>', "the bus namespace to create them in (default: AOE_BUS_NAMESPACE, else the backup's)")
+    .option('--force', 'update streams that already exist')
+    .option('--json', 'print {namespace, streams, consumers} as JSON')
+    .action(async (file: string, options: { namespace?: string; force?: boolean; json?: boolean }) =>
+      set(await load.backup().streamsRestore(file, options, io)),
+    );
 }
 
 /** Runs `aoe` with these arguments; resolves with the exit code. Never throws. */

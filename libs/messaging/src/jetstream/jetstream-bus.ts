@@ -123,7 +123,9 @@ class JetStreamSubscription implements SubscriptionHandle {
   }
 
   private async run(): Promise<void> {
+    const { context, consumerName } = this.subscription;
     for await (const msg of this.messages) {
+      context.observer.consumerPending(context.service, consumerName, msg.info.pending);
       await this.inFlight.run(() => processDelivery(this.toDelivery(msg), this.subscription.context));
     }
   }

@@ -22,6 +22,7 @@ export class MonitorMetrics {
   readonly runDuration: Histogram<'status'>;
   readonly alerts: Counter<'kind' | 'severity'>;
   readonly decisions: Counter<'agent' | 'decided_by' | 'accepted'>;
+  readonly decisionSeconds: Histogram<'agent' | 'decided_by'>;
   readonly webhook: Counter<'outcome'>;
 
   constructor(telemetry: Telemetry) {
@@ -49,6 +50,16 @@ export class MonitorMetrics {
       'decided_by',
       'accepted',
     ]);
+    this.decisionSeconds =
+      (registry.getSingleMetric('aoe_agent_decision_duration_seconds') as
+        Histogram<'agent' | 'decided_by'> | undefined) ??
+      new Histogram({
+        name: 'aoe_agent_decision_duration_seconds',
+        help: 'How long agent decisions took (the guard: rules, model and validation), by agent and decider',
+        labelNames: ['agent', 'decided_by'],
+        buckets: [0.001, 0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+        registers: [registry],
+      });
     this.webhook = counter(registry, 'aoe_alert_webhook_deliveries_total', 'Alert webhook deliveries, by outcome', [
       'outcome',
     ]);
