@@ -5,13 +5,14 @@ import { Messages, type Alert, type AgentDecision, type RunEvent, type SourcePro
 import type { InboundMessage } from '@aoe/messaging';
 import { createTestMesh, type TestMesh } from '@aoe/service-kit';
 import type { Store } from '@aoe/store';
+import { seededRandom } from '@aoe/testing';
 import { MonitorModule } from '../src';
 import { FreshnessTimer } from '../src/freshness.timer';
 import { MonitorConfig } from '../src/monitor-config';
 import { CheckFreshnessUseCase } from '../src/usecases/check-freshness/check-freshness.usecase';
 import { RaiseAlertUseCase } from '../src/usecases/raise-alert/raise-alert.usecase';
 import { RecordRunEventUseCase } from '../src/usecases/record-run-event/record-run-event.usecase';
-import { normal, seededRandom } from './fixtures/runs';
+import { normal } from './fixtures/runs';
 
 const HOUR = 3_600_000;
 const START = Date.parse('2026-03-01T00:00:00.000Z');

@@ -12,6 +12,12 @@ export interface PostgresDatabaseOptions {
   poolSize?: number;
   applicationName?: string;
   connectionTimeoutMillis?: number;
+  /**
+   * How long an unused pooled connection stays open (default 60 s). Services
+   * are polled in bursts; pg's 10 s default closes the pool between bursts, and
+   * the next burst then waits for new server connections.
+   */
+  idleTimeoutMillis?: number;
   /** Errors of idle pooled connections (the pool drops the connection either way). */
   onIdleError?: (error: Error) => void;
 }
@@ -36,6 +42,7 @@ export class PostgresDatabase implements Database {
       max: options.poolSize ?? 10,
       application_name: options.applicationName ?? 'aoe-store',
       connectionTimeoutMillis: options.connectionTimeoutMillis ?? 10_000,
+      idleTimeoutMillis: options.idleTimeoutMillis ?? 60_000,
       options: `-c search_path=${schema}`,
       types: typeParsers,
     });
