@@ -1,4 +1,5 @@
-import { normal, seededRandom } from '../../test/fixtures/runs';
+import { seededRandom } from '@aoe/testing';
+import { normal } from '../../test/fixtures/runs';
 import { ewma, MAD_TO_SIGMA, mad, median, project, robustBand, theilSen } from './robust';
 import { incompleteBeta, logGamma, normalTail, studentQuantile, studentTail } from './student-t';
 
