@@ -17,6 +17,7 @@ const projectDirs = {
   optimizer: 'services/optimizer',
   dispatcher: 'services/dispatcher',
   monitor: 'services/monitor',
+  recovery: 'services/recovery',
   cli: 'services/cli',
   gateway: 'services/gateway',
   'source-analysis': 'services/source-analysis',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ClassifiedError, Id, IsoDateTime } from './common';
-import { PipelinePlan } from './pipeline-plan';
+import { PipelinePlan, RunSettings } from './pipeline-plan';
 import { SourceProfile } from './source-profile';
 import { SourceSpec } from './source-spec';
 import { TargetPolicy, TargetSpec } from './target-spec';
@@ -21,6 +21,53 @@ export const SourceProfiled = z.strictObject({
   pipeline: AnalyzeSource.shape.pipeline,
 });
 export type SourceProfiled = z.infer<typeof SourceProfiled>;
+
+/** What the recovery agent may choose for a failed run (docs/recovery.md). */
+export const RecoveryAction = z.enum([
+  'retry',
+  'resume',
+  'shrink-batch',
+  'quarantine',
+  'replan',
+  'open-circuit',
+  'pause',
+]);
+export type RecoveryAction = z.infer<typeof RecoveryAction>;
+
+/** The error code of a run the dispatcher refused because its source's circuit is open (recovery defers it). */
+export const CIRCUIT_OPEN_CODE = 'CIRCUIT_OPEN';
+
+/**
+ * aoe.cmd.recovery.retry: run a failed run again once `delayMs` after the
+ * command was published. Load tasks an earlier attempt finished are not run
+ * again; the others run with the next attempt number and the overrides.
+ */
+export const RecoveryRetry = z.strictObject({
+  runId: Id,
+  pipelineId: Id,
+  /** The task that failed, when a task did. */
+  taskId: Id.optional(),
+  /** The attempt that failed: the command is stale once the run has moved past it. */
+  attempt: z.number().int().min(1),
+  delayMs: z.number().int().min(0).max(3_600_000),
+  action: RecoveryAction.extract(['retry', 'resume', 'shrink-batch', 'quarantine', 'open-circuit']),
+  /** Read and load in batches of this many rows instead of the plan's. */
+  batchSize: RunSettings.shape.batchSize.optional(),
+  /** Rows that fail a validation are quarantined with their reason instead of failing the run. */
+  onBadRows: z.literal('quarantine').optional(),
+  reason: z.string().min(1).max(2000),
+  decisionId: Id,
+});
+export type RecoveryRetry = z.infer<typeof RecoveryRetry>;
+
+/** aoe.cmd.recovery.pause-pipeline: stop scheduling a pipeline until a person resumes it. */
+export const RecoveryPausePipeline = z.strictObject({
+  pipelineId: Id,
+  runId: Id.optional(),
+  reason: z.string().min(1).max(2000),
+  decisionId: Id,
+});
+export type RecoveryPausePipeline = z.infer<typeof RecoveryPausePipeline>;
 
 /** aoe.evt.plan.drafted and aoe.evt.plan.optimized */
 export const PlanMessage = z.strictObject({ plan: PipelinePlan });

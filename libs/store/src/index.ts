@@ -28,3 +28,5 @@ export * from './repositories/inbox.repository';
 export * from './repositories/api-key.repository';
 export * from './repositories/audit.repository';
 export * from './repositories/run-stats.repository';
+export * from './repositories/recovery-action.repository';
+export * from './repositories/circuit-breaker.repository';

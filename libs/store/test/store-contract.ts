@@ -592,6 +592,113 @@ export function describeStoreContract(engine: string, options: StoreContractOpti
       });
     });
 
+    describe('recovery', () => {
+      const failure = (runId: string, pipelineId: string, sourceId: string, attempt = 1) => ({
+        runId,
+        taskId: 'extract',
+        attempt,
+        pipelineId,
+        sourceId,
+        failureClass: 'transient-network' as const,
+        failedAt: clock.now().toISOString(),
+      });
+
+      it('lets one claim per (run, task, attempt) through; a released or stale undecided claim is taken over', async () => {
+        const { pipelineId, sourceId } = await givenPipeline();
+        const staleBefore = () => new Date(clock.now().getTime() - 60_000).toISOString();
+        const results = await Promise.all(
+          Array.from({ length: 6 }, () =>
+            store.recoveryActions.claim(failure('rec-run', pipelineId, sourceId), staleBefore()),
+          ),
+        );
+        expect(results.filter((r) => r === 'claimed')).toHaveLength(1);
+        expect(results.filter((r) => r === 'pending')).toHaveLength(5);
+
+        await store.recoveryActions.release({ runId: 'rec-run', taskId: 'extract', attempt: 1 });
+        await expect(
+          store.recoveryActions.claim(failure('rec-run', pipelineId, sourceId), staleBefore()),
+        ).resolves.toBe('claimed');
+        clock.advance(61_000);
+        // Its claimant died before deciding: after the lease, another takes it over.
+        await expect(
+          store.recoveryActions.claim(failure('rec-run', pipelineId, sourceId), staleBefore()),
+        ).resolves.toBe('claimed');
+        await expect(
+          store.recoveryActions.claim(failure('rec-run', pipelineId, sourceId, 2), staleBefore()),
+        ).resolves.toBe('claimed');
+
+        await store.recoveryActions.decide(
+          { runId: 'rec-run', taskId: 'extract', attempt: 1 },
+          { action: 'shrink-batch', decisionId: 'd-1', reason: 'smaller', overrides: { batchSize: 250 } },
+        );
+        clock.advance(61_000);
+        await expect(
+          store.recoveryActions.claim(failure('rec-run', pipelineId, sourceId), staleBefore()),
+        ).resolves.toBe('decided');
+        const rows = await store.recoveryActions.listByRun('rec-run');
+        expect(rows.map((r) => [r.attempt, r.action, r.overrides])).toEqual([
+          [1, 'shrink-batch', { batchSize: 250 }],
+          [2, undefined, undefined],
+        ]);
+        expect(rows[0]).toMatchObject({ pipelineId, sourceId, failureClass: 'transient-network', decisionId: 'd-1' });
+        const since = new Date(clock.now().getTime() - 600_000).toISOString();
+        expect(await store.recoveryActions.listRecent({ sourceId, since })).toHaveLength(2);
+        expect(await store.recoveryActions.listRecent({ sourceId: 'elsewhere', since })).toHaveLength(0);
+      });
+
+      it("keeps a source's circuit: closed, open until retryAt, half-open after, re-opened, closed", async () => {
+        const { sourceId } = await givenPipeline();
+        expect(await store.circuits.get(sourceId)).toMatchObject({ state: 'closed', trips: 0 });
+        const retryAt = new Date(clock.now().getTime() + 30_000).toISOString();
+        expect(await store.circuits.open(sourceId, { retryAt, reason: 'timeouts' })).toMatchObject({
+          state: 'open',
+          trips: 1,
+          retryAt,
+          reason: 'timeouts',
+        });
+        clock.advance(30_000);
+        expect((await store.circuits.get(sourceId)).state).toBe('half-open');
+        const later = new Date(clock.now().getTime() + 60_000).toISOString();
+        expect(await store.circuits.open(sourceId, { retryAt: later, reason: 'again' })).toMatchObject({
+          state: 'open',
+          trips: 2,
+        });
+        await expect(store.circuits.close(sourceId)).resolves.toBe(true);
+        await expect(store.circuits.close(sourceId)).resolves.toBe(false);
+        expect(await store.circuits.get(sourceId)).toMatchObject({ state: 'closed', trips: 0 });
+      });
+
+      it('reopens a failed run only, clearing its error', async () => {
+        const { pipelineId } = await givenPipeline();
+        await store.runs.create({ id: 'run-reopen', pipelineId, trigger: 'manual' });
+        await store.runs.updateStatus('run-reopen', 'running');
+        await expect(store.runs.reopen('run-reopen')).resolves.toBeUndefined();
+        const error = { class: 'timeout' as const, message: 'slow', retryable: true };
+        await store.runs.updateStatus('run-reopen', 'failed', { error });
+        const reopened = await store.runs.reopen('run-reopen');
+        expect(reopened).toMatchObject({ status: 'running' });
+        expect(reopened?.error).toBeUndefined();
+        expect(reopened?.finishedAt).toBeUndefined();
+        expect((await store.runs.updateStatus('run-reopen', 'succeeded')).applied).toBe(true);
+      });
+
+      it('replaces run statistics with those of a later finish (a recovered run), never an earlier one', async () => {
+        const base = { pipelineId: 'p-stats', attempts: 1, retries: 0, failedTasks: 1 };
+        await store.runStats.record({
+          ...base,
+          runId: 'rs-1',
+          status: 'failed',
+          finishedAt: '2025-03-01T00:00:00.000Z',
+        });
+        const final = { ...base, runId: 'rs-1', status: 'succeeded' as const, rowsLoaded: 10, attempts: 2, retries: 2 };
+        await expect(store.runStats.record({ ...final, finishedAt: '2025-03-01T00:01:00.000Z' })).resolves.toBe(true);
+        await expect(
+          store.runStats.record({ ...base, runId: 'rs-1', status: 'failed', finishedAt: '2025-03-01T00:00:30.000Z' }),
+        ).resolves.toBe(false);
+        expect(await store.runStats.get('rs-1')).toMatchObject({ status: 'succeeded', rowsLoaded: 10, attempts: 2 });
+      });
+    });
+
     describe('nested transactions', () => {
       it('rolls back an inner failure to its savepoint and commits the rest', async () => {
         await db.transaction(async (tx) => {

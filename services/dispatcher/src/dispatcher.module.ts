@@ -8,11 +8,16 @@ import { EmbeddedExecutor } from './executor/embedded.executor';
 import { EXECUTOR, type Executor } from './executor/executor';
 import { RunReporter } from './executor/run-reporter';
 import { PlanOptimizedHandler } from './handlers/plan-optimized.handler';
+import { RecoveryPauseHandler } from './handlers/recovery-pause.handler';
+import { RecoveryRetryHandler } from './handlers/recovery-retry.handler';
 import { RunCancelHandler } from './handlers/run-cancel.handler';
 import { RunRequestedHandler } from './handlers/run-requested.handler';
 import { SchedulerService } from './schedule/scheduler.service';
 import { ActivatePlanUseCase } from './usecases/activate-plan/activate-plan.usecase';
 import { CancelRunUseCase } from './usecases/cancel-run/cancel-run.usecase';
+import { PausePipelineUseCase } from './usecases/recover-pause-pipeline/pause-pipeline.usecase';
+import { CircuitGate } from './usecases/recover-run/circuit-gate';
+import { RecoverRunUseCase } from './usecases/recover-run/recover-run.usecase';
 import { RunTaskUseCase } from './usecases/run-task/run-task.usecase';
 import { StartRunUseCase } from './usecases/start-run/start-run.usecase';
 import { TriggerDueRunsUseCase } from './usecases/trigger-due-runs/trigger-due-runs.usecase';
@@ -49,12 +54,21 @@ function dispatcherProviders(overrides: DispatcherOverrides = {}): Provider[] {
     StartRunUseCase,
     CancelRunUseCase,
     TriggerDueRunsUseCase,
+    CircuitGate,
+    RecoverRunUseCase,
+    PausePipelineUseCase,
     SchedulerService,
     ...(overrides.providers ?? []),
   ];
 }
 
-const controllers = [PlanOptimizedHandler, RunRequestedHandler, RunCancelHandler];
+const controllers = [
+  PlanOptimizedHandler,
+  RunRequestedHandler,
+  RunCancelHandler,
+  RecoveryRetryHandler,
+  RecoveryPauseHandler,
+];
 const exported = [StartRunUseCase, CancelRunUseCase, TriggerDueRunsUseCase, ActivatePlanUseCase];
 
 /**

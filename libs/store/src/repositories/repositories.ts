@@ -4,12 +4,14 @@ import { AlertRepository } from './alert.repository';
 import { ApiKeyRepository } from './api-key.repository';
 import { AuditRepository } from './audit.repository';
 import { CheckpointRepository } from './checkpoint.repository';
+import { CircuitBreakerRepository } from './circuit-breaker.repository';
 import { DeadLetterRepository } from './dead-letter.repository';
 import { DecisionRepository } from './decision.repository';
 import { InboxRepository } from './inbox.repository';
 import { PipelineRepository } from './pipeline.repository';
 import { PlanRepository } from './plan.repository';
 import { ProfileRepository } from './profile.repository';
+import { RecoveryActionRepository } from './recovery-action.repository';
 import { RunRepository } from './run.repository';
 import { RunStatsRepository } from './run-stats.repository';
 import { SourceRepository } from './source.repository';
@@ -31,6 +33,8 @@ export class Repositories {
   readonly apiKeys: ApiKeyRepository;
   readonly audit: AuditRepository;
   readonly runStats: RunStatsRepository;
+  readonly recoveryActions: RecoveryActionRepository;
+  readonly circuits: CircuitBreakerRepository;
 
   constructor(db: Database, clock: Clock) {
     this.sources = new SourceRepository(db, clock);
@@ -47,5 +51,7 @@ export class Repositories {
     this.apiKeys = new ApiKeyRepository(db, clock);
     this.audit = new AuditRepository(db, clock);
     this.runStats = new RunStatsRepository(db, clock);
+    this.recoveryActions = new RecoveryActionRepository(db, clock);
+    this.circuits = new CircuitBreakerRepository(db, clock);
   }
 }

@@ -100,7 +100,11 @@ export class RunStatsRepository {
     private readonly clock: Clock,
   ) {}
 
-  /** Returns false when the run's statistics were already recorded (a redelivered event). */
+  /**
+   * Returns false when the run's statistics were already recorded (a redelivered
+   * event). A run that recovery ran again finishes again: statistics of a later
+   * finish replace the earlier ones, so run_stats holds the final attempt.
+   */
   async record(stats: NewRunStats): Promise<boolean> {
     const s = RunStatsRecord.parse(stats);
     const result = await this.db.query(
@@ -108,7 +112,14 @@ export class RunStatsRepository {
          duration_ms, rows_per_second, attempts, retries, failed_tasks, columns, schema_fingerprint,
          finished_at, recorded_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15, $16)
-       ON CONFLICT (run_id) DO NOTHING`,
+       ON CONFLICT (run_id) DO UPDATE SET
+         status = excluded.status, rows_read = excluded.rows_read, rows_loaded = excluded.rows_loaded,
+         rows_quarantined = excluded.rows_quarantined, bytes = excluded.bytes, duration_ms = excluded.duration_ms,
+         rows_per_second = excluded.rows_per_second, attempts = excluded.attempts, retries = excluded.retries,
+         failed_tasks = excluded.failed_tasks, columns = excluded.columns,
+         schema_fingerprint = excluded.schema_fingerprint, finished_at = excluded.finished_at,
+         recorded_at = excluded.recorded_at
+       WHERE run_stats.finished_at < excluded.finished_at`,
       [
         s.runId,
         s.pipelineId,

@@ -203,6 +203,20 @@ export class RunRepository {
     return { applied: false, run: current };
   }
 
+  /**
+   * A failed run back to running, for recovery to run it again: its error and
+   * finish time are cleared (the next end records them). undefined when the
+   * run is not failed (any more).
+   */
+  async reopen(id: string): Promise<RunRecord | undefined> {
+    const result = await this.db.query(
+      `UPDATE runs SET status = 'running', error = NULL, finished_at = NULL
+       WHERE id = $1 AND status = 'failed' RETURNING *`,
+      [id],
+    );
+    return result.rows[0] ? toRun(result.rows[0]) : undefined;
+  }
+
   /** Newest first. */
   async list(filter: RunFilter = {}): Promise<Page<RunRecord>> {
     const where = new SqlFilter();

@@ -1,13 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { ClassifiedError } from '@aoe/contracts';
 import { classifyError } from '@aoe/engine';
 import { NonRetryableError } from '@aoe/messaging';
-import { Store, TERMINAL_RUN_STATUSES, type RunRecord } from '@aoe/store';
+import { Store, TERMINAL_RUN_STATUSES, type RecoveryOverrides, type RunRecord } from '@aoe/store';
 import { Telemetry } from '@aoe/telemetry';
 import { DispatcherConfig } from '../../dispatcher.config';
 import { ActiveRuns, DispatcherStopping } from '../../executor/active-runs';
 import { EXECUTOR, type Executor, type RunOutcome } from '../../executor/executor';
 import { RunReporter, type RunScope } from '../../executor/run-reporter';
 import { CANCEL_MARKER } from '../../ids';
+import { CircuitGate } from '../recover-run/circuit-gate';
+import { applyRunOverrides } from '../recover-run/run-overrides';
 import { StartRunCommand } from './start-run.command';
 
 /** The plan version a request names is not stored yet (its plan.optimized is still on its way): retried. */
@@ -18,6 +21,8 @@ export class PlanNotReadyError extends Error {
 export interface StartRunHooks {
   /** Called every few seconds while the run executes (the bus handler extends its ack deadline). */
   heartbeat?: () => void;
+  /** Recovery's changes to the plan for this execution (a smaller batch, quarantine instead of fail). */
+  overrides?: RecoveryOverrides;
 }
 
 const HEARTBEAT_MS = 5_000;
@@ -40,6 +45,7 @@ export class StartRunUseCase {
     @Inject(EXECUTOR) private readonly executor: Executor,
     @Inject(DispatcherConfig) private readonly config: DispatcherConfig,
     private readonly telemetry: Telemetry,
+    private readonly circuits: CircuitGate = new CircuitGate(store),
   ) {}
 
   async execute(input: StartRunCommand, hooks: StartRunHooks = {}): Promise<RunRecord> {
@@ -55,12 +61,19 @@ export class StartRunUseCase {
     if (this.active.has(run.id)) return run;
 
     const pipeline = (await this.store.pipelines.get(run.pipelineId))!;
-    const plan = (await this.store.plans.get(run.pipelineId, run.planVersion!))!.plan;
+    const plan = applyRunOverrides(
+      (await this.store.plans.get(run.pipelineId, run.planVersion!))!.plan,
+      hooks.overrides,
+    );
     const source = await this.store.sources.get(plan.sourceId);
     if (!source)
       throw new NonRetryableError(`source "${plan.sourceId}" of pipeline "${pipeline.id}" is not registered`);
 
     if (await this.store.inbox.has(CANCEL_MARKER, run.id)) return this.cancelQueued(run, scope);
+    if (run.status === 'queued') {
+      const refusal = await this.circuits.refusal(plan.sourceId);
+      if (refusal) return this.refuse(run, scope, refusal);
+    }
 
     const taskRuns = (await this.store.taskRuns.listByRun(run.id, { limit: 500 })).items;
     const resumed = run.status === 'running';
@@ -163,6 +176,13 @@ export class StartRunUseCase {
       }
       await this.reporter.runEvent(scope, 'cancelled', 1, { error });
     }
+    return change.run;
+  }
+
+  /** Not started: the source's circuit is open (recovery defers the run until it is half-open). */
+  private async refuse(run: RunRecord, scope: RunScope, error: ClassifiedError): Promise<RunRecord> {
+    const change = await this.store.runs.updateStatus(run.id, 'failed', { error });
+    if (change.applied) await this.reporter.runEvent(scope, 'failed', 1, { error });
     return change.run;
   }
 

@@ -65,8 +65,9 @@ export class RecordRunEventUseCase {
     const finished = { ...event, status: event.status };
 
     let stats = await this.store.runStats.get(event.runId);
-    const repeated = stats !== undefined;
-    if (!stats) {
+    // A run recovery ran again finishes again: the later finish replaces the earlier statistics.
+    const repeated = stats !== undefined && Date.parse(stats.finishedAt) >= Date.parse(event.at);
+    if (!stats || !repeated) {
       const run = await this.store.runs.get(event.runId);
       const tasks = run ? (await this.store.taskRuns.listByRun(event.runId, { limit: 500 })).items : [];
       const columns = await this.columnStats.read({ runId: event.runId, pipelineId: event.pipelineId });
