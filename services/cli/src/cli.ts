@@ -25,7 +25,7 @@ const load = {
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-const SERVICES = ['gateway', 'source-analysis', 'planner', 'optimizer', 'dispatcher', 'monitor'];
+const SERVICES = ['gateway', 'source-analysis', 'planner', 'optimizer', 'dispatcher', 'monitor', 'recovery'];
 
 const SOURCE_HELP =
   'a file path or glob (CSV, JSONL, Parquet), s3://bucket/prefix, postgres://user@host:port/db#schema.table, or http(s)://…';

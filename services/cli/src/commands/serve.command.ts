@@ -4,6 +4,7 @@ import { GatewayModule } from '@aoe/gateway';
 import { MonitorModule } from '@aoe/monitor';
 import { OptimizerModule } from '@aoe/optimizer';
 import { PlannerModule } from '@aoe/planner';
+import { RecoveryModule } from '@aoe/recovery';
 import { runMeshService } from '@aoe/service-kit';
 import { SourceAnalysisModule } from '@aoe/source-analysis';
 import { CliError, ExitCode } from '../errors';
@@ -16,6 +17,7 @@ export const MESH_SERVICES: Record<string, Type> = {
   optimizer: OptimizerModule,
   dispatcher: DispatcherModule,
   monitor: MonitorModule,
+  recovery: RecoveryModule,
 };
 
 /**
