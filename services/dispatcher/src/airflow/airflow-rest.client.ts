@@ -3,10 +3,12 @@ import type {
   AirflowApiVersion,
   AirflowClient,
   AirflowDag,
+  AirflowDagInfo,
   AirflowDagRun,
   AirflowTaskInstance,
   ClearedTaskInstance,
   ClearTaskInstancesOptions,
+  DagRunPatchState,
   FollowDagRunOptions,
   FollowDagRunResult,
   RequestOptions,
@@ -43,7 +45,7 @@ export abstract class AirflowRestClient implements AirflowClient {
     protected readonly auth: AirflowAuth,
   ) {}
 
-  abstract getDag(dagId: string, options?: RequestOptions): Promise<AirflowDag>;
+  abstract getDagInfo(dagId: string, options?: RequestOptions): Promise<AirflowDagInfo>;
   abstract pauseDag(dagId: string, options?: RequestOptions): Promise<AirflowDag>;
   abstract unpauseDag(dagId: string, options?: RequestOptions): Promise<AirflowDag>;
   abstract triggerDagRun(dagId: string, options?: TriggerDagRunOptions): Promise<AirflowDagRun>;
@@ -55,6 +57,29 @@ export abstract class AirflowRestClient implements AirflowClient {
 
   protected dagPath(dagId: string): string {
     return `${this.apiPrefix}/dags/${segment(dagId)}`;
+  }
+
+  async getDag(dagId: string, options: RequestOptions = {}): Promise<AirflowDag> {
+    const { dagId: id, isPaused } = await this.getDagInfo(dagId, options);
+    return { dagId: id, isPaused };
+  }
+
+  /** The same body in both versions: `DAGRunPatchBody` (v2) and `UpdateDagRunState` (v1) both take `state`. */
+  setDagRunState(
+    dagId: string,
+    dagRunId: string,
+    state: DagRunPatchState,
+    options: RequestOptions = {},
+  ): Promise<AirflowDagRun> {
+    return this.call(
+      {
+        method: 'PATCH',
+        path: `${this.dagPath(dagId)}/dagRuns/${segment(dagRunId)}`,
+        body: { state },
+        signal: options.signal,
+      },
+      this.dagRunSchema,
+    );
   }
 
   getDagRun(dagId: string, dagRunId: string, options: RequestOptions = {}): Promise<AirflowDagRun> {

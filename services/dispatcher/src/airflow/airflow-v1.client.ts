@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   type AirflowDag,
+  type AirflowDagInfo,
   type AirflowDagRun,
   type AirflowTaskInstance,
   type ClearedTaskInstance,
@@ -12,7 +13,12 @@ import {
 } from './airflow.client';
 import { AirflowRestClient, type TaskInstancePage } from './airflow-rest.client';
 
-const Dag = z.object({ dag_id: z.string(), is_paused: z.boolean().nullable() });
+const Dag = z.object({
+  dag_id: z.string(),
+  is_paused: z.boolean().nullable(),
+  description: z.string().nullable().optional(),
+  last_parsed_time: z.string().nullable().optional(),
+});
 
 const DagRun = z.object({
   dag_id: z.string(),
@@ -60,9 +66,14 @@ export class AirflowV1Client extends AirflowRestClient {
     total: page.total_entries,
   }));
 
-  async getDag(dagId: string, options: RequestOptions = {}): Promise<AirflowDag> {
+  async getDagInfo(dagId: string, options: RequestOptions = {}): Promise<AirflowDagInfo> {
     const dag = await this.call({ method: 'GET', path: this.dagPath(dagId), signal: options.signal }, Dag);
-    return { dagId: dag.dag_id, isPaused: dag.is_paused ?? false };
+    return {
+      dagId: dag.dag_id,
+      isPaused: dag.is_paused ?? false,
+      description: dag.description ?? null,
+      lastParsedTime: dag.last_parsed_time ?? null,
+    };
   }
 
   pauseDag(dagId: string, options: RequestOptions = {}): Promise<AirflowDag> {

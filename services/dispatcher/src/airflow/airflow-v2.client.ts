@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   type AirflowDag,
+  type AirflowDagInfo,
   type AirflowDagRun,
   type AirflowTaskInstance,
   type ClearedTaskInstance,
@@ -12,7 +13,13 @@ import {
 } from './airflow.client';
 import { AirflowRestClient, type TaskInstancePage } from './airflow-rest.client';
 
-const DagResponse = z.object({ dag_id: z.string(), is_paused: z.boolean() });
+const DagResponse = z.object({
+  dag_id: z.string(),
+  is_paused: z.boolean(),
+  // Required by the specification; read leniently, as only the executor's wait needs them.
+  description: z.string().nullable().optional(),
+  last_parsed_time: z.string().nullable().optional(),
+});
 
 const DagRunResponse = z.object({
   dag_id: z.string(),
@@ -54,9 +61,14 @@ export class AirflowV2Client extends AirflowRestClient {
     total: page.total_entries,
   }));
 
-  async getDag(dagId: string, options: RequestOptions = {}): Promise<AirflowDag> {
+  async getDagInfo(dagId: string, options: RequestOptions = {}): Promise<AirflowDagInfo> {
     const dag = await this.call({ method: 'GET', path: this.dagPath(dagId), signal: options.signal }, DagResponse);
-    return { dagId: dag.dag_id, isPaused: dag.is_paused };
+    return {
+      dagId: dag.dag_id,
+      isPaused: dag.is_paused,
+      description: dag.description ?? null,
+      lastParsedTime: dag.last_parsed_time ?? null,
+    };
   }
 
   pauseDag(dagId: string, options: RequestOptions = {}): Promise<AirflowDag> {

@@ -26,6 +26,16 @@ export interface AirflowDag {
   isPaused: boolean;
 }
 
+/** A DAG with what shows which file version Airflow parsed: the factory copies each spec's description into its DAG. */
+export interface AirflowDagInfo extends AirflowDag {
+  description: string | null;
+  lastParsedTime: string | null;
+}
+
+/** The states a DAG run can be set to through the API (`DAGRunPatchStates` / `UpdateDagRunState`). */
+export const DAG_RUN_PATCH_STATES = ['queued', 'success', 'failed'] as const;
+export type DagRunPatchState = (typeof DAG_RUN_PATCH_STATES)[number];
+
 export interface AirflowDagRun {
   dagId: string;
   dagRunId: string;
@@ -108,10 +118,22 @@ export interface FollowDagRunResult {
 export interface AirflowClient {
   readonly apiVersion: AirflowApiVersion;
   getDag(dagId: string, options?: RequestOptions): Promise<AirflowDag>;
+  /** `getDag` plus the DAG's description and when Airflow last parsed it. */
+  getDagInfo(dagId: string, options?: RequestOptions): Promise<AirflowDagInfo>;
   pauseDag(dagId: string, options?: RequestOptions): Promise<AirflowDag>;
   unpauseDag(dagId: string, options?: RequestOptions): Promise<AirflowDag>;
   triggerDagRun(dagId: string, options?: TriggerDagRunOptions): Promise<AirflowDagRun>;
   getDagRun(dagId: string, dagRunId: string, options?: RequestOptions): Promise<AirflowDagRun>;
+  /**
+   * `PATCH` the run's state (exactly `{"state": ...}`). `failed` is how a run is stopped: Airflow
+   * fails its running task instances (their processes are terminated) and skips the ones not started.
+   */
+  setDagRunState(
+    dagId: string,
+    dagRunId: string,
+    state: DagRunPatchState,
+    options?: RequestOptions,
+  ): Promise<AirflowDagRun>;
   listTaskInstances(dagId: string, dagRunId: string, options?: RequestOptions): Promise<AirflowTaskInstance[]>;
   /** Clears the run's failed (and upstream-failed) task instances so Airflow runs them again. */
   clearFailedTaskInstances(

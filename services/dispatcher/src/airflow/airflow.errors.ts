@@ -9,7 +9,8 @@ export type AirflowErrorCode =
   | 'airflow.validation'
   | 'airflow.unavailable'
   | 'airflow.http'
-  | 'airflow.protocol';
+  | 'airflow.protocol'
+  | 'airflow.dag-not-loaded';
 
 /**
  * One table decides retry or stop for every Airflow error; callers never pick
@@ -26,6 +27,8 @@ export const AIRFLOW_ERROR_POLICY: Readonly<Record<AirflowErrorCode, { errorClas
     'airflow.unavailable': { errorClass: 'transient-network', retryable: true },
     'airflow.http': { errorClass: 'unknown', retryable: false },
     'airflow.protocol': { errorClass: 'bug', retryable: false },
+    // The DAG processor may just be slow; a later run waits again.
+    'airflow.dag-not-loaded': { errorClass: 'timeout', retryable: true },
   };
 
 /** Where an HTTP error came from: never carries credentials, only the method, path and status. */
@@ -125,6 +128,16 @@ export class AirflowHttpError extends AirflowError {
 export class AirflowProtocolError extends AirflowError {
   override readonly name = 'AirflowProtocolError';
   readonly code = 'airflow.protocol';
+}
+
+/**
+ * Airflow kept answering 404 for a DAG whose spec was written (or still served an older
+ * parse of it) until the caller's deadline: the DAG factory does not read the spec, or
+ * the DAG processor has not got to it.
+ */
+export class AirflowDagNotLoadedError extends AirflowError {
+  override readonly name = 'AirflowDagNotLoadedError';
+  readonly code = 'airflow.dag-not-loaded';
 }
 
 /** The shared ClassifiedError shape for an Airflow error, for events and the recovery agent. */

@@ -81,6 +81,11 @@ export function airflowKey(raw: string): string {
   return `${base}_${hash}`;
 }
 
+/** The DAG id of a pipeline: `aoe__<pipelineId>` (or another prefix), sanitised when it is not a valid Airflow key. */
+export function dagIdFor(pipelineId: string, prefix = 'aoe__'): string {
+  return airflowKey(`${prefix}${pipelineId}`);
+}
+
 /** Turns a plan into the DAG spec the factory reads. The result is validated; an invalid prefix or command throws. */
 export function renderDagSpec(plan: PipelinePlan, options: RenderDagSpecOptions = {}): DagSpec {
   const worker = options.workerCommand ?? ['aoe'];
@@ -89,7 +94,7 @@ export function renderDagSpec(plan: PipelinePlan, options: RenderDagSpecOptions 
   const tags = ['aoe', `pipeline:${plan.pipelineId}`, ...(options.tags ?? [])].map((tag) => tag.slice(0, 100));
   return DagSpec.parse({
     spec_version: DAG_SPEC_VERSION,
-    dag_id: airflowKey(`${options.dagIdPrefix ?? 'aoe__'}${plan.pipelineId}`),
+    dag_id: dagIdFor(plan.pipelineId, options.dagIdPrefix),
     description: `AOE pipeline ${plan.pipelineId}, plan v${plan.version} (source ${plan.sourceId})`,
     schedule: options.schedule ?? null,
     start_date: plan.createdAt,

@@ -24,6 +24,10 @@ import { OpenApiContract, type OperationContract, type ValidationProblem, type V
  *   ends success, or failed when any task failed;
  * - clear with `only_failed` resets failed and upstream_failed task instances to no state and
  *   (with `reset_dag_runs`, the default) puts the run back to queued; `dry_run` defaults to true;
+ * - `PATCH` of a run's state to failed fails its running task instances and skips the unfinished
+ *   ones (`set_dag_run_state_to_failed`);
+ * - task outcomes come from scripts, or from a task runner (`runTasksWith`, see fake-scheduler.ts)
+ *   that really runs each task instance's command;
  * - v2 answers invalid requests 422 `{ detail: [{ loc, msg, type }] }` (FastAPI), v1 answers
  *   400 RFC 7807 problems (connexion) and, like Airflow 2's marshmallow schemas, refuses
  *   unknown and read-only fields in request bodies.
@@ -50,6 +54,23 @@ export interface FakeAirflowOptions {
   /** Ticks a task instance stays running; default 2. */
   runningSteps?: number;
 }
+
+/** A task instance Airflow's executor is asked to run (what a worker slot receives). */
+export interface TaskToRun {
+  dagId: string;
+  dagRunId: string;
+  taskId: string;
+  tryNumber: number;
+  /** The DAG run's conf, for rendering templated arguments. */
+  conf: Record<string, unknown>;
+}
+
+/**
+ * Runs task instances instead of the scripted outcomes (see FakeScheduler): called once per
+ * try when the instance starts running; its answer becomes the instance's state, unless the
+ * state changed meanwhile (the run was marked failed through the API).
+ */
+export type TaskRunner = (task: TaskToRun) => Promise<TaskOutcome>;
 
 export interface FakeDagDefinition {
   dagId: string;
@@ -79,6 +100,8 @@ interface FakeTaskInstance {
   state: TiState | null;
   tryNumber: number;
   runningTicks: number;
+  /** The try a task runner is working on, if any. */
+  runnerTry?: number;
   startDate: string | null;
   endDate: string | null;
   scheduledWhen: string | null;
@@ -163,6 +186,7 @@ export class FakeAirflow {
   private readonly runs: FakeDagRun[] = [];
   private readonly scripts = new Map<string, TaskOutcome[]>();
   private readonly faults: Array<{ status: number; times: number; match: RegExp }> = [];
+  private taskRunner: TaskRunner | undefined;
   private readonly routes: Route[];
   private readonly timer: NodeJS.Timeout;
   private server!: Server;
@@ -232,6 +256,11 @@ export class FakeAirflow {
   /** The next `times` requests whose path matches answer `status` (outside the specification: a broken server). */
   injectFault(fault: { status: number; times: number; match?: RegExp }): void {
     this.faults.push({ status: fault.status, times: fault.times, match: fault.match ?? /.*/ });
+  }
+
+  /** From now on task instances are run by `runner` (and end as it answers) instead of by scripts. */
+  runTasksWith(runner: TaskRunner): void {
+    this.taskRunner = runner;
   }
 
   /** Every token issued so far is refused from now on (v2). */
@@ -454,6 +483,7 @@ export class FakeAirflow {
       route('PATCH', '/dags/{dag_id}', (c) => this.patchDag(c)),
       route('POST', '/dags/{dag_id}/dagRuns', (c) => this.triggerRun(c)),
       route('GET', '/dags/{dag_id}/dagRuns/{dag_run_id}', (c) => this.getRun(c)),
+      route('PATCH', '/dags/{dag_id}/dagRuns/{dag_run_id}', (c) => this.patchRun(c)),
       route('GET', '/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances', (c) => this.listTaskInstances(c)),
       route('POST', '/dags/{dag_id}/clearTaskInstances', (c) => this.clear(c)),
     ];
@@ -559,6 +589,45 @@ export class FakeAirflow {
       return this.notFound(
         `The DagRun with dag_id: \`${params.dag_id}\` and run_id: \`${params.dag_run_id}\` was not found`,
       );
+    return { status: 200, body: this.serializeRun(run) };
+  }
+
+  /**
+   * Airflow's `set_dag_run_state_to_*`: `failed` fails the running task instances and skips
+   * the unfinished ones (their processes are then terminated by their heartbeat), `success`
+   * marks every unfinished instance success, `queued` only requeues the run.
+   */
+  private patchRun({ params, body }: Context): Reply {
+    const dag = this.dags.get(params.dag_id);
+    if (dag === undefined) return this.notFound(`Dag with id: '${params.dag_id}' was not found`);
+    const run = this.findRun(params.dag_id, params.dag_run_id);
+    if (run === undefined)
+      return this.notFound(
+        `The DagRun with dag_id: '${params.dag_id}' and run_id: '${params.dag_run_id}' was not found`,
+      );
+    const request = body as { state?: 'queued' | 'success' | 'failed' | null; note?: string | null };
+    if (request.note !== undefined) run.note = request.note;
+    const unfinished = run.tis.filter((ti) => ti.state === null || !TERMINAL_TI.has(ti.state));
+    switch (request.state) {
+      case 'failed':
+        for (const ti of unfinished) ti.state = ti.state === 'running' ? 'failed' : 'skipped';
+        break;
+      case 'success':
+        for (const ti of unfinished) ti.state = 'success';
+        break;
+      case 'queued':
+      case null:
+      case undefined:
+        break;
+    }
+    if (request.state === 'failed' || request.state === 'success') {
+      for (const ti of unfinished) ti.endDate = now();
+      run.state = request.state;
+      run.endDate = now();
+    } else if (request.state === 'queued') {
+      run.state = 'queued';
+      run.endDate = null;
+    }
     return { status: 200, body: this.serializeRun(run) };
   }
 
@@ -680,6 +749,10 @@ export class FakeAirflow {
         ti.runningTicks = 0;
         return;
       case 'running': {
+        if (this.taskRunner !== undefined) {
+          this.startRunner(this.taskRunner, run, ti);
+          return;
+        }
         ti.runningTicks += 1;
         if (ti.runningTicks < this.runningSteps) return;
         const outcomes = this.scripts.get(`${run.dagId}/${ti.taskId}`) ?? [];
@@ -693,6 +766,22 @@ export class FakeAirflow {
       case 'skipped':
         return;
     }
+  }
+
+  private startRunner(runner: TaskRunner, run: FakeDagRun, ti: FakeTaskInstance): void {
+    if (ti.runnerTry === ti.tryNumber) return;
+    const tryNumber = ti.tryNumber;
+    ti.runnerTry = tryNumber;
+    const settle = (state: TiState): void => {
+      // A state set meanwhile through the API (the run marked failed) stands.
+      if (ti.state !== 'running' || ti.tryNumber !== tryNumber) return;
+      ti.state = state;
+      ti.endDate = now();
+    };
+    runner({ dagId: run.dagId, dagRunId: run.runId, taskId: ti.taskId, tryNumber, conf: run.conf }).then(
+      (outcome) => settle(outcome),
+      () => settle('failed'),
+    );
   }
 
   // ---- serialisation (shapes from the specifications' response schemas) -------------------------------------------
