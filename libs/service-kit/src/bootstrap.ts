@@ -26,6 +26,12 @@ export interface StartOptions {
   bodyLimit?: string;
   /** Serve HTTP (default true); embedded mode in the CLI only needs the bus handlers. */
   listen?: boolean;
+  /**
+   * Close the app on SIGTERM/SIGINT (default true). Off for a process that
+   * handles its signals itself: Nest closes the app and re-raises the signal,
+   * which would end the process before that process's own cleanup has run.
+   */
+  shutdownHooks?: boolean;
 }
 
 /**
@@ -51,7 +57,7 @@ export async function startServiceApp(options: StartOptions): Promise<ServiceApp
       { deferInitialization: true },
     )
     .useGlobalFilters(new RethrowRpcErrorsFilter());
-  app.enableShutdownHooks();
+  if (options.shutdownHooks ?? true) app.enableShutdownHooks();
   await app.startAllMicroservices();
   let url = '';
   if (options.listen ?? true) {

@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Writable } from 'node:stream';
 import type { PipelinePlan } from '@aoe/contracts';
 import { connectMeshPlatform, createTestMesh, type Platform, type TestMesh } from '@aoe/service-kit';
@@ -7,7 +9,7 @@ import { uniqueName } from '@aoe/testing';
 import { Client } from 'pg';
 import { runCli } from '../src/cli';
 import { serve } from '../src/commands/serve.command';
-import { aoe, checksum, checksumSql, csvOf, events, tempDir, writeText } from './support';
+import { aoe, checksum, checksumSql, csvOf, events, REPO_ROOT, tempDir, writeText } from './support';
 
 jest.setTimeout(180_000);
 
@@ -218,6 +220,40 @@ describe('aoe worker run-task: one chain of a run, in mesh mode', () => {
     expect(JSON.parse(again.stdout)).toMatchObject({ status: 'succeeded', taskId: 'load' });
     expect((await platform.store.taskRuns.get(runId, 'load'))!.attempt).toBe(2);
     expect((await pg.query(`SELECT count(*)::int AS n FROM "${targetSchema}".loaded`)).rows[0].n).toBe(250);
+  });
+
+  it('SIGTERM mid-load (Airflow stopping a task): exit 130, one line, no rows and no staging table left', async () => {
+    const runId = await runOf(csvOf(events(1_000_000)), 'stopped');
+    const child = spawn(
+      process.execPath,
+      [join(REPO_ROOT, 'services/cli/bin/aoe.js'), 'worker', 'run-task', '--run', runId, '--task', 'load'],
+      { cwd: REPO_ROOT, env: { ...process.env, ...env, LOG_LEVEL: 'error', AOE_PROGRESS_INTERVAL_MS: '100' } },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const staged = async () =>
+      (
+        await pg.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = $1 AND tablename LIKE '\\_aoe\\_stage%'`,
+          [targetSchema],
+        )
+      ).rows[0].n;
+    // Stop it once its load task is running.
+    const running = async () => (await platform.store.taskRuns.get(runId, 'load'))?.status === 'running';
+    for (let i = 0; i < 600 && !(await running()) && child.exitCode === null; i++) await sleep(25);
+    await sleep(300);
+    expect({ exitCode: child.exitCode, stderr }).toEqual({ exitCode: null, stderr: '' });
+    child.kill('SIGTERM');
+    expect(await exited).toBe(130);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toContain('aoe: task "load" was stopped');
+    expect(await staged()).toBe(0);
+    const table = await pg.query('SELECT to_regclass($1) AS t', [`"${targetSchema}".stopped`]);
+    if (table.rows[0].t !== null) {
+      expect((await pg.query(`SELECT count(*)::int AS n FROM "${targetSchema}".stopped`)).rows[0].n).toBe(0);
+    }
+    expect((await platform.store.taskRuns.get(runId, 'load'))!.status).toBe('cancelled');
   });
 
   it('exits 5 for a failure a retry cannot fix, 2 for what does not exist, 2 without the mesh settings', async () => {

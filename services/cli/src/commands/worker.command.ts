@@ -38,6 +38,8 @@ export async function workerRunTask(
     modules: [DispatcherWorkerModule],
     platform,
     listen: false,
+    // The worker stops on SIGTERM itself: the load is aborted and rolled back, then the app is closed.
+    shutdownHooks: false,
   });
   const controller = new AbortController();
   const stop = () => controller.abort(new Error('the worker was stopped'));
