@@ -1,6 +1,7 @@
 export * from './connector';
 export * from './secrets';
 export * from './pass-through';
+export * from './staged-transform';
 export * from './formats';
 export * from './file';
 export * from './s3';

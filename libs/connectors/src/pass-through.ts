@@ -36,6 +36,8 @@ export interface PassThroughReader {
   cursor(): CursorState | undefined;
   /** Releases what the reader holds (a connection, a file); safe to call twice. */
   close(): Promise<void>;
+  /** Where the source has record `ordinal` (from 1), as the row path names it (`orders.csv:17`), once it was read. */
+  positionOf?: (ordinal: number) => string;
 }
 
 export interface PassThroughRequest {
@@ -70,6 +72,25 @@ export class PassThroughRejected extends ConnectorError {
   constructor(reason: string) {
     super('data-quality', `pass-through refused: ${reason}`);
   }
+}
+
+/** The same reader with other chunks (the same bytes, with bookkeeping around them); counts stay live. */
+export function withChunks(reader: PassThroughReader, chunks: () => AsyncIterable<Buffer>): PassThroughReader {
+  return {
+    columns: reader.columns,
+    format: reader.format,
+    valuesAreText: reader.valuesAreText,
+    get rows() {
+      return reader.rows;
+    },
+    get bytes() {
+      return reader.bytes;
+    },
+    cursor: () => reader.cursor(),
+    close: () => reader.close(),
+    ...(reader.positionOf ? { positionOf: (ordinal: number) => reader.positionOf!(ordinal) } : {}),
+    chunks,
+  };
 }
 
 export function isPassThroughSource(source: unknown): source is PassThroughSource {
@@ -126,6 +147,13 @@ export class CsvPassThroughScanner {
   private readonly classes = new Uint8Array(256);
   /** 1 at the index of a column that must not be NULL (an unquoted empty field). */
   private readonly notNull: Uint8Array | undefined;
+  /** Line ends inside quoted fields of the current record, and of all records before it. */
+  private recordExtraLines = 0;
+  private extraLines = 0;
+  /** Pairs (first record ordinal, extra lines before it), one per record that spans lines. */
+  private readonly lineSteps: number[] = [];
+
+  private readonly headerLine: boolean;
 
   constructor(
     delimiter: number,
@@ -135,6 +163,7 @@ export class CsvPassThroughScanner {
     notNullColumns: readonly number[] = [],
   ) {
     this.headerPending = header;
+    this.headerLine = header;
     this.classes[delimiter] = IS_DELIMITER;
     this.classes[QUOTE] = IS_QUOTE;
     this.classes[LF] = IS_LF;
@@ -219,6 +248,10 @@ export class CsvPassThroughScanner {
           break;
         case QUOTED: {
           const close = chunk.indexOf(QUOTE, i);
+          const end = close === -1 ? n : close;
+          for (let lf = chunk.indexOf(LF, i); lf !== -1 && lf < end; lf = chunk.indexOf(LF, lf + 1)) {
+            this.recordExtraLines++;
+          }
           if (close === -1) {
             i = n;
             continue;
@@ -277,9 +310,29 @@ export class CsvPassThroughScanner {
   private endRecord(started: boolean, fields: number): boolean {
     if (!started) throw new PassThroughRejected('an empty line');
     if (fields !== this.width) throw new PassThroughRejected(`a record of ${fields} fields, expected ${this.width}`);
-    if (this.headerPending) return true;
-    this.rows++;
-    return false;
+    if (!this.headerPending) this.rows++;
+    if (this.recordExtraLines > 0) {
+      this.extraLines += this.recordExtraLines;
+      this.recordExtraLines = 0;
+      this.lineSteps.push(this.rows + 1, this.extraLines);
+    }
+    return this.headerPending;
+  }
+
+  /** The line record `ordinal` (from 1, after the header) starts on, counting line ends inside quoted fields. */
+  lineOf(ordinal: number): number {
+    const steps = this.lineSteps;
+    let low = 0;
+    let high = steps.length / 2 - 1;
+    let extra = 0;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      if (steps[mid * 2] <= ordinal) {
+        extra = steps[mid * 2 + 1];
+        low = mid + 1;
+      } else high = mid - 1;
+    }
+    return ordinal + (this.headerLine ? 1 : 0) + extra;
   }
 
   private finishHeader(last: Uint8Array): void {

@@ -1,5 +1,5 @@
 import type { LoadMode } from '@aoe/contracts';
-import { FileSource, injectFault, PostgresSink, PostgresSource, type FaultSpec } from '@aoe/connectors';
+import { FileSource, PostgresSink, PostgresSource, type FaultSpec } from '@aoe/connectors';
 import {
   engineFault,
   InMemoryQuarantineSink,
@@ -28,10 +28,7 @@ afterAll(async () => {
 });
 
 function sink(table: string, faults?: FaultSpec): PostgresSink {
-  return new PostgresSink(
-    { connection: { url: pg.url }, table: { schema: pg.schema, name: table } },
-    { lockTimeoutMs: 10_000, ...(faults ? { faults: injectFault(faults) } : {}) },
-  );
+  return pg.sink(table, faults);
 }
 
 function plan(mode: LoadMode = 'append', stages: EngineTaskSpec['stages'] = []): EngineTaskSpec {
@@ -202,9 +199,10 @@ describe('CSV → PostgreSQL', () => {
       taskId: 'load',
       source: new FileSource({ kind: 'file', path, format: 'csv' }),
       sink: sink('cast'),
-      plan: plan('append', [{ kind: 'transform', operations: [{ op: 'cast', column: 'amount', to: 'decimal' }] }]),
+      plan: plan('append', [{ kind: 'transform', operations: [{ op: 'filter', expr: 'amount > 1' }] }]),
     });
-    expect(result.path).toEqual({ kind: 'rows' });
+    // A cast alone would run set-based (set-based.test.ts); a filter needs the row path.
+    expect(result.path).toEqual({ kind: 'rows', notSetBased: 'the filter operation runs on rows' });
   });
 });
 

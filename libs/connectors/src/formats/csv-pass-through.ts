@@ -140,5 +140,6 @@ export async function openCsvPassThrough(
     },
     cursor: () => (done ? cursorAfter() : undefined),
     close,
+    positionOf: (ordinal) => `${object.name}:${scanner.lineOf(ordinal)}`,
   };
 }

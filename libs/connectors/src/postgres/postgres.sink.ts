@@ -11,6 +11,8 @@ import type {
 } from '../connector';
 import { ConnectorError } from '../connector-error';
 import { PassThroughRejected, type PassThroughFallback, type PassThroughReader } from '../pass-through';
+import type { CsvFieldChecker } from '../formats/csv-field-checks';
+import type { StagedTransform, StagedWriteResult } from '../staged-transform';
 import { fieldEncoder } from './copy-text';
 import type { FaultHook, FaultPoint } from './faults';
 import {
@@ -29,6 +31,9 @@ import { assertIdentifierFits, qualifiedName, quoteIdent, stagingTableName } fro
 import { pgTypeFor } from './pg-types';
 import { columnReader } from './row-access';
 import { planSchemaChange, schemaChangeStatements } from './schema-evolution';
+import { fieldChecker, judgeStaged, stagedProblem, stagedSqlSpec, textColumn } from './staged-load';
+import { publishSql, SEQUENCE_COLUMN } from './staged-sql';
+import { sqlCastFor } from './sql-casts';
 import {
   CopyStagingWriter,
   openCopyStream,
@@ -67,9 +72,6 @@ export interface PostgresWriteResult extends WriteResult {
   /** This (run, task, table) had been published before: nothing was written now. */
   alreadyCommitted: boolean;
 }
-
-/** Name of the staging column that orders rows for merge's "last one wins". */
-const SEQUENCE_COLUMN = '_aoe_seq';
 
 interface LoadPlan {
   table: { schema: string; name: string };
@@ -244,6 +246,39 @@ export class PostgresSink implements SinkConnector {
     reader: PassThroughReader,
     options: WriteOptions,
   ): Promise<PostgresWriteResult | PassThroughFallback> {
+    return this.loadBytes(reader, options);
+  }
+
+  /** Why the set-based path cannot cast to these types here; undefined when it can. */
+  cannotStage(transform: Pick<StagedTransform, 'casts'>): string | undefined {
+    for (const cast of transform.casts) {
+      if (!sqlCastFor(cast.to)) return `casts to ${cast.to} are not done in SQL`;
+    }
+    return undefined;
+  }
+
+  /**
+   * The set-based path: the reader's raw text is COPYed into an UNLOGGED
+   * staging table of text columns, the rows SQL cannot vouch for are judged
+   * by `transform`, and one statement casts, dedupes, leaves out the rejected
+   * rows and publishes, in the load's one transaction (ledger and checkpoint
+   * as `write()`). A fallback, with nothing committed, when the data or the
+   * target does not fit (as `writePassThrough`, or a value only the row path
+   * converts).
+   */
+  async writeStaged(
+    reader: PassThroughReader,
+    options: WriteOptions,
+    transform: StagedTransform,
+  ): Promise<(PostgresWriteResult & StagedWriteResult) | PassThroughFallback> {
+    return this.loadBytes(reader, options, transform);
+  }
+
+  private async loadBytes(
+    reader: PassThroughReader,
+    options: WriteOptions,
+    transform?: StagedTransform,
+  ): Promise<(PostgresWriteResult & StagedWriteResult) | PassThroughFallback> {
     let plan: LoadPlan;
     let session: PgSession;
     try {
@@ -268,24 +303,27 @@ export class PostgresSink implements SinkConnector {
       if (this.ledgerSchema !== this.table.schema) await this.ensureSchema(session, this.ledgerSchema);
       await ensureLedgerTables(session, this.ledgerSchema);
       const previous = await findLoad(session, this.ledgerSchema, plan.key);
-      if (previous) return this.result(previous.rows, 0, true);
+      if (previous) return { ...this.result(previous.rows, 0, true), rowsToLoad: 0 };
       const fault = this.faultCaller(session, plan, options);
-      const copyRaw = async (stream: CopyDataStream) => {
+      const copyRaw = async (stream: CopyDataStream, checker?: CsvFieldChecker) => {
         let bytes = 0;
         for await (const chunk of reader.chunks()) {
           options.signal?.throwIfAborted();
-          bytes += await stream.writeBytes(chunk);
+          const sent = stream.writeBytes(chunk);
+          checker?.push(chunk);
+          bytes += await sent;
           await fault('mid-copy', reader.rows);
         }
         return { rows: reader.rows, bytes };
       };
       const outcome =
-        options.mode === 'append'
+        options.mode === 'append' && !transform
           ? await this.loadDirect(session, plan, options, fault, copyRaw, reader)
-          : await this.loadStaged(session, plan, options, fault, copyRaw, reader);
+          : await this.loadStaged(session, plan, options, fault, copyRaw, reader, transform);
       if (outcome.kind === 'fallback') return { fallback: true, reason: outcome.reason };
-      if (outcome.kind === 'claimed-elsewhere') return await this.alreadyPublished(session, plan);
-      return outcome.result;
+      if (outcome.kind === 'claimed-elsewhere')
+        return { ...(await this.alreadyPublished(session, plan)), rowsToLoad: 0 };
+      return { rowsToLoad: outcome.result.rowsWritten, ...outcome.result };
     } catch (error) {
       broken = !(await this.dropStaging(session, locked ? plan.staging : undefined));
       const reason = fallbackReason(error);
@@ -384,41 +422,79 @@ export class PostgresSink implements SinkConnector {
     plan: LoadPlan,
     options: WriteOptions,
     fault: (point: FaultPoint, rows: number) => Promise<void>,
-    copy: (stream: CopyDataStream) => Promise<{ rows: number; bytes: number }>,
+    copy: (stream: CopyDataStream, checker?: CsvFieldChecker) => Promise<{ rows: number; bytes: number }>,
     reader: PassThroughReader,
+    transform?: StagedTransform,
   ): Promise<LoadOutcome> {
     const relation = await readRelation(session, plan.table);
     const change = planSchemaChange(relation?.columns, plan.columns, options.schemaEvolution, plan.target);
     if (options.mode === 'merge') assertMergeKey(plan, relation);
     const retyped = new Set(change.retype.map((r) => r.name));
-    const problem = passThroughProblem(plan.columns, relation, retyped, reader.valuesAreText);
+    const problem =
+      passThroughProblem(plan.columns, relation, retyped, reader.valuesAreText) ??
+      (transform ? stagedProblem(plan.columns, relation, retyped, transform, reader) : undefined);
     if (problem) return { kind: 'fallback', reason: problem };
-    const columns = stagingColumns(plan.columns, relation, retyped);
+    const columns = transform
+      ? plan.columns.map((column, index) => ({ ...textColumn(column, index), type: 'text' }))
+      : stagingColumns(plan.columns, relation, retyped);
     await session.query(`DROP TABLE IF EXISTS ${plan.staging}`);
     await session.query(
       `CREATE UNLOGGED TABLE ${plan.staging} (${[
         ...columns.map((c) => `${c.staged} ${c.type}`),
-        ...(options.mode === 'merge' ? [`${quoteIdent(SEQUENCE_COLUMN)} bigint GENERATED ALWAYS AS IDENTITY`] : []),
+        ...(options.mode === 'merge' || transform
+          ? [`${quoteIdent(SEQUENCE_COLUMN)} bigint GENERATED ALWAYS AS IDENTITY (CACHE 1000)`]
+          : []),
       ].join(', ')})`,
     );
     await fault('before-copy', 0);
     const stream = openCopyStream(session, copySql(plan.staging, columns, reader), columns);
+    const checker =
+      transform && reader.format.kind === 'csv' ? fieldChecker(plan.columns, transform, reader.format) : undefined;
     let copied: { rows: number; bytes: number };
     try {
-      copied = await copy(stream);
+      copied = await copy(stream, checker);
       await stream.finish();
       checkServerCount(stream, copied.rows, reader);
+      checker?.end();
     } catch (error) {
       await stream.abort(error instanceof Error ? error : new Error(String(error)));
       throw error;
     }
+    let publishRows: ((session: PgSession) => Promise<number>) | undefined;
+    let rowsToLoad = copied.rows;
+    if (transform) {
+      const sql = stagedSqlSpec(plan, options, transform, relation, retyped);
+      const judged = await judgeStaged(session, sql, transform, reader, checker!);
+      if ('fallback' in judged) {
+        await session.query(`DROP TABLE IF EXISTS ${plan.staging}`);
+        return { kind: 'fallback', reason: judged.fallback };
+      }
+      publishRows = async (tx) => {
+        if (options.mode === 'replace') await tx.query(`TRUNCATE ${plan.target}`);
+        // Offset-less timestamps are UTC (as castValue reads them); DISTINCT ON sorts in memory.
+        await tx.query(`SET LOCAL TimeZone = 'UTC'`);
+        await tx.query(`SET LOCAL work_mem = '256MB'`);
+        const statement = publishSql(sql, judged.castRejected, judged.rulesRejected);
+        const result = await tx.query<{ written: string; to_load: string }>(statement.text, statement.params);
+        const written = statement.counts === 'row-count' ? result.rowCount : Number(result.rows[0].written);
+        rowsToLoad = statement.counts === 'row-count' ? result.rowCount : Number(result.rows[0].to_load);
+        transform.finish(rowsToLoad);
+        return written;
+      };
+    }
     const state = options.checkpoint?.state();
-    const published = await this.publish(session, plan, columns, options, state, () =>
-      fault('before-commit', copied.rows),
+    const published = await this.publish(
+      session,
+      plan,
+      columns,
+      options,
+      state,
+      () => fault('before-commit', copied.rows),
+      publishRows,
     );
     if (published === undefined) return { kind: 'claimed-elsewhere' };
     await fault('after-commit', copied.rows);
-    return { kind: 'committed', result: this.result(published, copied.bytes, false) };
+    return { kind: 'committed', result: { ...this.result(published, copied.bytes, false), rowsToLoad } };
   }
 
   private result(rowsWritten: number, bytesWritten: number, alreadyCommitted: boolean): PostgresWriteResult {
@@ -547,6 +623,7 @@ export class PostgresSink implements SinkConnector {
     options: WriteOptions,
     state: CursorState | undefined,
     beforeCommit: () => Promise<void>,
+    rows: (session: PgSession) => Promise<number> = (tx) => this.publishRows(tx, plan, columns, options.mode),
   ): Promise<number | undefined> {
     await session.query('BEGIN');
     try {
@@ -561,7 +638,7 @@ export class PostgresSink implements SinkConnector {
       const change = planSchemaChange(relation?.columns, plan.columns, options.schemaEvolution, plan.target);
       const createKey = options.mode === 'merge' ? plan.primaryKey : undefined;
       for (const statement of schemaChangeStatements(plan.target, change, createKey)) await session.query(statement);
-      const written = await this.publishRows(session, plan, columns, options.mode);
+      const written = await rows(session);
       if (state && options.checkpoint) {
         await writeCheckpoint(
           session,
@@ -678,7 +755,7 @@ async function closeUnread(batches: AsyncIterable<Batch>): Promise<void> {
 }
 
 type LoadOutcome =
-  | { kind: 'committed'; result: PostgresWriteResult }
+  | { kind: 'committed'; result: PostgresWriteResult & { rowsToLoad?: number } }
   | { kind: 'claimed-elsewhere' }
   | { kind: 'fallback'; reason: string };
 

@@ -2,6 +2,8 @@ import type { ClassifiedError, PipelinePlan } from '@aoe/contracts';
 import {
   isPassThroughFallback,
   isPassThroughSource,
+  isStagedTransformSink,
+  withChunks,
   OBJECT_CURSOR_COLUMN,
   type Batch,
   type PassThroughFallback,
@@ -14,6 +16,7 @@ import {
   type WriteOptions,
   type WriteResult,
 } from '@aoe/connectors';
+import { inSpan } from '@aoe/telemetry';
 import { classifyError } from '../classify-error';
 import { CancelledError, DataQualityError, PlanError, type RowFailure } from '../errors';
 import type { QuarantineRecord, QuarantineSink } from '../quarantine/quarantine-sink';
@@ -24,6 +27,7 @@ import { compileTask, type CompiledStage } from './compile-task';
 import type { EngineFaultHook, EngineFaultPoint } from './fault-injection';
 import { CursorTracker, isCheckpointReader, type CheckpointReader } from './incremental';
 import { readAhead } from './read-ahead';
+import { setBasedPlan, setBasedRefusal } from './set-based';
 import { emptyMetrics, ProgressThrottle, ResourceMeter, type TaskMetrics, type TaskProgress } from './task-metrics';
 import { taskSpecFromPlan, transformFailurePolicy, type EngineTaskSpec } from './task-spec';
 
@@ -77,10 +81,16 @@ function isPassThroughSink(sink: unknown): sink is PassThroughSink {
 
 /** Which path a task's rows took. */
 export interface TaskPath {
-  /** `pass-through`: bytes from the source straight into the target's COPY; `rows`: decoded batches. */
-  kind: 'pass-through' | 'rows';
-  /** Why an eligible task left the pass-through path for the row path (nothing had been committed). */
+  /**
+   * `pass-through`: bytes from the source straight into the target's COPY;
+   * `set-based`: raw text COPYed into staging, casts, dedupe, rules and
+   * publish in SQL; `rows`: decoded batches.
+   */
+  kind: 'pass-through' | 'set-based' | 'rows';
+  /** Why an eligible task left a fast path for the row path (nothing had been committed). */
   fallbackReason?: string;
+  /** Why the chain's shape kept it off the set-based path (the row path ran). */
+  notSetBased?: string;
 }
 
 export type TaskStatus = 'succeeded' | 'failed' | 'cancelled';
@@ -218,6 +228,40 @@ export async function runTask(options: RunTaskOptions): Promise<TaskResult> {
       }
     };
 
+    const finalOutputSchema = outputSchema;
+    const loadOptions = (state: () => CursorState | undefined): WriteOptions => ({
+      runId: options.runId,
+      taskId: options.taskId,
+      mode: spec.load.mode,
+      schema: finalOutputSchema,
+      primaryKey: finalOutputSchema.primaryKey,
+      schemaEvolution: spec.load.schemaEvolution ?? 'additive',
+      signal,
+      checkpoint: { pipelineId: spec.pipelineId, stream, state },
+    });
+    /** A fast path's success: its reader's cursor is the checkpoint. */
+    const fastSucceeded = async (reader: PassThroughReader, write: WriteResult): Promise<TaskResult> => {
+      const state = reader.cursor();
+      await fault('after-load', metrics.batches);
+      meter.stop();
+      return {
+        status: 'succeeded',
+        metrics: snapshot(true),
+        outputSchema: finalOutputSchema,
+        write,
+        path,
+        ...(state ? { checkpoint: state } : {}),
+      };
+    };
+    const counting = (reader: PassThroughReader): PassThroughReader =>
+      countedReader(reader, {
+        metrics,
+        meter,
+        fault,
+        checkAborted,
+        onBatch: () => progress.maybe(() => snapshot(false)),
+      });
+
     if (
       options.passThrough !== false &&
       spec.extract.mode !== 'incremental' &&
@@ -239,46 +283,88 @@ export async function runTask(options: RunTaskOptions): Promise<TaskResult> {
           throw error;
         });
         checkAborted();
-        const outcome = await options.sink.writePassThrough(
-          countedReader(reader, {
-            metrics,
-            meter,
-            fault,
-            checkAborted,
-            onBatch: () => progress.maybe(() => snapshot(false)),
-          }),
-          {
-            runId: options.runId,
-            taskId: options.taskId,
-            mode: spec.load.mode,
-            schema: outputSchema,
-            primaryKey: outputSchema.primaryKey,
-            schemaEvolution: spec.load.schemaEvolution ?? 'additive',
-            signal,
-            checkpoint: { pipelineId: spec.pipelineId, stream, state: () => reader.cursor() },
-          },
+        const sink = options.sink;
+        const counted = counting(reader);
+        const passThroughOptions = loadOptions(() => reader.cursor());
+        const outcome = await inLoadSpan(options, spec.load.mode, 'pass-through', () =>
+          sink.writePassThrough(counted, passThroughOptions),
         );
         if (!isPassThroughFallback(outcome)) {
           metrics.rowsRead = reader.rows;
           metrics.rowsToLoad = reader.rows;
           metrics.bytesRead = reader.bytes;
           metrics.rowsLoaded = outcome.rowsWritten;
-          const state = reader.cursor();
-          await fault('after-load', metrics.batches);
-          meter.stop();
           path = { kind: 'pass-through' };
-          return {
-            status: 'succeeded',
-            metrics: snapshot(true),
-            outputSchema,
-            write: outcome,
-            path,
-            ...(state ? { checkpoint: state } : {}),
-          };
+          return await fastSucceeded(reader, outcome);
         }
         // Nothing was committed: the row path reads the source again, and quarantines what it must.
         path = { kind: 'rows', fallbackReason: outcome.reason };
         Object.assign(metrics, emptyMetrics());
+      }
+    }
+    const eligibleSource =
+      options.passThrough !== false &&
+      spec.extract.mode !== 'incremental' &&
+      !tracker &&
+      !cursors.read &&
+      !passThroughStages(spec);
+    if (eligibleSource && isPassThroughSource(options.source) && isStagedTransformSink(options.sink)) {
+      const refusal = setBasedRefusal(spec, options.sink);
+      if (refusal) path = { kind: 'rows', notSetBased: refusal };
+      else {
+        const reader = await options.source.passThrough({
+          columns: outputSchema.columns.map((c) => c.name),
+          batchSize: spec.batchSize,
+          signal,
+        });
+        if (!reader) path = { kind: 'rows', notSetBased: 'the source cannot hand over its bytes' };
+        else {
+          const setBased = setBasedPlan({
+            spec,
+            inputColumns: schema.columns,
+            transformPolicy,
+            transforms: options.transforms,
+            validation: options.validation,
+            maxFailuresReported: options.maxFailuresReported ?? 10,
+            quarantine: async (failures) => {
+              await options.quarantine!.write(failures.map((f) => toRecord(options, f)));
+              metrics.rowsQuarantined += failures.length;
+            },
+          });
+          await fault('before-load', 0).catch(async (error: unknown) => {
+            await reader.close();
+            throw error;
+          });
+          checkAborted();
+          const sink = options.sink;
+          let outcome: Awaited<ReturnType<typeof sink.writeStaged>>;
+          try {
+            outcome = await inLoadSpan(options, spec.load.mode, 'set-based', () =>
+              sink.writeStaged(
+                counting(reader),
+                loadOptions(() => reader.cursor()),
+                setBased.transform,
+              ),
+            );
+          } catch (error) {
+            // The sink reports the engine's own stop (a rule set to fail) as its abort: keep the original.
+            throw setBased.failure ? setBased.failure.error : error;
+          }
+          if (!isPassThroughFallback(outcome)) {
+            metrics.rowsRead = reader.rows;
+            metrics.bytesRead = reader.bytes;
+            metrics.rowsToLoad = outcome.rowsToLoad;
+            metrics.rowsLoaded = outcome.rowsWritten;
+            if (setBased.transform.dedupeKey && !outcome.alreadyCommitted) {
+              metrics.rowsDuplicate =
+                reader.rows - setBased.rejected.casts - setBased.rejected.rules - outcome.rowsToLoad;
+            }
+            path = { kind: 'set-based' };
+            return await fastSucceeded(reader, outcome);
+          }
+          path = { kind: 'rows', fallbackReason: outcome.reason };
+          Object.assign(metrics, emptyMetrics());
+        }
       }
     }
     path ??= { kind: 'rows' };
@@ -286,20 +372,11 @@ export async function runTask(options: RunTaskOptions): Promise<TaskResult> {
     await fault('before-load', 0);
     checkAborted();
     const activeTracker = tracker;
-    const writeOptions: WriteOptions = {
-      runId: options.runId,
-      taskId: options.taskId,
-      mode: spec.load.mode,
-      schema: outputSchema,
-      primaryKey: outputSchema.primaryKey,
-      schemaEvolution: spec.load.schemaEvolution ?? 'additive',
-      signal,
-      // Committed with the data: the row cursor's state, or the last state a file/object source carried.
-      checkpoint: { pipelineId: spec.pipelineId, stream, state: () => activeTracker?.current() ?? cursors.last },
-    };
+    // Committed with the data: the row cursor's state, or the last state a file/object source carried.
+    const writeOptions = loadOptions(() => activeTracker?.current() ?? cursors.last);
     let write: WriteResult;
     try {
-      write = await options.sink.write(guarded(), writeOptions);
+      write = await inLoadSpan(options, spec.load.mode, 'rows', () => options.sink.write(guarded(), writeOptions));
     } catch (error) {
       // The sink reports our own failure (a rule, a cancel) as its abort: keep the original.
       throw streamFailure ? streamFailure.error : error;
@@ -366,33 +443,20 @@ interface ChunkContext {
  */
 function countedReader(reader: PassThroughReader, ctx: ChunkContext): PassThroughReader {
   const { metrics } = ctx;
-  return {
-    columns: reader.columns,
-    format: reader.format,
-    valuesAreText: reader.valuesAreText,
-    get rows() {
-      return reader.rows;
-    },
-    get bytes() {
-      return reader.bytes;
-    },
-    cursor: () => reader.cursor(),
-    close: () => reader.close(),
-    chunks: async function* () {
-      for await (const chunk of reader.chunks()) {
-        ctx.checkAborted();
-        metrics.batches++;
-        metrics.rowsRead = reader.rows;
-        metrics.rowsToLoad = reader.rows;
-        metrics.bytesRead = reader.bytes;
-        await ctx.fault('after-extract-batch', metrics.batches);
-        ctx.meter.sample();
-        ctx.onBatch();
-        yield chunk;
-        await ctx.fault('mid-load', metrics.batches);
-      }
-    },
-  };
+  return withChunks(reader, async function* () {
+    for await (const chunk of reader.chunks()) {
+      ctx.checkAborted();
+      metrics.batches++;
+      metrics.rowsRead = reader.rows;
+      metrics.rowsToLoad = reader.rows;
+      metrics.bytesRead = reader.bytes;
+      await ctx.fault('after-extract-batch', metrics.batches);
+      ctx.meter.sample();
+      ctx.onBatch();
+      yield chunk;
+      await ctx.fault('mid-load', metrics.batches);
+    }
+  });
 }
 
 interface CursorHolder {
@@ -556,4 +620,29 @@ function toRecord(options: RunTaskOptions, failure: RowFailure): QuarantineRecor
     row: jsonSafe(failure.row) as Record<string, unknown>,
     stage: failure.stage,
   };
+}
+
+/**
+ * The load's transaction, from the first COPY to the commit, as one span: it
+ * ends when the rows are committed, so a trace that starts at a request ends
+ * here.
+ */
+function inLoadSpan<T extends WriteResult | PassThroughFallback>(
+  options: RunTaskOptions,
+  mode: string,
+  path: TaskPath['kind'],
+  write: () => Promise<T>,
+): Promise<T> {
+  const attributes = {
+    'aoe.run.id': options.runId,
+    'aoe.task.id': options.taskId,
+    'aoe.load.mode': mode,
+    'aoe.load.path': path,
+  };
+  return inSpan(`load commit ${options.taskId}`, { attributes }, async (span) => {
+    const result = await write();
+    if (isPassThroughFallback(result)) span.setAttribute('aoe.load.fallback', result.reason);
+    else span.setAttributes({ 'aoe.load.rows_written': result.rowsWritten, 'aoe.load.location': result.location });
+    return result;
+  });
 }

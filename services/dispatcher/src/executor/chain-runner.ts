@@ -1,6 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ClassifiedError, PipelinePlan, SourceSpec } from '@aoe/contracts';
-import type { CursorState, SourceConnector } from '@aoe/connectors';
+import {
+  isPassThroughSource,
+  withChunks,
+  type CursorState,
+  type PassThroughReader,
+  type PassThroughSource,
+  type SourceConnector,
+} from '@aoe/connectors';
 import { classifyError, runTask, taskSpecFromPlan, type TaskMetrics } from '@aoe/engine';
 import { Store } from '@aoe/store';
 import { Telemetry } from '@aoe/telemetry';
@@ -102,6 +109,11 @@ export class ChainRunner {
           ? { failedTaskId: failingTask(request.plan, chain, result.cause, isTagged(fromSource, result.cause)) }
           : {}),
       };
+      // Which path the rows took (pass-through, set-based, rows) and why not a faster one: in the run's log.
+      this.telemetry.logger.info(
+        { runId: scope.runId, taskId: chain.loadTaskId, path: result.path, metrics: result.metrics },
+        'load path',
+      );
       if (result.status === 'succeeded' && result.checkpoint && result.outputSchema) {
         await this.mirrorCheckpoint(chain.plan.pipelineId, result.outputSchema.name, result.checkpoint);
       }
@@ -174,7 +186,7 @@ function tagErrors(source: SourceConnector, tagged: WeakSet<object>): SourceConn
     if (typeof error === 'object' && error !== null) tagged.add(error);
     throw error;
   };
-  return {
+  const wrapped: SourceConnector & Partial<PassThroughSource> = {
     kind: source.kind,
     check: () => source.check(),
     discover: () => source.discover().catch(mark),
@@ -188,4 +200,24 @@ function tagErrors(source: SourceConnector, tagged: WeakSet<object>): SourceConn
       },
     }),
   };
+  // Keeps the engine's fast paths (pass-through, set-based) open: the bytes are the source's too.
+  if (isPassThroughSource(source)) {
+    wrapped.passThrough = async (request) => {
+      const reader = await source.passThrough(request).catch(mark);
+      return reader ? taggedReader(reader, mark) : undefined;
+    };
+  }
+  return wrapped;
+}
+
+function taggedReader(reader: PassThroughReader, mark: (error: unknown) => never): PassThroughReader {
+  return withChunks(reader, async function* () {
+    try {
+      yield* reader.chunks();
+    } catch (error) {
+      // A refusal is the fast path's business (it falls back); anything else is the source failing.
+      if ((error as { passThroughRejected?: boolean } | null)?.passThroughRejected) throw error;
+      mark(error);
+    }
+  });
 }

@@ -1,0 +1,168 @@
+import type { LoadMode } from '@aoe/contracts';
+import { quoteIdent } from './pg-identifiers';
+import type { SqlCast } from './sql-casts';
+
+/**
+ * The SQL of the set-based path over a staging table of raw text columns
+ * (`c0`, `c1`, … and `_aoe_seq`, the record's ordinal). Ordinals travel as
+ * bigint array parameters, matched by hash (`NOT IN (SELECT unnest(…))`):
+ * `castRejected` rows are never converted (their text would make the cast
+ * raise) and claim no dedupe key; `rulesRejected` rows claim their key but
+ * are not loaded — as on the row path.
+ */
+
+/** The staging column that numbers the records in source order (merge's "last one wins", dedupe's first). */
+export const SEQUENCE_COLUMN = '_aoe_seq';
+
+export interface StagedColumn {
+  name: string;
+  /** The quoted staging column. */
+  staged: string;
+  cast?: SqlCast;
+  /** An uncast column the target stores as another type than text: parsed from the text as COPY would. */
+  storedAs?: string;
+}
+
+export interface StagedSqlSpec {
+  staging: string;
+  target: string;
+  columns: readonly StagedColumn[];
+  dedupeKey?: readonly string[];
+  mode: LoadMode;
+  primaryKey?: readonly string[];
+  seq: string;
+}
+
+export interface StagedStatement {
+  text: string;
+  params: unknown[];
+}
+
+function value(c: StagedColumn): string {
+  if (c.cast) return c.cast.convert(c.staged);
+  return c.storedAs ? `${c.staged}::${c.storedAs}` : c.staged;
+}
+
+const valueName = (index: number): string => quoteIdent(`v${index}`);
+
+function keyValues(spec: StagedSqlSpec, key: readonly string[]): string {
+  return key.map((name) => valueName(spec.columns.findIndex((c) => c.name === name))).join(', ');
+}
+
+/** `WHERE` (or `AND`) the ordinal is not in array parameter `$n`; empty when there is nothing to leave out. */
+function without(spec: StagedSqlSpec, params: unknown[], ordinals: readonly number[], joiner: string): string {
+  if (ordinals.length === 0) return '';
+  params.push(ordinals);
+  return ` ${joiner} ${spec.seq} NOT IN (SELECT unnest($${params.length}::bigint[]))`;
+}
+
+/** Rows whose casts hold, cast, with their ordinal: `(_aoe_seq, v0, v1, …)`. */
+function castRows(spec: StagedSqlSpec, params: unknown[], castRejected: readonly number[]): string {
+  const values = spec.columns.map((c, i) => `${value(c)} AS ${valueName(i)}`).join(', ');
+  return `SELECT ${spec.seq}, ${values} FROM ${spec.staging}${without(spec, params, castRejected, 'WHERE')}`;
+}
+
+/** The raw text of the listed records, in source order. */
+export function rawRowsSql(spec: StagedSqlSpec, ordinals: readonly number[]): StagedStatement {
+  const raw = spec.columns.map((c) => `s.${c.staged}`).join(', ');
+  return {
+    text:
+      `SELECT s.${spec.seq} AS ordinal, ${raw} FROM ${spec.staging} AS s ` +
+      `JOIN unnest($1::bigint[]) AS d(ordinal) ON d.ordinal = s.${spec.seq} ORDER BY s.${spec.seq}`,
+    params: [ordinals],
+  };
+}
+
+/** Of `ordinals` (rows whose casts hold), the ones dedupe keeps: the first of their key among the rows whose casts hold. */
+export function keptByDedupeSql(
+  spec: StagedSqlSpec,
+  ordinals: readonly number[],
+  castRejected: readonly number[],
+): StagedStatement {
+  const params: unknown[] = [ordinals];
+  const key = keyValues(spec, spec.dedupeKey!);
+  const firsts =
+    `SELECT ${spec.seq}, row_number() OVER (PARTITION BY ${key} ORDER BY ${spec.seq}) AS n ` +
+    `FROM (${castRows(spec, params, castRejected)}) AS cast_rows`;
+  return {
+    text:
+      `SELECT f.${spec.seq} AS ordinal FROM (${firsts}) AS f ` +
+      `WHERE f.n = 1 AND f.${spec.seq} IN (SELECT unnest($1::bigint[])) ORDER BY 1`,
+    params,
+  };
+}
+
+/** The rows to load: cast, deduplicated (first by ordinal), without the rejected ones. */
+function rowsToLoad(
+  spec: StagedSqlSpec,
+  params: unknown[],
+  castRejected: readonly number[],
+  rulesRejected: readonly number[],
+): string {
+  let rows = castRows(spec, params, castRejected);
+  if (spec.dedupeKey) {
+    const key = keyValues(spec, spec.dedupeKey);
+    rows = `SELECT DISTINCT ON (${key}) * FROM (${rows}) AS cast_rows ORDER BY ${key}, ${spec.seq}`;
+  }
+  const left = without(spec, params, rulesRejected, 'WHERE');
+  return left === '' ? rows : `SELECT * FROM (${rows}) AS kept${left}`;
+}
+
+/** Whether the merge's own "last row of each key wins" has nothing left to choose (dedupe on the same key). */
+function keysAlreadyUnique(spec: StagedSqlSpec): boolean {
+  const dedupe = spec.dedupeKey;
+  const key = spec.primaryKey ?? [];
+  return dedupe !== undefined && dedupe.length === key.length && dedupe.every((k) => key.includes(k));
+}
+
+export interface PublishStatement extends StagedStatement {
+  /**
+   * `row-count`: the statement's row count is both what was written and what
+   * was handed over; `counted`: it returns one row, `written` and `to_load`
+   * (a merge that picks one row per key among several).
+   */
+  counts: 'row-count' | 'counted';
+}
+
+/**
+ * The publish: INSERT … SELECT (append; replace after TRUNCATE) or the upsert
+ * (merge: the last row of each key, by ordinal, ON CONFLICT DO UPDATE).
+ * `fresh`: the target was created in this transaction, so a merge cannot
+ * conflict and inserts plainly.
+ */
+export function publishSql(
+  spec: StagedSqlSpec,
+  castRejected: readonly number[],
+  rulesRejected: readonly number[],
+  fresh = false,
+): PublishStatement {
+  const params: unknown[] = [];
+  const targetColumns = spec.columns.map((c) => quoteIdent(c.name)).join(', ');
+  const values = spec.columns.map((_, i) => valueName(i)).join(', ');
+  const source = rowsToLoad(spec, params, castRejected, rulesRejected);
+  const insert = `INSERT INTO ${spec.target} (${targetColumns})`;
+  if (spec.mode !== 'merge') {
+    return { text: `${insert} SELECT ${values} FROM (${source}) AS f`, params, counts: 'row-count' };
+  }
+  const keys = spec.primaryKey!;
+  const updates = spec.columns
+    .filter((c) => !keys.includes(c.name))
+    .map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`);
+  const conflict = fresh
+    ? ''
+    : ` ON CONFLICT (${keys.map(quoteIdent).join(', ')}) ` +
+      (updates.length > 0 ? `DO UPDATE SET ${updates.join(', ')}` : 'DO NOTHING');
+  if (keysAlreadyUnique(spec) && (updates.length > 0 || fresh)) {
+    // One row per key: each is inserted or updates one row, so the row count is what was handed over.
+    return { text: `${insert} SELECT ${values} FROM (${source}) AS f${conflict}`, params, counts: 'row-count' };
+  }
+  const key = keyValues(spec, keys);
+  return {
+    text:
+      `WITH f AS MATERIALIZED (${source}), ins AS (${insert} ` +
+      `SELECT DISTINCT ON (${key}) ${values} FROM f ORDER BY ${key}, ${spec.seq} DESC${conflict} RETURNING 1) ` +
+      `SELECT (SELECT count(*) FROM ins)::bigint AS written, (SELECT count(*) FROM f)::bigint AS to_load`,
+    params,
+    counts: 'counted',
+  };
+}
