@@ -121,6 +121,16 @@ describe('aoe serve', () => {
     await expect(serve('dispatcher', undefined, async () => Promise.reject(new Error('no NATS')))).rejects.toThrow(
       'dispatcher failed to start: no NATS',
     );
+    const airflowWithoutUrl = await aoe(['serve', 'dispatcher'], {
+      AOE_EXECUTOR: 'airflow',
+      AOE_AIRFLOW_URL: '',
+      AOE_AIRFLOW_PASSWORD: 'hunter2-secret',
+    });
+    expect(airflowWithoutUrl.code).toBe(3);
+    expect(airflowWithoutUrl.stderr).toMatch(
+      /^aoe: dispatcher failed to start: invalid Airflow settings: AOE_AIRFLOW_URL/,
+    );
+    expect(airflowWithoutUrl.stderr).not.toContain('hunter2');
   });
 });
 

@@ -1,4 +1,5 @@
 export { DispatcherModule, DispatcherWorkerModule, type DispatcherOverrides } from './dispatcher.module';
+export { dispatcherModuleFromEnv } from './dispatcher-from-env';
 export { DispatcherConfig, type DispatcherSettings } from './dispatcher.config';
 export { SERVICE as DISPATCHER_SERVICE, CANCEL_MARKER, scheduledRunId } from './ids';
 export { EXECUTOR, type Executor, type RunExecution, type RunOutcome, type RunResources } from './executor/executor';

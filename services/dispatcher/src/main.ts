@@ -1,15 +1,9 @@
 import 'reflect-metadata';
 import { runMeshService } from '@aoe/service-kit';
-import { DispatcherModule } from './dispatcher.module';
-import { airflowExecutorOverrides } from './executor/airflow.setup';
-import { readExecutorSelection } from './executor/airflow.settings';
+import { dispatcherModuleFromEnv } from './dispatcher-from-env';
 
-/** The dispatcher on the mesh, with the executor `AOE_EXECUTOR` names (embedded unless `airflow`). */
 async function main(): Promise<void> {
-  const selection = readExecutorSelection(process.env);
-  const module =
-    selection.kind === 'airflow' ? DispatcherModule.with(await airflowExecutorOverrides(selection)) : DispatcherModule;
-  await runMeshService('dispatcher', [module]);
+  await runMeshService('dispatcher', [await dispatcherModuleFromEnv(process.env)]);
 }
 
 void main().catch((error: unknown) => {

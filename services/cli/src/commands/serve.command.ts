@@ -1,5 +1,5 @@
 import type { Type } from '@nestjs/common';
-import { DispatcherModule } from '@aoe/dispatcher';
+import { dispatcherModuleFromEnv } from '@aoe/dispatcher';
 import { GatewayModule } from '@aoe/gateway';
 import { MonitorModule } from '@aoe/monitor';
 import { OptimizerModule } from '@aoe/optimizer';
@@ -10,14 +10,15 @@ import { SourceAnalysisModule } from '@aoe/source-analysis';
 import { CliError, ExitCode } from '../errors';
 import type { CliIo } from '../io';
 
-export const MESH_SERVICES: Record<string, Type> = {
-  gateway: GatewayModule,
-  'source-analysis': SourceAnalysisModule,
-  planner: PlannerModule,
-  optimizer: OptimizerModule,
-  dispatcher: DispatcherModule,
-  monitor: MonitorModule,
-  recovery: RecoveryModule,
+/** Each service's module; the dispatcher's depends on its executor settings (AOE_EXECUTOR). */
+export const MESH_SERVICES: Record<string, (env: NodeJS.ProcessEnv) => Type | Promise<Type>> = {
+  gateway: () => GatewayModule,
+  'source-analysis': () => SourceAnalysisModule,
+  planner: () => PlannerModule,
+  optimizer: () => OptimizerModule,
+  dispatcher: (env) => dispatcherModuleFromEnv(env),
+  monitor: () => MonitorModule,
+  recovery: () => RecoveryModule,
 };
 
 /**
@@ -26,15 +27,15 @@ export const MESH_SERVICES: Record<string, Type> = {
  * finishes what it holds and exits.
  */
 export async function serve(service: string, io?: CliIo, run: typeof runMeshService = runMeshService): Promise<number> {
-  const module = MESH_SERVICES[service];
-  if (!module) {
+  const moduleOf = MESH_SERVICES[service];
+  if (!moduleOf) {
     throw new CliError(
       `unknown service "${service}" (one of ${Object.keys(MESH_SERVICES).join(', ')})`,
       ExitCode.usage,
     );
   }
   try {
-    await run(service, [module]);
+    await run(service, [await moduleOf(io?.env ?? process.env)]);
   } catch (error) {
     throw new CliError(`${service} failed to start: ${(error as Error).message}`, ExitCode.unreachable);
   }
