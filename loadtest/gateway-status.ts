@@ -10,6 +10,7 @@
  * The same scenarios for k6: loadtest/k6/ (see its README).
  */
 import 'reflect-metadata';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { CreateApiKeyUseCase, GatewayModule } from '@aoe/gateway';
 import { JetStreamBus } from '@aoe/messaging';
 import { startServiceApp } from '@aoe/service-kit';
@@ -109,6 +110,9 @@ async function drive(url: string, key: string, scenario: Scenario) {
   // The same requests from an open-loop generator that sends on a fixed 2 ms
   // schedule and times each request from its scheduled start: a cross-check
   // that tells the server's latency from bursts of the load generator.
+  // How long the gateway's event loop was blocked while the paced load ran (GC, synchronous work).
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   const paced = await pacedLoad({
     url,
     headers: { authorization: `Bearer ${key}` },
@@ -116,6 +120,7 @@ async function drive(url: string, key: string, scenario: Scenario) {
     rate: RATE,
     seconds: SECONDS,
   });
+  loopDelay.disable();
   return {
     scenario: scenario.name,
     requests: result.requests.total,
@@ -128,6 +133,8 @@ async function drive(url: string, key: string, scenario: Scenario) {
     pacedP50Ms: paced.p50Ms,
     pacedP99Ms: paced.p99Ms,
     pacedMaxMs: paced.maxMs,
+    loopDelayP99Ms: Math.round(loopDelay.percentile(99) / 1e5) / 10,
+    loopDelayMaxMs: Math.round(loopDelay.max / 1e5) / 10,
   };
 }
 
