@@ -1,41 +1,35 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
-import { Messages, type PipelinePlan, type TargetSpec } from '@aoe/contracts';
-import { DispatcherModule } from '@aoe/dispatcher';
-import { MonitorModule } from '@aoe/monitor';
-import { RecoveryModule } from '@aoe/recovery';
-import { createTestMesh, type TestMesh } from '@aoe/service-kit';
+import type { PipelinePlan } from '@aoe/contracts';
 import type { RunRecord } from '@aoe/store';
-import { TcpFaultProxy, uniqueName, waitUntil } from '@aoe/testing';
+import { TcpFaultProxy, uniqueName } from '@aoe/testing';
+import {
+  eventually,
+  requestRun,
+  settled as settledIn,
+  startRecoveryMesh,
+  tableChecksum,
+  useTestRecoverySettings,
+  type RecoveryMesh,
+} from './support/recovery-mesh';
 
-process.env.AOE_SCHEDULER_INTERVAL_MS = '0';
-process.env.AOE_RECOVERY_BASE_DELAY_MS = '200';
-process.env.AOE_RECOVERY_MAX_DELAY_MS = '1000';
-process.env.AOE_RECOVERY_MAX_ATTEMPTS = '4';
-
-const eventually = <T>(probe: () => Promise<T | undefined>, what: string): Promise<T> =>
-  waitUntil(probe, what, { timeoutMs: 30_000, intervalMs: 5 });
+useTestRecoverySettings();
 
 /** The issue's end-to-end recovery scenarios: dispatcher, two recovery replicas and the monitor on real NATS and PostgreSQL. */
 describe('recovery end to end: a failed run heals, or stops with the right reason and alert', () => {
-  let mesh: TestMesh;
-  let dispatcher: Awaited<ReturnType<TestMesh['start']>>;
-  let pg: Client;
+  let recovery: RecoveryMesh;
+  let mesh: RecoveryMesh['mesh'];
+  let dispatcher: RecoveryMesh['dispatcher'];
+  let pg: RecoveryMesh['pg'];
   let csv: { path: string; md5: string };
   const schema = uniqueName('e2e_recovery');
   const ROWS = 3_000;
 
   beforeAll(async () => {
-    mesh = await createTestMesh('e2erec');
-    dispatcher = await mesh.start('dispatcher', [DispatcherModule]);
-    await mesh.start('recovery', [RecoveryModule]);
-    await mesh.start('recovery', [RecoveryModule]);
-    await mesh.start('monitor', [MonitorModule]);
-    pg = new Client({ connectionString: mesh.databaseUrl });
-    await pg.connect();
+    recovery = await startRecoveryMesh('e2erec');
+    ({ mesh, dispatcher, pg } = recovery);
     const dir = await mkdtemp(join(tmpdir(), 'aoe-e2e-recovery-'));
     const lines = Array.from({ length: ROWS }, (_, i) => `${i + 1},item ${i + 1}`);
     csv = { path: join(dir, 'items.csv'), md5: createHash('md5').update(lines.join('\n')).digest('hex') };
@@ -43,68 +37,20 @@ describe('recovery end to end: a failed run heals, or stops with the right reaso
   });
   afterAll(async () => {
     await pg.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await pg.end();
-    await mesh.stop();
+    await recovery.stop();
   });
 
   /** A pipeline from the CSV to `table` through `url`, with its plan active, and a run of it requested. */
-  async function runInto(
-    table: string,
-    url: string,
-    between: PipelinePlan['tasks'] = [],
-  ): Promise<{ runId: string; pipelineId: string }> {
-    const { store, bus } = dispatcher.platform;
-    const target: TargetSpec = { kind: 'postgres', connection: { url }, table: { schema, name: table } };
-    const source = await store.sources.create({
-      spec: { kind: 'file', path: csv.path, format: 'auto', compression: 'auto' },
+  const runInto = (table: string, url: string, between: PipelinePlan['tasks'] = []) =>
+    requestRun(dispatcher, {
+      source: { kind: 'file', path: csv.path, format: 'auto', compression: 'auto' },
+      target: { kind: 'postgres', connection: { url }, table: { schema, name: table } },
+      between,
     });
-    const pipeline = await store.pipelines.create({ sourceId: source.id, name: `p-${randomUUID()}`, target });
-    const plan: PipelinePlan = {
-      pipelineId: pipeline.id,
-      sourceId: source.id,
-      version: 1,
-      target,
-      policy: { maskPii: false, schemaEvolution: 'additive' },
-      tasks: [
-        { id: 'extract', kind: 'extract', dependsOn: [], params: { mode: 'full', partitions: 1 } },
-        ...between,
-        {
-          id: 'load',
-          kind: 'load',
-          dependsOn: [between.at(-1)?.id ?? 'extract'],
-          params: { mode: 'append', schemaEvolution: 'additive' },
-        },
-      ],
-      settings: { batchSize: 500, readParallelism: 1, loadConcurrency: 1 },
-      createdBy: 'rules',
-      createdAt: new Date().toISOString(),
-    };
-    await bus.publish(Messages.PlanOptimized, { plan }, { correlationId: pipeline.id });
-    await eventually(
-      async () => ((await store.pipelines.get(pipeline.id))?.currentPlanVersion ? true : undefined),
-      'plan',
-    );
-    const runId = randomUUID();
-    await bus.publish(
-      Messages.RunRequested,
-      { runId, pipelineId: pipeline.id, trigger: 'manual' },
-      { correlationId: runId },
-    );
-    return { runId, pipelineId: pipeline.id };
-  }
 
-  const settled = (runId: string, status: RunRecord['status']) =>
-    eventually(async () => {
-      const run = await dispatcher.platform.store.runs.get(runId);
-      return run?.status === status ? run : undefined;
-    }, `run ${runId} ${status}`);
+  const settled = (runId: string, status: RunRecord['status']) => settledIn(dispatcher, runId, status);
 
-  async function table(name: string): Promise<{ count: number; md5: string | null }> {
-    const result = await pg.query<{ count: number; md5: string | null }>(
-      `SELECT count(*)::int AS count, md5(string_agg(id::text || ',' || name, E'\\n' ORDER BY id)) AS md5 FROM "${schema}"."${name}"`,
-    );
-    return result.rows[0];
-  }
+  const table = (name: string) => tableChecksum(pg, schema, name);
 
   it('transient network failure: retried by recovery until the target holds exactly the rows', async () => {
     const { store } = dispatcher.platform;

@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { injectFault, PostgresSink, type FaultSpec } from '@aoe/connectors';
 import { testDatabaseUrl, uniqueName } from '@aoe/testing';
 import { Client } from 'pg';
 
@@ -47,6 +48,14 @@ export class PgFixture {
       `${q(this.schema)}.${q(table)}`,
     ]);
     return row.present;
+  }
+
+  /** A sink into `table` of this schema, with a short lock wait and optional faults. */
+  sink(table: string, faults?: FaultSpec): PostgresSink {
+    return new PostgresSink(
+      { connection: { url: this.url }, table: { schema: this.schema, name: table } },
+      { lockTimeoutMs: 10_000, ...(faults ? { faults: injectFault(faults) } : {}) },
+    );
   }
 
   async writeFile(name: string, text: string): Promise<string> {

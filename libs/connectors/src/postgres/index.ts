@@ -35,6 +35,7 @@ export {
   type PgConnectionFactory,
   type PgQueryResult,
   type PgSession,
+  type PgSessionOptions,
 } from './pg-connection';
 export { classifyPgError, toConnectorError } from './pg-errors';
 export { assertIdentifierFits, qualifiedName, quoteIdent, stagingTableName } from './pg-identifiers';
@@ -51,3 +52,4 @@ export {
 } from './staging-writer';
 export { escapeCopyText, fieldDecoder, fieldEncoder, parseTimestamp } from './copy-text';
 export { CHECKPOINTS_TABLE, LOADS_TABLE } from './load-ledger';
+export { sqlCastFor, type SqlCast } from './sql-casts';

@@ -17,6 +17,7 @@ import { mergeAsync } from './merge-async';
 import { catalogColumn, describeTypes, readRelation, type CatalogColumn } from './pg-catalog';
 import { connectionFactoryFor, type PgConnectionFactory, type PgSession } from './pg-connection';
 import { toConnectorError, type ErrorContext } from './pg-errors';
+import { abortError } from './stall-watch';
 import { qualifiedName, quoteIdent } from './pg-identifiers';
 
 /** The contract's `{ kind: 'postgres', connection, table | query }`. */
@@ -231,6 +232,7 @@ export class PostgresSource implements SourceConnector, PassThroughSource {
   private async *readBatches(options: ReadOptions): AsyncGenerator<Batch> {
     const batchSize = Math.max(1, Math.floor(options.batchSize));
     let first: PgSession | undefined = await this.connect();
+    const uncut = first.cutOnAbort?.(options.signal);
     try {
       await first.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       const relation = await this.describe(first);
@@ -248,6 +250,7 @@ export class PostgresSource implements SourceConnector, PassThroughSource {
     } catch (error) {
       throw toConnectorError(error, this.errorContext);
     } finally {
+      uncut?.();
       await first?.release(true);
     }
   }
@@ -335,6 +338,8 @@ export class PostgresSource implements SourceConnector, PassThroughSource {
     batchSize: number,
   ): AsyncGenerator<Batch> {
     let finished = false;
+    // A stalled server would keep the COPY pending past the signal: abort cuts the connection itself.
+    const uncut = session.cutOnAbort?.(options.signal);
     try {
       const settings = [...READ_SETTINGS, ...query.params];
       await session.query(
@@ -365,7 +370,7 @@ export class PostgresSource implements SourceConnector, PassThroughSource {
         positions.push(position);
       };
       for await (const chunk of stream as AsyncIterable<Buffer>) {
-        options.signal?.throwIfAborted();
+        if (options.signal?.aborted) throw abortError(options.signal);
         bytes += chunk.length;
         for (const line of splitter.push(chunk)) {
           take(line);
@@ -385,6 +390,7 @@ export class PostgresSource implements SourceConnector, PassThroughSource {
     } catch (error) {
       throw toConnectorError(error, this.errorContext);
     } finally {
+      uncut?.();
       // A read stopped halfway leaves the connection mid-COPY: close it rather than reuse it.
       await session.release(!finished);
     }
@@ -499,10 +505,11 @@ class CopyTextReader implements PassThroughReader {
   ) {}
 
   async *chunks(): AsyncGenerator<Buffer> {
+    const uncut = this.session.cutOnAbort?.(this.signal);
     try {
       const stream = this.session.copyTo!(this.sql);
       for await (const chunk of stream as AsyncIterable<Buffer>) {
-        this.signal?.throwIfAborted();
+        if (this.signal?.aborted) throw abortError(this.signal);
         this.bytes += chunk.length;
         this.rows += countLines(chunk);
         yield chunk;
@@ -512,6 +519,7 @@ class CopyTextReader implements PassThroughReader {
     } catch (error) {
       throw this.wrap(error);
     } finally {
+      uncut?.();
       await this.close();
     }
   }
