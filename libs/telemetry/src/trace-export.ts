@@ -1,7 +1,4 @@
 import { hostname } from 'node:os';
-import { OTLPTraceExporter as OtlpGrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
-import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as OtlpProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { detectResources, envDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import {
   BatchSpanProcessor,
@@ -20,13 +17,25 @@ export function otlpExporterFromEnv(env: NodeJS.ProcessEnv = process.env): SpanE
     env.OTEL_EXPORTER_OTLP_PROTOCOL ||
     'http/protobuf'
   ).trim();
+  // Each exporter is loaded only when chosen: together they cost every process a few hundred ms at start.
+  /* eslint-disable @typescript-eslint/no-require-imports */
   switch (protocol as OtlpProtocol) {
-    case 'http/json':
-      return new OtlpJsonExporter();
-    case 'grpc':
-      return new OtlpGrpcExporter();
-    case 'http/protobuf':
-      return new OtlpProtobufExporter();
+    case 'http/json': {
+      const { OTLPTraceExporter } =
+        require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
+      return new OTLPTraceExporter();
+    }
+    case 'grpc': {
+      const { OTLPTraceExporter } =
+        require('@opentelemetry/exporter-trace-otlp-grpc') as typeof import('@opentelemetry/exporter-trace-otlp-grpc');
+      return new OTLPTraceExporter();
+    }
+    case 'http/protobuf': {
+      const { OTLPTraceExporter } =
+        require('@opentelemetry/exporter-trace-otlp-proto') as typeof import('@opentelemetry/exporter-trace-otlp-proto');
+      return new OTLPTraceExporter();
+    }
+    /* eslint-enable @typescript-eslint/no-require-imports */
     default:
       throw new Error(`OTEL_EXPORTER_OTLP_PROTOCOL "${protocol}" is not one of http/protobuf, http/json, grpc`);
   }
