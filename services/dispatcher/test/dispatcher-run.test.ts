@@ -1,13 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Messages, type TargetSpec } from '@aoe/contracts';
-import { createTestMesh, type TestMesh } from '@aoe/service-kit';
-import { uniqueName } from '@aoe/testing';
-import type { Client } from 'pg';
+import { Messages } from '@aoe/contracts';
 import { DispatcherModule } from '../src';
 import {
   eventually,
   expectedChecksum,
-  pgClient,
   plan,
   record,
   setUpPipeline,
@@ -15,6 +11,7 @@ import {
   tableChecksum,
   tableExists,
   writeEventsCsv,
+  useDispatcherTestBed,
 } from './helpers';
 
 process.env.AOE_PROGRESS_INTERVAL_MS = '50';
@@ -22,33 +19,13 @@ process.env.AOE_CANCEL_POLL_MS = '50';
 process.env.AOE_SCHEDULER_INTERVAL_MS = '0';
 
 describe('dispatcher: runs on the embedded executor, over real NATS JetStream and PostgreSQL', () => {
-  let mesh: TestMesh;
-  let dispatcher: Awaited<ReturnType<TestMesh['start']>>;
-  let pg: Client;
-  const targetSchema = uniqueName('disp_target');
-
-  const target = (name: string, url = mesh.databaseUrl): TargetSpec => ({
-    kind: 'postgres',
-    connection: { url },
-    table: { schema: targetSchema, name },
-  });
-
-  beforeAll(async () => {
-    mesh = await createTestMesh('disp');
-    dispatcher = await mesh.start('dispatcher', [DispatcherModule.with({ connectors: SlowConnectorProvider })]);
-    pg = await pgClient(mesh.databaseUrl);
-  });
-  afterAll(async () => {
-    await pg.query(`DROP SCHEMA IF EXISTS "${targetSchema}" CASCADE`);
-    await pg.end();
-    await mesh.stop();
-  });
+  const bed = useDispatcherTestBed('disp', () => DispatcherModule.with({ connectors: SlowConnectorProvider }));
   afterEach(() => {
     SlowConnectorProvider.delayMs = 0;
   });
 
   async function runToEnd(pipelineId: string, runId: string = randomUUID()) {
-    const { store, bus } = dispatcher.platform;
+    const { store, bus } = bed.dispatcher.platform;
     await bus.publish(Messages.RunRequested, { runId, pipelineId, trigger: 'manual' }, { correlationId: runId });
     return eventually(async () => {
       const run = await store.runs.get(runId);
@@ -57,7 +34,7 @@ describe('dispatcher: runs on the embedded executor, over real NATS JetStream an
   }
 
   it('runs a plan end to end into PostgreSQL: counts, checksums, task runs, stats and resources', async () => {
-    const { store, bus } = dispatcher.platform;
+    const { store, bus } = bed.dispatcher.platform;
     const csv = await writeEventsCsv(5_000);
     const runEvents = await record(bus, 'aoe.evt.run.>', [
       Messages.RunStarted,
@@ -67,8 +44,8 @@ describe('dispatcher: runs on the embedded executor, over real NATS JetStream an
     ]);
     const { pipelineId } = await setUpPipeline(store, bus, {
       source: { kind: 'file', path: csv.path, format: 'auto', compression: 'auto' },
-      target: target('events'),
-      planFor: (ids) => plan({ ...ids, target: target('events') }),
+      target: bed.target('events'),
+      planFor: (ids) => plan({ ...ids, target: bed.target('events') }),
     });
 
     const run = await runToEnd(pipelineId);
@@ -80,7 +57,7 @@ describe('dispatcher: runs on the embedded executor, over real NATS JetStream an
     expect(run.peakMemoryBytes).toBeGreaterThan(0);
     expect(run.bytesMoved).toBe(run.stats!.bytes);
 
-    expect(await tableChecksum(pg, `"${targetSchema}".events`)).toEqual({
+    expect(await tableChecksum(bed.pg, `"${bed.targetSchema}".events`)).toEqual({
       count: 5_000,
       md5: expectedChecksum(csv.rows),
     });
@@ -103,11 +80,11 @@ describe('dispatcher: runs on the embedded executor, over real NATS JetStream an
 
     // The same request again (a replay) changes nothing.
     await runToEnd(pipelineId, run.id);
-    expect((await tableChecksum(pg, `"${targetSchema}".events`)).count).toBe(5_000);
+    expect((await tableChecksum(bed.pg, `"${bed.targetSchema}".events`)).count).toBe(5_000);
   });
 
   it('publishes task events: started, throttled progress with rows and bytes, succeeded', async () => {
-    const { store, bus } = dispatcher.platform;
+    const { store, bus } = bed.dispatcher.platform;
     SlowConnectorProvider.delayMs = 30;
     const csv = await writeEventsCsv(20_000);
     const taskEvents = await record(bus, 'aoe.evt.task.>', [
@@ -118,8 +95,8 @@ describe('dispatcher: runs on the embedded executor, over real NATS JetStream an
     ]);
     const { pipelineId } = await setUpPipeline(store, bus, {
       source: { kind: 'file', path: csv.path, format: 'auto', compression: 'auto' },
-      target: target('progress'),
-      planFor: (ids) => plan({ ...ids, target: target('progress'), batchSize: 500 }),
+      target: bed.target('progress'),
+      planFor: (ids) => plan({ ...ids, target: bed.target('progress'), batchSize: 500 }),
     });
     const run = await runToEnd(pipelineId);
     expect(run.status).toBe('succeeded');
@@ -148,16 +125,16 @@ describe('dispatcher: runs on the embedded executor, over real NATS JetStream an
   });
 
   it('cancels a run mid-way: the target is left as it was', async () => {
-    const { store, bus } = dispatcher.platform;
+    const { store, bus } = bed.dispatcher.platform;
     const csv = await writeEventsCsv(3_000);
     const { pipelineId } = await setUpPipeline(store, bus, {
       source: { kind: 'file', path: csv.path, format: 'auto', compression: 'auto' },
-      target: target('cancelled'),
-      planFor: (ids) => plan({ ...ids, target: target('cancelled'), batchSize: 100 }),
+      target: bed.target('cancelled'),
+      planFor: (ids) => plan({ ...ids, target: bed.target('cancelled'), batchSize: 100 }),
     });
     // A first, complete load: the state to keep.
     expect((await runToEnd(pipelineId)).status).toBe('succeeded');
-    const before = await tableChecksum(pg, `"${targetSchema}".cancelled`);
+    const before = await tableChecksum(bed.pg, `"${bed.targetSchema}".cancelled`);
     expect(before.count).toBe(3_000);
 
     SlowConnectorProvider.delayMs = 100;
@@ -176,23 +153,23 @@ describe('dispatcher: runs on the embedded executor, over real NATS JetStream an
     expect(run.error).toMatchObject({ code: 'CANCELLED' });
     expect(run.stats!.rowsLoaded).toBe(0);
     expect(run.stats!.rowsRead).toBeLessThan(3_000);
-    expect(await tableChecksum(pg, `"${targetSchema}".cancelled`)).toEqual(before);
+    expect(await tableChecksum(bed.pg, `"${bed.targetSchema}".cancelled`)).toEqual(before);
     const tasks = (await store.taskRuns.listByRun(runId)).items;
     expect(tasks.every((t) => t.status === 'cancelled')).toBe(true);
-    const staging = await pg.query(
+    const staging = await bed.pg.query(
       `SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = $1 AND tablename LIKE '_aoe_stage%'`,
-      [targetSchema],
+      [bed.targetSchema],
     );
     expect(staging.rows[0].n).toBe(0);
   });
 
   it('cancels a queued run before it starts, and a cancel of a finished run changes nothing', async () => {
-    const { store, bus } = dispatcher.platform;
+    const { store, bus } = bed.dispatcher.platform;
     const csv = await writeEventsCsv(10);
     const { pipelineId } = await setUpPipeline(store, bus, {
       source: { kind: 'file', path: csv.path, format: 'auto', compression: 'auto' },
-      target: target('queued'),
-      planFor: (ids) => plan({ ...ids, target: target('queued') }),
+      target: bed.target('queued'),
+      planFor: (ids) => plan({ ...ids, target: bed.target('queued') }),
     });
     const runId = randomUUID();
     await bus.publish(Messages.RunCancelRequested, { runId, reason: 'changed my mind' }, { correlationId: runId });
@@ -202,7 +179,7 @@ describe('dispatcher: runs on the embedded executor, over real NATS JetStream an
     );
     const run = await runToEnd(pipelineId, runId);
     expect(run.status).toBe('cancelled');
-    expect(await tableExists(pg, `"${targetSchema}".queued`)).toBe(false);
+    expect(await tableExists(bed.pg, `"${bed.targetSchema}".queued`)).toBe(false);
 
     const done = await runToEnd(pipelineId);
     await bus.publish(Messages.RunCancelRequested, { runId: done.id, reason: 'too late' }, { correlationId: done.id });
@@ -211,16 +188,16 @@ describe('dispatcher: runs on the embedded executor, over real NATS JetStream an
   });
 
   it('fails a run whose task fails, with the classified error on the task and the run, and loads nothing', async () => {
-    const { store, bus } = dispatcher.platform;
+    const { store, bus } = bed.dispatcher.platform;
     const csv = await writeEventsCsv(1_000, { withNulls: true });
     const failedEvents = await record(bus, 'aoe.evt.task.failed', [Messages.TaskFailed]);
     const { pipelineId } = await setUpPipeline(store, bus, {
       source: { kind: 'file', path: csv.path, format: 'auto', compression: 'auto' },
-      target: target('rejected'),
+      target: bed.target('rejected'),
       planFor: (ids) =>
         plan({
           ...ids,
-          target: target('rejected'),
+          target: bed.target('rejected'),
           tasks: [
             { id: 'extract', kind: 'extract', dependsOn: [], params: { mode: 'full', partitions: 1 } },
             {
@@ -241,15 +218,15 @@ describe('dispatcher: runs on the embedded executor, over real NATS JetStream an
     expect(tasks.check).toMatchObject({ status: 'failed', error: { class: 'data-quality' } });
     expect(tasks.extract.status).toBe('cancelled');
     expect(tasks.load.status).toBe('cancelled');
-    expect(await tableExists(pg, `"${targetSchema}".rejected`)).toBe(false);
+    expect(await tableExists(bed.pg, `"${bed.targetSchema}".rejected`)).toBe(false);
     const event = await eventually(async () => failedEvents.find((e) => e.payload.runId === run.id), 'task.failed');
     expect(event.payload).toMatchObject({ taskId: 'check', attempt: 1, error: { class: 'data-quality' } });
   });
 
   it('fails with a network error when the target cannot be reached, and skips the chains after it', async () => {
-    const { store, bus } = dispatcher.platform;
+    const { store, bus } = bed.dispatcher.platform;
     const csv = await writeEventsCsv(10);
-    const unreachable = target('nowhere', 'postgres://postgres@127.0.0.1:1/test');
+    const unreachable = bed.target('nowhere', 'postgres://postgres@127.0.0.1:1/test');
     const { pipelineId } = await setUpPipeline(store, bus, {
       source: { kind: 'file', path: csv.path, format: 'auto', compression: 'auto' },
       target: unreachable,

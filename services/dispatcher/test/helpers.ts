@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Injectable } from '@nestjs/common';
+import { Injectable, type Type } from '@nestjs/common';
 import {
   Messages,
   type Envelope,
@@ -13,7 +13,9 @@ import {
 } from '@aoe/contracts';
 import type { Batch, SourceConnector } from '@aoe/connectors';
 import type { Bus } from '@aoe/messaging';
+import { createTestMesh, type TestMesh } from '@aoe/service-kit';
 import type { Store } from '@aoe/store';
+import { uniqueName } from '@aoe/testing';
 import { Client } from 'pg';
 import { ConnectorProvider } from '../src';
 
@@ -180,4 +182,36 @@ export async function pgClient(url: string): Promise<Client> {
   const client = new Client({ connectionString: url });
   await client.connect();
   return client;
+}
+
+/** A dispatcher on a test mesh, a pg client and a target schema: set up before and torn down after a describe block. */
+export interface DispatcherTestBed {
+  mesh: TestMesh;
+  dispatcher: Awaited<ReturnType<TestMesh['start']>>;
+  pg: Client;
+  targetSchema: string;
+  /** A PostgreSQL target table in the bed's schema. */
+  target(name: string, url?: string): TargetSpec;
+}
+
+export function useDispatcherTestBed(name: string, module: () => Type): DispatcherTestBed {
+  const bed = {
+    targetSchema: uniqueName(`${name}_target`),
+    target: (table: string, url = bed.mesh.databaseUrl): TargetSpec => ({
+      kind: 'postgres',
+      connection: { url },
+      table: { schema: bed.targetSchema, name: table },
+    }),
+  } as DispatcherTestBed;
+  beforeAll(async () => {
+    bed.mesh = await createTestMesh(name);
+    bed.dispatcher = await bed.mesh.start('dispatcher', [module()]);
+    bed.pg = await pgClient(bed.mesh.databaseUrl);
+  });
+  afterAll(async () => {
+    await bed.pg.query(`DROP SCHEMA IF EXISTS "${bed.targetSchema}" CASCADE`);
+    await bed.pg.end();
+    await bed.mesh.stop();
+  });
+  return bed;
 }

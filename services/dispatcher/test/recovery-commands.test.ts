@@ -1,20 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
-import { Messages, type DeadLetter, type RecoveryRetry, type TargetSpec } from '@aoe/contracts';
+import { Messages, type DeadLetter, type RecoveryRetry } from '@aoe/contracts';
 import { JetStreamBus, Namespace } from '@aoe/messaging';
-import { createTestMesh, type TestMesh } from '@aoe/service-kit';
-import { TcpFaultProxy, uniqueName } from '@aoe/testing';
-import type { Client } from 'pg';
+import { TcpFaultProxy } from '@aoe/testing';
 import { DispatcherModule } from '../src';
 import {
   eventually,
   expectedChecksum,
-  pgClient,
   plan,
   record,
   setUpPipeline,
   tableChecksum,
   writeEventsCsv,
+  useDispatcherTestBed,
 } from './helpers';
 
 process.env.AOE_PROGRESS_INTERVAL_MS = '50';
@@ -22,30 +20,10 @@ process.env.AOE_CANCEL_POLL_MS = '50';
 process.env.AOE_SCHEDULER_INTERVAL_MS = '0';
 
 describe('dispatcher: recovery commands over real NATS JetStream and PostgreSQL', () => {
-  let mesh: TestMesh;
-  let dispatcher: Awaited<ReturnType<TestMesh['start']>>;
-  let pg: Client;
-  const targetSchema = uniqueName('disp_recovery');
-
-  const target = (name: string, url = mesh.databaseUrl): TargetSpec => ({
-    kind: 'postgres',
-    connection: { url },
-    table: { schema: targetSchema, name },
-  });
-
-  beforeAll(async () => {
-    mesh = await createTestMesh('disprec');
-    dispatcher = await mesh.start('dispatcher', [DispatcherModule]);
-    pg = await pgClient(mesh.databaseUrl);
-  });
-  afterAll(async () => {
-    await pg.query(`DROP SCHEMA IF EXISTS "${targetSchema}" CASCADE`);
-    await pg.end();
-    await mesh.stop();
-  });
+  const bed = useDispatcherTestBed('disprec', () => DispatcherModule);
 
   async function ended(runId: string, after?: string) {
-    const { store } = dispatcher.platform;
+    const { store } = bed.dispatcher.platform;
     return eventually(async () => {
       const run = await store.runs.get(runId);
       if (!run || !['succeeded', 'failed', 'cancelled'].includes(run.status)) return undefined;
@@ -55,7 +33,7 @@ describe('dispatcher: recovery commands over real NATS JetStream and PostgreSQL'
 
   async function requestRun(pipelineId: string) {
     const runId = randomUUID();
-    await dispatcher.platform.bus.publish(
+    await bed.dispatcher.platform.bus.publish(
       Messages.RunRequested,
       { runId, pipelineId, trigger: 'manual' },
       { correlationId: runId },
@@ -64,14 +42,14 @@ describe('dispatcher: recovery commands over real NATS JetStream and PostgreSQL'
   }
 
   const retry = (command: Omit<RecoveryRetry, 'reason' | 'decisionId'> & Partial<RecoveryRetry>) =>
-    dispatcher.platform.bus.publish(
+    bed.dispatcher.platform.bus.publish(
       Messages.RecoveryRetry,
       { reason: 'test', decisionId: randomUUID(), ...command },
       { correlationId: command.runId },
     );
 
   it('runs a run whose load lost its connection mid-COPY again: failed -> running -> succeeded, exactly the rows', async () => {
-    const { store, bus } = dispatcher.platform;
+    const { store, bus } = bed.dispatcher.platform;
     const csv = await writeEventsCsv(5_000);
     const events = await record(bus, 'aoe.evt.run.>', [
       Messages.RunStarted,
@@ -81,31 +59,31 @@ describe('dispatcher: recovery commands over real NATS JetStream and PostgreSQL'
     ]);
     // The target's connection is reset once it has carried 40 kB: in the middle of the rows.
     const proxy = await TcpFaultProxy.start({
-      upstream: { host: '127.0.0.1', port: Number(new URL(mesh.databaseUrl).port || 5432) },
+      upstream: { host: '127.0.0.1', port: Number(new URL(bed.mesh.databaseUrl).port || 5432) },
       mode: { kind: 'drop', afterBytes: 40_000 },
     });
-    const url = new URL(mesh.databaseUrl);
+    const url = new URL(bed.mesh.databaseUrl);
     url.host = proxy.address;
     const { pipelineId } = await setUpPipeline(store, bus, {
       source: { kind: 'file', path: csv.path, format: 'auto', compression: 'auto' },
-      target: target('flaky', url.toString()),
-      planFor: (ids) => plan({ ...ids, target: target('flaky', url.toString()), batchSize: 500 }),
+      target: bed.target('flaky', url.toString()),
+      planFor: (ids) => plan({ ...ids, target: bed.target('flaky', url.toString()), batchSize: 500 }),
     });
 
     const failed = await requestRun(pipelineId).finally(() => proxy.setMode({ kind: 'pass' }));
     expect(proxy.stats().faults.reset).toBeGreaterThan(0);
     expect(failed).toMatchObject({ status: 'failed', error: { class: 'transient-network', retryable: true } });
-    const before = await pg.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [
-      `"${targetSchema}".flaky`,
+    const before = await bed.pg.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [
+      `"${bed.targetSchema}".flaky`,
     ]);
-    if (before.rows[0].t) expect((await tableChecksum(pg, `"${targetSchema}".flaky`)).count).toBe(0);
+    if (before.rows[0].t) expect((await tableChecksum(bed.pg, `"${bed.targetSchema}".flaky`)).count).toBe(0);
 
     await retry({ runId: failed.id, pipelineId, taskId: 'load', attempt: 1, delayMs: 100, action: 'retry' });
     const run = await ended(failed.id, failed.finishedAt);
     expect(run).toMatchObject({ status: 'succeeded', trigger: 'manual' });
     expect(run.error).toBeUndefined();
     expect(run.stats).toMatchObject({ rowsRead: 5_000, rowsLoaded: 5_000, rowsQuarantined: 0 });
-    expect(await tableChecksum(pg, `"${targetSchema}".flaky`)).toEqual({
+    expect(await tableChecksum(bed.pg, `"${bed.targetSchema}".flaky`)).toEqual({
       count: 5_000,
       md5: expectedChecksum(csv.rows),
     });
@@ -126,20 +104,20 @@ describe('dispatcher: recovery commands over real NATS JetStream and PostgreSQL'
     await retry({ runId: run.id, pipelineId, attempt: 1, delayMs: 0, action: 'retry' });
     await new Promise((r) => setTimeout(r, 500));
     expect((await store.runs.get(run.id))?.finishedAt).toBe(run.finishedAt);
-    expect((await tableChecksum(pg, `"${targetSchema}".flaky`)).count).toBe(5_000);
+    expect((await tableChecksum(bed.pg, `"${bed.targetSchema}".flaky`)).count).toBe(5_000);
     await proxy.stop();
   });
 
   it('quarantines bad rows and shrinks the batch when the command says so', async () => {
-    const { store, bus } = dispatcher.platform;
+    const { store, bus } = bed.dispatcher.platform;
     const csv = await writeEventsCsv(3_000);
     const { pipelineId } = await setUpPipeline(store, bus, {
       source: { kind: 'file', path: csv.path, format: 'auto', compression: 'auto' },
-      target: target('strict'),
+      target: bed.target('strict'),
       planFor: (ids) =>
         plan({
           ...ids,
-          target: target('strict'),
+          target: bed.target('strict'),
           tasks: [
             { id: 'extract', kind: 'extract', dependsOn: [], params: { mode: 'full', partitions: 1 } },
             {
@@ -171,12 +149,12 @@ describe('dispatcher: recovery commands over real NATS JetStream and PostgreSQL'
     expect(bad).toBeGreaterThan(0);
     expect(run).toMatchObject({ status: 'succeeded', settings: { batchSize: 250 } });
     expect(run.stats).toMatchObject({ rowsLoaded: good.length, rowsQuarantined: bad });
-    expect(await tableChecksum(pg, `"${targetSchema}".strict`)).toEqual({
+    expect(await tableChecksum(bed.pg, `"${bed.targetSchema}".strict`)).toEqual({
       count: good.length,
       md5: expectedChecksum(good),
     });
-    const quarantined = await pg.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM "${targetSchema}"._aoe_quarantine WHERE run_id = $1`,
+    const quarantined = await bed.pg.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM "${bed.targetSchema}"._aoe_quarantine WHERE run_id = $1`,
       [run.id],
     );
     expect(quarantined.rows[0].n).toBe(bad);
@@ -186,12 +164,12 @@ describe('dispatcher: recovery commands over real NATS JetStream and PostgreSQL'
   });
 
   it('pauses a pipeline, and refuses new runs of a source whose circuit is open', async () => {
-    const { store, bus } = dispatcher.platform;
+    const { store, bus } = bed.dispatcher.platform;
     const csv = await writeEventsCsv(100);
     const { pipelineId, sourceId } = await setUpPipeline(store, bus, {
       source: { kind: 'file', path: csv.path, format: 'auto', compression: 'auto' },
-      target: target('gated'),
-      planFor: (ids) => plan({ ...ids, target: target('gated') }),
+      target: bed.target('gated'),
+      planFor: (ids) => plan({ ...ids, target: bed.target('gated') }),
     });
 
     await store.circuits.open(sourceId, { retryAt: new Date(Date.now() + 60_000).toISOString(), reason: 'test' });
@@ -220,7 +198,7 @@ describe('dispatcher: recovery commands over real NATS JetStream and PostgreSQL'
   });
 
   it('dead-letters a recovery command that breaks its contract, or names no run, with the reason', async () => {
-    const { bus } = dispatcher.platform;
+    const { bus } = bed.dispatcher.platform;
     const letters = await record(bus, 'aoe.dlq.>', [Messages.DeadLettered]);
     const nats = (bus as JetStreamBus).nats;
     const bad = {
@@ -232,7 +210,7 @@ describe('dispatcher: recovery commands over real NATS JetStream and PostgreSQL'
       payload: { runId: 'r', pipelineId: 'p', attempt: 0, delayMs: -5, action: 'reboot', reason: 'x', decisionId: 'd' },
     };
     await jetstream(nats).publish(
-      new Namespace(mesh.namespace).subject('aoe.cmd.recovery.retry'),
+      new Namespace(bed.mesh.namespace).subject('aoe.cmd.recovery.retry'),
       new TextEncoder().encode(JSON.stringify(bad)),
     );
     const missing = randomUUID();
