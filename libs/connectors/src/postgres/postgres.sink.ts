@@ -407,6 +407,8 @@ export class PostgresSink implements SinkConnector {
       }
       await recordLoadRows(session, this.ledgerSchema, plan.key, copied.rows);
       await fault('before-commit', copied.rows);
+      // A load stopped while it was being written commits nothing, however far it got.
+      options.signal?.throwIfAborted();
       await session.query('COMMIT');
       await fault('after-commit', copied.rows);
       return { kind: 'committed', result: this.result(copied.rows, copied.bytes, false) };
@@ -651,6 +653,8 @@ export class PostgresSink implements SinkConnector {
       await recordLoadRows(session, this.ledgerSchema, plan.key, written);
       await session.query(`DROP TABLE ${plan.staging}`);
       await beforeCommit();
+      // A load stopped while it was being written commits nothing, however far it got.
+      options.signal?.throwIfAborted();
       await session.query('COMMIT');
       return written;
     } catch (error) {
