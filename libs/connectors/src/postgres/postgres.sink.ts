@@ -31,7 +31,8 @@ import { assertIdentifierFits, qualifiedName, quoteIdent, stagingTableName } fro
 import { pgTypeFor } from './pg-types';
 import { columnReader } from './row-access';
 import { planSchemaChange, schemaChangeStatements } from './schema-evolution';
-import { fieldChecker, judgeStaged, stagedProblem, stagedSqlSpec, textColumn } from './staged-load';
+import { fieldChecker } from './field-checker';
+import { judgeStaged, stagedProblem, stagedSqlSpec, textColumn } from './staged-load';
 import { publishSql, SEQUENCE_COLUMN } from './staged-sql';
 import { sqlCastFor } from './sql-casts';
 import {
