@@ -48,6 +48,30 @@ export interface StagedWriteResult extends WriteResult {
   rowsToLoad: number;
   /** This load had been committed before (a retry): nothing was written now. */
   alreadyCommitted: boolean;
+  /** The rows went straight into a new target by typed COPY (no staging table). */
+  typedCopy?: boolean;
+}
+
+export interface StagedWriteAttempt {
+  /**
+   * May the sink try the typed COPY first (a target that does not exist yet,
+   * loaded straight from the CSV by parallel COPYs while strict field checks
+   * vouch for every value)? Default true.
+   */
+  typedCopy?: boolean;
+}
+
+/**
+ * The typed COPY gave up before anything was committed (a value in doubt,
+ * duplicate keys): the staged path may still load the data, from a fresh
+ * reader (`typedCopy: false`).
+ */
+export interface TypedCopyRefused extends PassThroughFallback {
+  typedCopyRefused: true;
+}
+
+export function isTypedCopyRefused(value: unknown): value is TypedCopyRefused {
+  return (value as Partial<TypedCopyRefused> | null)?.typedCopyRefused === true;
 }
 
 /** A sink that can run a `StagedTransform` (PostgresSink). */
@@ -58,6 +82,7 @@ export interface StagedTransformSink {
     reader: PassThroughReader,
     options: WriteOptions,
     transform: StagedTransform,
+    attempt?: StagedWriteAttempt,
   ): Promise<StagedWriteResult | PassThroughFallback>;
 }
 

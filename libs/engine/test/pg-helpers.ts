@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { injectFault, PostgresSink, type FaultSpec } from '@aoe/connectors';
+import { injectFault, PostgresSink, type FaultSpec, type PostgresSinkOptions } from '@aoe/connectors';
 import { testDatabaseUrl, uniqueName } from '@aoe/testing';
 import { Client } from 'pg';
 
@@ -51,10 +51,10 @@ export class PgFixture {
   }
 
   /** A sink into `table` of this schema, with a short lock wait and optional faults. */
-  sink(table: string, faults?: FaultSpec): PostgresSink {
+  sink(table: string, faults?: FaultSpec, options: PostgresSinkOptions = {}): PostgresSink {
     return new PostgresSink(
       { connection: { url: this.url }, table: { schema: this.schema, name: table } },
-      { lockTimeoutMs: 10_000, ...(faults ? { faults: injectFault(faults) } : {}) },
+      { lockTimeoutMs: 10_000, ...(faults ? { faults: injectFault(faults) } : {}), ...options },
     );
   }
 

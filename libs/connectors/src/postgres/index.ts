@@ -4,12 +4,8 @@ export {
   type PostgresSourceConfig,
   type PostgresSourceOptions,
 } from './postgres.source';
-export {
-  PostgresSink,
-  type PostgresSinkOptions,
-  type PostgresSinkTarget,
-  type PostgresWriteResult,
-} from './postgres.sink';
+export { PostgresSink, type PostgresSinkOptions, type PostgresSinkTarget } from './postgres.sink';
+export type { PostgresWriteResult } from './load-plan';
 export { readTargetCheckpoint } from './read-target-checkpoint';
 export {
   advanceCursor,

@@ -1,18 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LoadMode, PostgresConnection } from '@aoe/contracts';
-import type {
-  Batch,
-  CheckResult,
-  ColumnSchema,
-  CursorState,
-  SinkConnector,
-  WriteOptions,
-  WriteResult,
-} from '../connector';
+import type { Batch, CheckResult, ColumnSchema, CursorState, SinkConnector, WriteOptions } from '../connector';
 import { ConnectorError } from '../connector-error';
 import { PassThroughRejected, type PassThroughFallback, type PassThroughReader } from '../pass-through';
 import type { CsvFieldChecker } from '../formats/csv-field-checks';
-import type { StagedTransform, StagedWriteResult } from '../staged-transform';
+import type { StagedTransform, StagedWriteAttempt, StagedWriteResult, TypedCopyRefused } from '../staged-transform';
 import { fieldEncoder } from './copy-text';
 import type { FaultHook, FaultPoint } from './faults';
 import {
@@ -22,7 +14,6 @@ import {
   readCheckpoint,
   recordLoadRows,
   writeCheckpoint,
-  type LoadKey,
 } from './load-ledger';
 import { readRelation, schemaExists, type CatalogRelation } from './pg-catalog';
 import { connectionFactoryFor, type PgConnectionFactory, type PgSession } from './pg-connection';
@@ -34,6 +25,8 @@ import { planSchemaChange, schemaChangeStatements } from './schema-evolution';
 import { fieldChecker } from './field-checker';
 import { judgeStaged, stagedProblem, stagedSqlSpec, textColumn } from './staged-load';
 import { publishSql, SEQUENCE_COLUMN } from './staged-sql';
+import type { LoadOutcome, LoadPlan, PostgresWriteResult } from './load-plan';
+import { copyStreamsFrom, loadTypedCopy, typedCopyProblem, type TypedCopyOutcome } from './typed-copy';
 import { sqlCastFor } from './sql-casts';
 import {
   CopyStagingWriter,
@@ -67,20 +60,13 @@ export interface PostgresSinkOptions {
    * Default true; false always stages.
    */
   directAppend?: boolean;
-}
-
-export interface PostgresWriteResult extends WriteResult {
-  /** This (run, task, table) had been published before: nothing was written now. */
-  alreadyCommitted: boolean;
-}
-
-interface LoadPlan {
-  table: { schema: string; name: string };
-  target: string;
-  staging: string;
-  key: LoadKey;
-  columns: ColumnSchema[];
-  primaryKey?: string[];
+  /**
+   * The set-based path may load a target that does not exist yet by typed
+   * COPY (parallel COPY sessions straight into the typed table). Default true.
+   */
+  typedCopy?: boolean;
+  /** COPY sessions of a typed COPY; default `AOE_PG_COPY_STREAMS` or 2. */
+  copyStreams?: number;
 }
 
 /**
@@ -271,15 +257,17 @@ export class PostgresSink implements SinkConnector {
     reader: PassThroughReader,
     options: WriteOptions,
     transform: StagedTransform,
-  ): Promise<(PostgresWriteResult & StagedWriteResult) | PassThroughFallback> {
-    return this.loadBytes(reader, options, transform);
+    attempt: StagedWriteAttempt = {},
+  ): Promise<(PostgresWriteResult & StagedWriteResult) | PassThroughFallback | TypedCopyRefused> {
+    return this.loadBytes(reader, options, transform, attempt);
   }
 
   private async loadBytes(
     reader: PassThroughReader,
     options: WriteOptions,
     transform?: StagedTransform,
-  ): Promise<(PostgresWriteResult & StagedWriteResult) | PassThroughFallback> {
+    attempt: StagedWriteAttempt = {},
+  ): Promise<(PostgresWriteResult & StagedWriteResult) | PassThroughFallback | TypedCopyRefused> {
     let plan: LoadPlan;
     let session: PgSession;
     try {
@@ -317,10 +305,16 @@ export class PostgresSink implements SinkConnector {
         }
         return { rows: reader.rows, bytes };
       };
+      const typed =
+        transform && attempt.typedCopy !== false
+          ? await this.loadTyped(session, plan, options, fault, reader, transform)
+          : undefined;
+      if (typed?.kind === 'refused') return { fallback: true, reason: typed.reason, typedCopyRefused: true };
       const outcome =
-        options.mode === 'append' && !transform
+        typed ??
+        (options.mode === 'append' && !transform
           ? await this.loadDirect(session, plan, options, fault, copyRaw, reader)
-          : await this.loadStaged(session, plan, options, fault, copyRaw, reader, transform);
+          : await this.loadStaged(session, plan, options, fault, copyRaw, reader, transform));
       if (outcome.kind === 'fallback') return { fallback: true, reason: outcome.reason };
       if (outcome.kind === 'claimed-elsewhere')
         return { ...(await this.alreadyPublished(session, plan)), rowsToLoad: 0 };
@@ -337,6 +331,36 @@ export class PostgresSink implements SinkConnector {
       }
       await session.release(broken);
     }
+  }
+
+  /** The typed COPY into a target that does not exist yet; undefined when this load cannot take it. */
+  private async loadTyped(
+    session: PgSession,
+    plan: LoadPlan,
+    options: WriteOptions,
+    fault: (point: FaultPoint, rows: number) => Promise<void>,
+    reader: PassThroughReader,
+    transform: StagedTransform,
+  ): Promise<TypedCopyOutcome | undefined> {
+    if (this.kind !== 'postgres' || this.options.typedCopy === false) return undefined;
+    const relation = await readRelation(session, plan.table);
+    const problem =
+      typedCopyProblem(relation, reader, options) ??
+      passThroughProblem(plan.columns, relation, new Set(), reader.valuesAreText) ??
+      stagedProblem(plan.columns, relation, new Set(), transform, reader);
+    if (problem) return undefined;
+    return loadTypedCopy({
+      factory: this.factory,
+      session,
+      plan,
+      options,
+      reader,
+      transform,
+      ledgerSchema: this.ledgerSchema,
+      streams: this.options.copyStreams ?? copyStreamsFrom(),
+      fault,
+      location: this.location,
+    });
   }
 
   /** Whether `write()` can COPY straight into the target. */
@@ -528,10 +552,12 @@ export class PostgresSink implements SinkConnector {
         );
       }
     }
+    const stagingName = stagingTableName(options.runId, options.taskId, this.table);
     return {
       table: this.table,
       target: qualifiedName(this.table.schema, this.table.name),
-      staging: qualifiedName(this.table.schema, stagingTableName(options.runId, options.taskId, this.table)),
+      staging: qualifiedName(this.table.schema, stagingName),
+      stagingName,
       // Quoted, so `a.b`.`c` and `a`.`b.c` stay two tables.
       key: { runId: options.runId, taskId: options.taskId, table: qualifiedName(this.table.schema, this.table.name) },
       columns,
@@ -758,11 +784,6 @@ async function closeUnread(batches: AsyncIterable<Batch>): Promise<void> {
     // The producer's own failure to stop does not change the load's outcome.
   }
 }
-
-type LoadOutcome =
-  | { kind: 'committed'; result: PostgresWriteResult & { rowsToLoad?: number } }
-  | { kind: 'claimed-elsewhere' }
-  | { kind: 'fallback'; reason: string };
 
 /** `COPY table (columns) FROM STDIN`, with the reader's format options when it is a pass-through. */
 function copySql(table: string, columns: readonly StagingColumn[], reader?: PassThroughReader): string {

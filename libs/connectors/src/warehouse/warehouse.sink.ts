@@ -1,6 +1,7 @@
 import type { Batch, CheckResult, CursorState, SinkConnector, WriteOptions } from '../connector';
 import type { FaultHook } from '../postgres/faults';
-import { PostgresSink, type PostgresWriteResult } from '../postgres/postgres.sink';
+import type { PostgresWriteResult } from '../postgres/load-plan';
+import { PostgresSink } from '../postgres/postgres.sink';
 import { InsertStagingWriter } from '../postgres/staging-writer';
 import { Warehouse, warehouseDirFor } from './warehouse';
 

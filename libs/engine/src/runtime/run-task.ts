@@ -3,6 +3,7 @@ import {
   isPassThroughFallback,
   isPassThroughSource,
   isStagedTransformSink,
+  isTypedCopyRefused,
   withChunks,
   OBJECT_CURSOR_COLUMN,
   type Batch,
@@ -12,6 +13,7 @@ import {
   type Row,
   type SinkConnector,
   type SourceConnector,
+  type StagedWriteAttempt,
   type StreamSchema,
   type WriteOptions,
   type WriteResult,
@@ -91,6 +93,10 @@ export interface TaskPath {
   fallbackReason?: string;
   /** Why the chain's shape kept it off the set-based path (the row path ran). */
   notSetBased?: string;
+  /** The set-based path loaded a new target by typed COPY (no staging table). */
+  typedCopy?: boolean;
+  /** Why the typed COPY gave the load to the staged path (nothing had been committed). */
+  typedCopyRefused?: string;
 }
 
 export type TaskStatus = 'succeeded' | 'failed' | 'cancelled';
@@ -312,11 +318,14 @@ export async function runTask(options: RunTaskOptions): Promise<TaskResult> {
       const refusal = setBasedRefusal(spec, options.sink);
       if (refusal) path = { kind: 'rows', notSetBased: refusal };
       else {
-        const reader = await options.source.passThrough({
-          columns: outputSchema.columns.map((c) => c.name),
-          batchSize: spec.batchSize,
-          signal,
-        });
+        const source = options.source;
+        const open = () =>
+          source.passThrough({
+            columns: outputSchema!.columns.map((c) => c.name),
+            batchSize: spec.batchSize,
+            signal,
+          });
+        let reader = await open();
         if (!reader) path = { kind: 'rows', notSetBased: 'the source cannot hand over its bytes' };
         else {
           const setBased = setBasedPlan({
@@ -331,24 +340,39 @@ export async function runTask(options: RunTaskOptions): Promise<TaskResult> {
               metrics.rowsQuarantined += failures.length;
             },
           });
+          const first = reader;
           await fault('before-load', 0).catch(async (error: unknown) => {
-            await reader.close();
+            await first.close();
             throw error;
           });
           checkAborted();
           const sink = options.sink;
-          let outcome: Awaited<ReturnType<typeof sink.writeStaged>>;
-          try {
-            outcome = await inLoadSpan(options, spec.load.mode, 'set-based', () =>
-              sink.writeStaged(
-                counting(reader),
-                loadOptions(() => reader.cursor()),
-                setBased.transform,
-              ),
-            );
-          } catch (error) {
-            // The sink reports the engine's own stop (a rule set to fail) as its abort: keep the original.
-            throw setBased.failure ? setBased.failure.error : error;
+          const write = async (from: PassThroughReader, attempt: StagedWriteAttempt) => {
+            try {
+              return await inLoadSpan(options, spec.load.mode, 'set-based', () =>
+                sink.writeStaged(
+                  counting(from),
+                  loadOptions(() => from.cursor()),
+                  setBased.transform,
+                  attempt,
+                ),
+              );
+            } catch (error) {
+              // The sink reports the engine's own stop (a rule set to fail) as its abort: keep the original.
+              throw setBased.failure ? setBased.failure.error : error;
+            }
+          };
+          let outcome = await write(reader, {});
+          let typedCopyRefused: string | undefined;
+          if (isTypedCopyRefused(outcome)) {
+            // Nothing was committed: the staged path reads the source again.
+            typedCopyRefused = outcome.reason;
+            Object.assign(metrics, emptyMetrics());
+            const again = await open();
+            if (again) {
+              reader = again;
+              outcome = await write(again, { typedCopy: false });
+            } else outcome = { fallback: true, reason: 'the source cannot hand over its bytes again' };
           }
           if (!isPassThroughFallback(outcome)) {
             metrics.rowsRead = reader.rows;
@@ -359,7 +383,11 @@ export async function runTask(options: RunTaskOptions): Promise<TaskResult> {
               metrics.rowsDuplicate =
                 reader.rows - setBased.rejected.casts - setBased.rejected.rules - outcome.rowsToLoad;
             }
-            path = { kind: 'set-based' };
+            path = {
+              kind: 'set-based',
+              ...(outcome.typedCopy ? { typedCopy: true } : {}),
+              ...(typedCopyRefused ? { typedCopyRefused } : {}),
+            };
             return await fastSucceeded(reader, outcome);
           }
           path = { kind: 'rows', fallbackReason: outcome.reason };

@@ -1,0 +1,347 @@
+/*
+ * The typed COPY (docs/engine.md, "Set-based path"): when the set-based path
+ * loads a CSV into a table that does not exist yet, the bytes go straight
+ * into a new table with the target's column types, over several COPY
+ * sessions at once (the server parses in one process per session), while the
+ * strict field checks vouch for every value: each one a typed column takes
+ * exactly as the staged path's SQL cast would. The keys are proved by
+ * building the target's primary key (and a unique index on the dedupe key),
+ * then one short transaction renames the table into place with the ledger
+ * row and the checkpoint. Anything in doubt — a value, a duplicate or
+ * missing key, a target created meanwhile — refuses the typed COPY before
+ * anything is published, and the staged path loads from a fresh reader.
+ */
+import type { WriteOptions } from '../connector';
+import { ConnectorError } from '../connector-error';
+import { PassThroughRejected, type PassThroughReader } from '../pass-through';
+import type { StagedTransform } from '../staged-transform';
+import type { CsvFieldChecker } from '../formats/csv-field-checks';
+import { fieldChecker } from './field-checker';
+import type { FaultPoint } from './faults';
+import { claimLoad, recordLoadRows, writeCheckpoint } from './load-ledger';
+import type { LoadOutcome, LoadPlan } from './load-plan';
+import { readRelation, type CatalogRelation } from './pg-catalog';
+import type { PgConnectionFactory, PgSession } from './pg-connection';
+import { qualifiedName, quoteIdent } from './pg-identifiers';
+import { planSchemaChange, schemaChangeStatements } from './schema-evolution';
+import { openCopyStream, type CopyDataStream, type StagingColumn } from './staging-writer';
+import { textColumn } from './staged-load';
+
+export interface TypedCopyContext {
+  factory: PgConnectionFactory;
+  /** Holds the attempt lock; runs the first COPY, the key proofs and the publish. */
+  session: PgSession;
+  plan: LoadPlan;
+  options: WriteOptions;
+  reader: PassThroughReader;
+  transform: StagedTransform;
+  ledgerSchema: string;
+  /** COPY sessions at once (the first is `session`). */
+  streams: number;
+  fault: (point: FaultPoint, rows: number) => Promise<void>;
+  /** The sink's location, for the result. */
+  location: string;
+}
+
+const DEFAULT_COPY_STREAMS = 2;
+
+/** COPY sessions a typed COPY runs at once: `AOE_PG_COPY_STREAMS`, 2 by default (1 to 8). */
+export function copyStreamsFrom(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env.AOE_PG_COPY_STREAMS;
+  if (text === undefined || text === '') return DEFAULT_COPY_STREAMS;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1 || value > 8) {
+    throw new ConnectorError('bug', `AOE_PG_COPY_STREAMS must be a whole number from 1 to 8, not ${text}`);
+  }
+  return value;
+}
+
+export type TypedCopyOutcome = LoadOutcome | { kind: 'refused'; reason: string };
+
+/** Refuses the typed COPY: nothing is published, the staged path runs from a fresh reader. */
+class TypedCopyRefusal extends Error {}
+
+/** Why this load cannot take the typed COPY (undefined when it can); decided before a byte is read. */
+export function typedCopyProblem(
+  relation: CatalogRelation | undefined,
+  reader: PassThroughReader,
+  options: WriteOptions,
+): string | undefined {
+  if (relation) return 'the target exists';
+  if (reader.format.kind !== 'csv' || !reader.valuesAreText) return 'the typed COPY reads CSV text';
+  if (options.schemaEvolution !== 'additive' && options.schemaEvolution !== 'any') return 'unknown schema evolution';
+  return undefined;
+}
+
+/** Runs the typed COPY; a refusal leaves nothing behind but what the caller's clean-up drops (the staging table). */
+export async function loadTypedCopy(ctx: TypedCopyContext): Promise<TypedCopyOutcome> {
+  const { session, plan, options } = ctx;
+  const columns = plan.columns.map((column, index) => textColumn(column, index));
+  const change = planSchemaChange(undefined, plan.columns, options.schemaEvolution, plan.target);
+  await session.query(`DROP TABLE IF EXISTS ${plan.staging}`);
+  for (const statement of schemaChangeStatements(plan.staging, change, undefined)) await session.query(statement);
+  await ctx.fault('before-copy', 0);
+  try {
+    const copied = await copyInParallel(
+      ctx,
+      columns.map((c) => ({ ...c, staged: quoteIdent(c.source) })),
+    );
+    await proveKeys(ctx);
+    return await publish(ctx, copied);
+  } catch (error) {
+    if (error instanceof TypedCopyRefusal) return { kind: 'refused', reason: error.message };
+    throw error;
+  }
+}
+
+/** The CSV split at record boundaries over `streams` COPY sessions; returns the rows and bytes sent. */
+async function copyInParallel(
+  ctx: TypedCopyContext,
+  columns: readonly StagingColumn[],
+): Promise<{ rows: number; bytes: number }> {
+  const { reader, options, plan } = ctx;
+  const format = reader.format as { kind: 'csv'; delimiter: string; header: boolean };
+  const checker = fieldChecker(plan.columns, ctx.transform, format, { typed: true });
+  const sessions: PgSession[] = [ctx.session];
+  const streams: CopyDataStream[] = [];
+  let failed = false;
+  try {
+    for (let i = 1; i < ctx.streams; i++) sessions.push(await ctx.factory.connect());
+    for (const [i, s] of sessions.entries()) {
+      await s.query('BEGIN');
+      // Offset-less timestamps are UTC, as the engine's castValue reads them.
+      await s.query(`SET LOCAL TimeZone = 'UTC'`);
+      streams.push(
+        openCopyStream(s, copySql(plan.staging, columns, format.delimiter, i === 0 && format.header), columns),
+      );
+    }
+    const fanOut = new CopyFanOut(streams);
+    for await (const chunk of reader.chunks()) {
+      options.signal?.throwIfAborted();
+      checker.push(chunk);
+      refuseOnDoubt(checker);
+      await fanOut.push(chunk, checker.lastRecordEnd);
+      await ctx.fault('mid-copy', reader.rows);
+    }
+    checker.end();
+    refuseOnDoubt(checker);
+    await fanOut.end();
+    let serverRows = 0;
+    for (const stream of streams) {
+      await stream.finish();
+      serverRows += stream.serverRowCount ?? 0;
+    }
+    if (serverRows !== reader.rows) {
+      throw new PassThroughRejected(`the server read ${serverRows} rows where the reader counted ${reader.rows}`);
+    }
+    for (const s of sessions) await s.query('COMMIT');
+    return { rows: reader.rows, bytes: fanOut.bytes };
+  } catch (error) {
+    failed = true;
+    const reason = error instanceof Error ? error : new Error(String(error));
+    await Promise.all(streams.map((stream) => stream.abort(reason).catch(() => undefined)));
+    throw refusalFor(error, 'copy');
+  } finally {
+    // The first session is the caller's: it rolls back and drops the staging table itself.
+    for (const extra of sessions.slice(1)) {
+      const usable = !failed || (await rolledBack(extra));
+      await extra.release(!usable);
+    }
+  }
+}
+
+async function rolledBack(session: PgSession): Promise<boolean> {
+  try {
+    await session.query('ROLLBACK');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function refuseOnDoubt(checker: CsvFieldChecker): void {
+  const first = checker.doubtful[0];
+  if (first !== undefined) throw new TypedCopyRefusal(`record ${first} holds a value the typed COPY cannot vouch for`);
+}
+
+/**
+ * Builds the target's primary key (merge) and a unique index on the dedupe
+ * key when it is another one: each fails on a duplicate or a missing key,
+ * which the staged path settles (dedupe, the merge's last row wins).
+ */
+async function proveKeys(ctx: TypedCopyContext): Promise<void> {
+  const { session, plan, options, transform } = ctx;
+  const primaryKey = options.mode === 'merge' ? plan.primaryKey : undefined;
+  const dedupe = transform.dedupeKey;
+  try {
+    if (primaryKey && primaryKey.length > 0) {
+      await session.query(
+        `ALTER TABLE ${plan.staging} ADD CONSTRAINT ${quoteIdent(primaryKeyName(plan.table.name))} ` +
+          `PRIMARY KEY (${primaryKey.map(quoteIdent).join(', ')})`,
+      );
+    }
+    if (dedupe && !(primaryKey && sameColumns(dedupe, primaryKey))) {
+      await session.query(
+        `CREATE UNIQUE INDEX ${quoteIdent(dedupeIndexName(plan))} ON ${plan.staging} (${dedupe.map(quoteIdent).join(', ')})`,
+      );
+    }
+  } catch (error) {
+    throw refusalFor(error, 'keys');
+  }
+}
+
+/** The transaction that makes the load visible: the loaded table takes the target's name. */
+async function publish(ctx: TypedCopyContext, copied: { rows: number; bytes: number }): Promise<TypedCopyOutcome> {
+  const { session, plan, options, transform, ledgerSchema } = ctx;
+  await session.query('BEGIN');
+  try {
+    await session.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`aoe-table:${plan.key.table}`]);
+    if (!(await claimLoad(session, ledgerSchema, plan.key, options.mode))) {
+      await session.query('ROLLBACK');
+      await session.query(`DROP TABLE IF EXISTS ${plan.staging}`);
+      return { kind: 'claimed-elsewhere' };
+    }
+    if (await readRelation(session, plan.table)) throw new TypedCopyRefusal('the target was created meanwhile');
+    if (transform.dedupeKey && !(options.mode === 'merge' && sameColumns(transform.dedupeKey, plan.primaryKey ?? []))) {
+      await session.query(`DROP INDEX ${qualifiedName(plan.table.schema, dedupeIndexName(plan))}`);
+    }
+    await session.query(`ALTER TABLE ${plan.staging} RENAME TO ${quoteIdent(plan.table.name)}`);
+    // Nothing was rejected or dropped as a duplicate: every row read is a row to load.
+    transform.finish(copied.rows);
+    const state = options.checkpoint?.state();
+    if (state && options.checkpoint) {
+      await writeCheckpoint(session, ledgerSchema, options.checkpoint.pipelineId, options.checkpoint.stream, state);
+    }
+    await recordLoadRows(session, ledgerSchema, plan.key, copied.rows);
+    await ctx.fault('before-commit', copied.rows);
+    // A load stopped while it was being written commits nothing, however far it got.
+    options.signal?.throwIfAborted();
+    await session.query('COMMIT');
+  } catch (error) {
+    await session.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+  await ctx.fault('after-commit', copied.rows);
+  return {
+    kind: 'committed',
+    result: {
+      rowsWritten: copied.rows,
+      bytesWritten: copied.bytes,
+      location: ctx.location,
+      alreadyCommitted: false,
+      rowsToLoad: copied.rows,
+      typedCopy: true,
+    },
+  };
+}
+
+/**
+ * A value the server refused (SQLSTATE class 22), a duplicate or missing key
+ * (class 23), a name already taken (42P07): the staged path may still load
+ * it. Anything else is the load's real failure.
+ */
+function refusalFor(error: unknown, step: 'copy' | 'keys'): unknown {
+  if (error instanceof TypedCopyRefusal || error instanceof PassThroughRejected) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return error;
+  if (code.startsWith('22') || code.startsWith('23') || (step === 'keys' && code === '42P07')) {
+    const what = step === 'keys' ? 'the keys do not hold' : 'the server refused a value';
+    return new TypedCopyRefusal(`${what} (${code}): ${(error as Error).message}`);
+  }
+  return error;
+}
+
+function sameColumns(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((c) => b.includes(c));
+}
+
+/** PostgreSQL's own name for `CREATE TABLE name (… PRIMARY KEY …)`: `<name>_pkey`, the name cut to fit 63 bytes. */
+export function primaryKeyName(table: string): string {
+  let name = table;
+  while (Buffer.byteLength(name) > 63 - '_pkey'.length) name = name.slice(0, -1);
+  return `${name}_pkey`;
+}
+
+/** The dedupe proof's index, named after this load's staging table. */
+function dedupeIndexName(plan: LoadPlan): string {
+  return plan.stagingName.replace(/^_aoe_stage_/, '_aoe_dedup_');
+}
+
+function copySql(table: string, columns: readonly StagingColumn[], delimiter: string, header: boolean): string {
+  // The delimiter is one character; as a hex escape it cannot break out of the literal.
+  const hex = Buffer.from(delimiter, 'utf8').toString('hex');
+  return (
+    `COPY ${table} (${columns.map((c) => c.staged).join(', ')}) FROM STDIN ` +
+    `(FORMAT csv, HEADER ${header ? 'true' : 'false'}, DELIMITER E'\\x${hex}')`
+  );
+}
+
+/** Bytes a COPY stream may have waiting to be sent before the fan-out waits for it. */
+const MAX_QUEUED_BYTES = 4 << 20;
+
+/**
+ * Hands whole records to the COPY streams, each block to the stream with the
+ * fewest bytes still waiting to be sent: the bytes after a chunk's last
+ * record end wait for the next chunk. A busy server process holds back only
+ * its own stream; the reader waits only when every stream is full.
+ */
+export class CopyFanOut {
+  bytes = 0;
+  private carry: Buffer[] = [];
+  private readonly queued: number[];
+  private readonly tails: Array<Promise<unknown>>;
+  private readonly inFlight = new Set<Promise<number>>();
+
+  constructor(private readonly streams: readonly CopyDataStream[]) {
+    this.queued = streams.map(() => 0);
+    this.tails = streams.map(() => Promise.resolve());
+  }
+
+  /** `recordEnd`: the offset after the chunk's last complete record, or -1 when no record ends in it. */
+  async push(chunk: Buffer, recordEnd: number): Promise<void> {
+    this.bytes += chunk.length;
+    if (recordEnd < 0) {
+      this.carry.push(chunk);
+      return;
+    }
+    const head = chunk.subarray(0, recordEnd);
+    const records = this.carry.length === 0 ? head : Buffer.concat([...this.carry, head]);
+    this.carry = recordEnd < chunk.length ? [chunk.subarray(recordEnd)] : [];
+    await this.send(records);
+  }
+
+  /** Sends what is left (a last record without a line end) and waits for every write. */
+  async end(): Promise<void> {
+    if (this.carry.length > 0) await this.send(Buffer.concat(this.carry));
+    this.carry = [];
+    await Promise.all(this.inFlight);
+  }
+
+  private async send(records: Buffer): Promise<void> {
+    if (records.length === 0) return;
+    let i = this.leastQueued();
+    while (this.queued[i] >= MAX_QUEUED_BYTES) {
+      await Promise.race(this.inFlight);
+      i = this.leastQueued();
+    }
+    this.queued[i] += records.length;
+    // One write at a time per stream, in order: the next starts once the last one drained.
+    const write = this.tails[i]
+      .then(() => this.streams[i].writeBytes(records))
+      .finally(() => {
+        this.queued[i] -= records.length;
+        this.inFlight.delete(write);
+      });
+    this.tails[i] = write;
+    // Its failure surfaces where the fan-out waits (the next race, or end()).
+    write.catch(() => undefined);
+    this.inFlight.add(write);
+  }
+
+  /** The first stream with the fewest bytes waiting: the first block (with the header) goes to stream 0. */
+  private leastQueued(): number {
+    let best = 0;
+    for (let i = 1; i < this.queued.length; i++) if (this.queued[i] < this.queued[best]) best = i;
+    return best;
+  }
+}

@@ -1,0 +1,239 @@
+import type { LoadMode } from '@aoe/contracts';
+import { FileSource, type FaultSpec, type PostgresSinkOptions } from '@aoe/connectors';
+import { InMemoryQuarantineSink, runTask, type EngineTaskSpec } from '../src';
+import { PgFixture } from './pg-helpers';
+
+/**
+ * The typed COPY (the set-based path into a table that does not exist yet:
+ * parallel COPY sessions straight into the typed table, keys proved by the
+ * primary key or a unique index, the table renamed into place): the same
+ * rows, metrics and table as the staged path and the row path; anything in
+ * doubt hands the load to the staged path with nothing left behind.
+ */
+
+const pg = new PgFixture();
+
+beforeAll(async () => {
+  await pg.setup('aoe_engine_typed');
+});
+
+afterAll(async () => {
+  await pg.teardown();
+});
+
+function plan(options: { mode?: LoadMode; dedupe?: boolean } = {}): EngineTaskSpec {
+  const mode = options.mode ?? 'merge';
+  return {
+    pipelineId: 'typed',
+    extract: { mode: 'full' },
+    stages: [
+      {
+        kind: 'transform',
+        operations: [
+          { op: 'cast', column: 'id', to: 'integer' },
+          { op: 'cast', column: 'big', to: 'bigint' },
+          { op: 'cast', column: 'amount', to: 'number' },
+          { op: 'cast', column: 'price', to: 'decimal' },
+          { op: 'cast', column: 'active', to: 'boolean' },
+          { op: 'cast', column: 'day', to: 'date' },
+          { op: 'cast', column: 'at', to: 'timestamptz' },
+          { op: 'cast', column: 'local', to: 'timestamp' },
+          ...(options.dedupe === false ? [] : [{ op: 'dedupe' as const, key: ['id'] }]),
+        ],
+      },
+      {
+        kind: 'validate',
+        rules: [
+          { rule: 'not-null', column: 'id' },
+          ...(options.dedupe === false ? [] : [{ rule: 'unique' as const, columns: ['id'] }]),
+          { rule: 'pattern', column: 'email', regex: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$' },
+          { rule: 'row-count', min: 1, max: 100_000 },
+        ],
+        onFailure: 'quarantine',
+      },
+    ],
+    load: { mode, ...(mode === 'merge' ? { primaryKey: ['id'] } : {}) },
+    batchSize: 500,
+  };
+}
+
+/** Clean rows of every cast type, text with quotes, commas and line ends; ~600 KB, so the reader hands over many chunks. */
+function cleanCsv(rows: number, change: (i: number, fields: string[]) => void = () => undefined): string {
+  const lines = ['id,big,email,amount,price,active,day,at,local,note'];
+  for (let i = 1; i <= rows; i++) {
+    const fields = [
+      String(i),
+      String(9_000_000_000 + i),
+      `user${i}@example.com`,
+      (i / 8).toFixed(3),
+      `${i}.${String(i % 100).padStart(2, '0')}`,
+      ['true', 'f', 'YES', 'off'][i % 4],
+      `2024-${String(1 + (i % 12)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')}`,
+      i % 3 === 0 ? `2024-03-01T10:00:${String(i % 60).padStart(2, '0')}.123+02:00` : `2024-03-01 10:00:00`,
+      `2024-03-01T08:${String(i % 60).padStart(2, '0')}:00Z`,
+      i % 5 === 0 ? `"line one\nline ""two"", with a comma ${i}"` : `plain note ${i}`,
+    ];
+    change(i, fields);
+    lines.push(fields.join(','));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+async function load(
+  table: string,
+  path: string,
+  spec: EngineTaskSpec,
+  options: { sink?: PostgresSinkOptions; faults?: FaultSpec; runId?: string; passThrough?: boolean } = {},
+) {
+  const quarantine = new InMemoryQuarantineSink();
+  const result = await runTask({
+    runId: options.runId ?? `run-${table}`,
+    taskId: 'load',
+    source: new FileSource({ kind: 'file', path, format: 'csv' }),
+    sink: pg.sink(table, options.faults, options.sink),
+    plan: spec,
+    quarantine,
+    ...(options.passThrough === false ? { passThrough: false } : {}),
+  });
+  return { result, quarantined: quarantine.records.map((r) => ({ position: r.position, reason: r.reason })) };
+}
+
+const metricsOf = (m: { rowsRead: number; rowsLoaded: number; rowsToLoad: number; rowsQuarantined: number }) => ({
+  rowsRead: m.rowsRead,
+  rowsLoaded: m.rowsLoaded,
+  rowsToLoad: m.rowsToLoad,
+  rowsQuarantined: m.rowsQuarantined,
+});
+
+/** Tables and indexes the load made on the side (staging, dedupe proof). */
+async function leftovers(): Promise<string[]> {
+  const rows = await pg.query<{ relname: string }>(
+    `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND (c.relname LIKE '\\_aoe\\_stage%' OR c.relname LIKE '\\_aoe\\_dedup%')`,
+    [pg.schema],
+  );
+  return rows.map((r) => r.relname);
+}
+
+async function constraintsOf(table: string): Promise<string[]> {
+  const rows = await pg.query<{ def: string }>(
+    `SELECT conname || ' ' || pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = $1::regclass ORDER BY 1`,
+    [pg.table(table)],
+  );
+  return rows.map((r) => r.def.replace(table, '<table>'));
+}
+
+describe('typed COPY into a new table', () => {
+  it('loads a clean keyed CSV over parallel sessions with the staged and the row path’s rows, key and metrics', async () => {
+    const path = await pg.writeFile('clean.csv', cleanCsv(6_000));
+    const typed = await load('clean_typed', path, plan(), { sink: { copyStreams: 3 } });
+    const staged = await load('clean_staged', path, plan(), { sink: { typedCopy: false } });
+    const rows = await load('clean_rows', path, plan(), { passThrough: false });
+
+    expect(typed.result.error).toBeUndefined();
+    expect(typed.result.path).toEqual({ kind: 'set-based', typedCopy: true });
+    expect(staged.result.path).toEqual({ kind: 'set-based' });
+    const digest = await pg.checksum('clean_typed');
+    expect(digest.count).toBe(6_000);
+    expect(await pg.checksum('clean_staged')).toEqual(digest);
+    expect(await pg.checksum('clean_rows')).toEqual(digest);
+    expect(metricsOf(typed.result.metrics)).toEqual(metricsOf(rows.result.metrics));
+    expect(typed.result.checkpoint).toEqual(staged.result.checkpoint);
+    expect(await constraintsOf('clean_typed')).toEqual(await constraintsOf('clean_staged'));
+    expect(await constraintsOf('clean_typed')).toEqual(['<table>_pkey PRIMARY KEY (id)']);
+    expect(await leftovers()).toEqual([]);
+    const [ledger] = await pg.query<{ rows: string }>(
+      `SELECT rows::text FROM ${pg.table('_aoe_loads')} WHERE run_id = 'run-clean_typed'`,
+    );
+    expect(ledger.rows).toBe('6000');
+  });
+
+  it('proves a dedupe key with a unique index it drops again (append: no key on the target)', async () => {
+    const path = await pg.writeFile('append.csv', cleanCsv(1_500));
+    const typed = await load('append_typed', path, plan({ mode: 'append' }));
+    await load('append_rows', path, plan({ mode: 'append' }), { passThrough: false });
+    expect(typed.result.path).toEqual({ kind: 'set-based', typedCopy: true });
+    expect(await pg.checksum('append_typed')).toEqual(await pg.checksum('append_rows'));
+    const indexes = await pg.query(`SELECT 1 FROM pg_indexes WHERE schemaname = $1 AND tablename = 'append_typed'`, [
+      pg.schema,
+    ]);
+    expect(indexes).toEqual([]);
+    expect(await leftovers()).toEqual([]);
+  });
+
+  it('hands a duplicate key to the staged path, which keeps the first row', async () => {
+    const path = await pg.writeFile(
+      'dupes.csv',
+      cleanCsv(3_000, (i, f) => i === 2_900 && (f[0] = '7')),
+    );
+    const typed = await load('dupes_typed', path, plan());
+    const rows = await load('dupes_rows', path, plan(), { passThrough: false });
+    expect(typed.result.path).toEqual({
+      kind: 'set-based',
+      typedCopyRefused: expect.stringMatching(/^the keys do not hold \(23505\)/),
+    });
+    expect(await pg.checksum('dupes_typed')).toEqual(await pg.checksum('dupes_rows'));
+    expect(metricsOf(typed.result.metrics)).toEqual(metricsOf(rows.result.metrics));
+    expect(typed.result.metrics.rowsDuplicate).toBe(1);
+    expect(await leftovers()).toEqual([]);
+  });
+
+  it('hands a value in doubt to the staged path, which quarantines exactly as the row path', async () => {
+    const path = await pg.writeFile(
+      'doubt.csv',
+      cleanCsv(3_000, (i, f) => {
+        if (i === 2_500) f[3] = 'n/a';
+        if (i === 2_600) f[3] = '-0';
+      }),
+    );
+    const typed = await load('doubt_typed', path, plan());
+    const rows = await load('doubt_rows', path, plan(), { passThrough: false });
+    expect(typed.result.path).toEqual({
+      kind: 'set-based',
+      typedCopyRefused: 'record 2500 holds a value the typed COPY cannot vouch for',
+    });
+    expect(await pg.checksum('doubt_typed')).toEqual(await pg.checksum('doubt_rows'));
+    expect(typed.quarantined).toEqual(rows.quarantined);
+    expect(typed.quarantined).toHaveLength(1);
+    expect(await leftovers()).toEqual([]);
+  });
+
+  it('leaves a target that exists to the staged path', async () => {
+    await pg.query(`CREATE TABLE ${pg.table('existing')} (id integer PRIMARY KEY)`);
+    const path = await pg.writeFile('existing.csv', cleanCsv(200));
+    const { result } = await load('existing', path, plan());
+    expect(result.status).toBe('succeeded');
+    expect(result.path).toEqual({ kind: 'set-based' });
+    expect((await pg.checksum('existing')).count).toBe(200);
+  });
+
+  it('a connection killed mid-COPY fails the load with nothing left; the retry loads it exactly once', async () => {
+    const path = await pg.writeFile('killed.csv', cleanCsv(6_000));
+    const killed = await load('killed', path, plan(), {
+      runId: 'run-killed',
+      faults: { at: 'mid-copy', afterRows: 1_000, action: 'kill-connection' },
+    });
+    expect(killed.result.status).toBe('failed');
+    expect(killed.result.error?.retryable).toBe(true);
+    expect(await pg.tableExists('killed')).toBe(false);
+    // The killed session could not drop its table; the retry (same run and task) does.
+    expect(await leftovers()).toEqual([expect.stringMatching(/^_aoe_stage_runkilled_load_/)]);
+
+    const crashed = await load('killed', path, plan(), {
+      runId: 'run-killed',
+      faults: { at: 'before-commit', action: 'throw' },
+    });
+    expect(crashed.result.status).toBe('failed');
+    expect(await pg.tableExists('killed')).toBe(false);
+
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const retried = await load('killed', path, plan(), { runId: 'run-killed' });
+      expect(retried.result.status).toBe('succeeded');
+    }
+    await load('killed_rows', path, plan(), { passThrough: false });
+    expect(await pg.checksum('killed')).toEqual(await pg.checksum('killed_rows'));
+    const ledger = await pg.query(`SELECT 1 FROM ${pg.table('_aoe_loads')} WHERE run_id = 'run-killed'`);
+    expect(ledger).toHaveLength(1);
+    expect(await leftovers()).toEqual([]);
+  });
+});
