@@ -174,6 +174,9 @@ async function proveKeys(ctx: TypedCopyContext): Promise<void> {
   const primaryKey = options.mode === 'merge' ? plan.primaryKey : undefined;
   const dedupe = transform.dedupeKey;
   try {
+    await session.query('BEGIN');
+    // The key's sort fits in memory for tens of millions of rows (the default 64MB spills sooner).
+    await session.query(`SET LOCAL maintenance_work_mem = '256MB'`);
     if (primaryKey && primaryKey.length > 0) {
       await session.query(
         `ALTER TABLE ${plan.staging} ADD CONSTRAINT ${quoteIdent(primaryKeyName(plan.table.name))} ` +
@@ -185,7 +188,9 @@ async function proveKeys(ctx: TypedCopyContext): Promise<void> {
         `CREATE UNIQUE INDEX ${quoteIdent(dedupeIndexName(plan))} ON ${plan.staging} (${dedupe.map(quoteIdent).join(', ')})`,
       );
     }
+    await session.query('COMMIT');
   } catch (error) {
+    await session.query('ROLLBACK').catch(() => undefined);
     throw refusalFor(error, 'keys');
   }
 }
