@@ -6,6 +6,7 @@ export * from './errors';
 export type { Database, DatabaseDialect, QueryResult, SqlParam } from './database/database';
 export { PostgresDatabase, type PostgresDatabaseOptions } from './database/postgres.database';
 export { PgliteDatabase, type PgliteDatabaseOptions } from './database/pglite.database';
+export { PgliteWorkerDatabase, type PgliteWorkerDatabaseOptions } from './database/pglite-worker.database';
 export { openDatabase, parseStoreUrl, type DatabaseConnectOptions, type StoreLocation } from './database/open-database';
 export { DEFAULT_SCHEMA, validateSchemaName } from './database/schema-name';
 

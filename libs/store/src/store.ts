@@ -15,6 +15,8 @@ export interface StoreOptions {
   /** PostgreSQL pool size (default 10). */
   poolSize?: number;
   applicationName?: string;
+  /** `pglite://` only: PGlite in a worker thread (the CLI opens the store while it loads the services). */
+  worker?: boolean;
   clock?: Clock;
 }
 
@@ -38,6 +40,7 @@ export class Store extends Repositories {
       schema,
       poolSize: options.poolSize,
       applicationName: options.applicationName,
+      worker: options.worker,
     });
     return Store.fromDatabase(db, { ...options, schema });
   }

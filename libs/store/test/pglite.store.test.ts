@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PgliteDatabase, Store } from '../src';
+import { writeFile } from 'node:fs/promises';
+import { PgliteDatabase, PgliteWorkerDatabase, Store } from '../src';
 import { describeStoreContract } from './store-contract';
 
 describeStoreContract('PGlite', {
@@ -13,6 +14,68 @@ describeStoreContract('PGlite', {
   async openWithSchema(schema) {
     return Store.open({ url: 'pglite://memory', schema });
   },
+});
+
+describeStoreContract('PGlite in a worker thread', {
+  async open(clock) {
+    const db = await PgliteWorkerDatabase.open({ schema: 'aoe' });
+    const store = await Store.fromDatabase(db, { schema: 'aoe', clock });
+    return { store, db };
+  },
+  async openWithSchema(schema) {
+    return Store.open({ url: 'pglite://memory', schema, worker: true });
+  },
+});
+
+describe('PGlite in a worker thread', () => {
+  let db: PgliteWorkerDatabase;
+
+  beforeAll(async () => {
+    db = await PgliteWorkerDatabase.open({ schema: 'public' });
+    await db.query('CREATE TABLE items (id int PRIMARY KEY, at timestamptz, doc jsonb)');
+  });
+
+  afterAll(async () => {
+    await db.close();
+  });
+
+  it("returns PGlite's values: numbers, dates and parsed JSON", async () => {
+    const { rows, rowCount } = await db.query<{ n: number; at: Date; doc: { a: number[] } }>(
+      `SELECT 42::int8 AS n, '2026-11-26T08:00:00Z'::timestamptz AS at, '{"a":[1,2]}'::jsonb AS doc`,
+    );
+    expect(rowCount).toBe(1);
+    expect(rows[0]).toEqual({ n: 42, at: new Date('2026-11-26T08:00:00Z'), doc: { a: [1, 2] } });
+  });
+
+  it("keeps an error's SQLSTATE and fields", async () => {
+    await db.query('INSERT INTO items (id) VALUES ($1)', [1]);
+    await expect(db.query('INSERT INTO items (id) VALUES ($1)', [1])).rejects.toMatchObject({
+      code: '23505',
+      constraint: 'items_pkey',
+      message: expect.stringContaining('duplicate key') as unknown,
+    });
+  });
+
+  it('holds statements issued during a transaction until it ends, and rolls back on a throw', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const transaction = db.transaction(async (tx) => {
+      await tx.query('INSERT INTO items (id) VALUES (2)');
+      await gate;
+      throw new Error('changed my mind');
+    });
+    const outside = db.query<{ n: number }>('SELECT count(*)::int AS n FROM items WHERE id = 2');
+    release();
+    await expect(transaction).rejects.toThrow('changed my mind');
+    await expect(outside).resolves.toMatchObject({ rows: [{ n: 0 }] });
+  });
+
+  it('refuses statements once closed, and closes twice without complaint', async () => {
+    const other = await PgliteWorkerDatabase.open({ schema: 'public' });
+    await other.close();
+    await other.close();
+    await expect(other.query('SELECT 1')).rejects.toThrow('closed');
+  });
 });
 
 describe('PGlite start-up', () => {
@@ -43,5 +106,19 @@ describe('PGlite start-up', () => {
     } finally {
       await second.close();
     }
+
+    // The same directory opened from a worker thread sees the same data.
+    const third = await Store.open({ url, worker: true });
+    try {
+      expect((await third.sources.get('kept'))?.id).toBe('kept');
+    } finally {
+      await third.close();
+    }
+  });
+
+  it('reports a data directory it cannot open, from the worker too', async () => {
+    const file = join(dir, 'not-a-directory');
+    await writeFile(file, 'x');
+    await expect(Store.open({ url: `pglite://${file}`, worker: true })).rejects.toThrow();
   });
 });

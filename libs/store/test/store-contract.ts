@@ -80,7 +80,7 @@ export function describeStoreContract(engine: string, options: StoreContractOpti
 
       it('answers ping', async () => {
         await expect(store.ping()).resolves.toBeUndefined();
-        expect(store.dialect).toBe(engine === 'PGlite' ? 'pglite' : 'postgres');
+        expect(store.dialect).toBe(engine.startsWith('PGlite') ? 'pglite' : 'postgres');
       });
     });
 

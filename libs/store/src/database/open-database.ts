@@ -1,5 +1,6 @@
 import type { Database } from './database';
 import { PgliteDatabase } from './pglite.database';
+import { PgliteWorkerDatabase } from './pglite-worker.database';
 import { PostgresDatabase } from './postgres.database';
 import { UnsupportedStoreUrlError } from '../errors';
 
@@ -9,6 +10,8 @@ export interface DatabaseConnectOptions {
   schema: string;
   poolSize?: number;
   applicationName?: string;
+  /** `pglite://` only: run PGlite in a worker thread, so that opening it does not hold up this thread. */
+  worker?: boolean;
 }
 
 export type StoreLocation = { engine: 'postgres'; url: string } | { engine: 'pglite'; dataDir: string | undefined };
@@ -37,6 +40,8 @@ export async function openDatabase(options: DatabaseConnectOptions): Promise<Dat
         applicationName: options.applicationName,
       });
     case 'pglite':
-      return PgliteDatabase.open({ dataDir: location.dataDir, schema: options.schema });
+      return options.worker
+        ? PgliteWorkerDatabase.open({ dataDir: location.dataDir, schema: options.schema })
+        : PgliteDatabase.open({ dataDir: location.dataDir, schema: options.schema });
   }
 }

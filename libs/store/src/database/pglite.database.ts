@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { PGlite, type Transaction } from '@electric-sql/pglite';
+import type { PGlite, Transaction } from '@electric-sql/pglite';
 import type { Database, QueryResult, SqlParam } from './database';
 import { quoteSchema } from './schema-name';
 import { runInBlock, savepointBlock } from './transaction-block';
@@ -24,6 +24,9 @@ export class PgliteDatabase implements Database {
   static async open(options: PgliteDatabaseOptions): Promise<PgliteDatabase> {
     const searchPath = quoteSchema(options.schema);
     if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
+    // Loaded here: a process whose store runs in a worker thread never needs PGlite itself.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { PGlite } = require('@electric-sql/pglite') as typeof import('@electric-sql/pglite');
     const pglite = await PGlite.create(options.dataDir ? { dataDir: options.dataDir } : {});
     try {
       await pglite.query(`SET search_path TO ${searchPath}`);

@@ -1,4 +1,4 @@
-import { Pool, types, type CustomTypesConfig, type PoolClient } from 'pg';
+import type { CustomTypesConfig, Pool, PoolClient } from 'pg';
 import type { Database, QueryResult, SqlParam } from './database';
 import { advisoryLockKey } from './advisory-lock-key';
 import { validateSchemaName } from './schema-name';
@@ -24,10 +24,16 @@ export interface PostgresDatabaseOptions {
 
 const INT8_OID = 20;
 
+/** node-postgres, loaded when a PostgreSQL store is opened: the embedded CLI (PGlite) never needs it. */
+function pg(): typeof import('pg') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('pg') as typeof import('pg');
+}
+
 /** int8 as a number, as PGlite returns it, instead of pg's default string. */
 const typeParsers: CustomTypesConfig = {
   getTypeParser: (oid: number, format?: 'text' | 'binary'): unknown =>
-    oid === INT8_OID && format !== 'binary' ? (value: string) => Number(value) : types.getTypeParser(oid, format),
+    oid === INT8_OID && format !== 'binary' ? (value: string) => Number(value) : pg().types.getTypeParser(oid, format),
 };
 
 /** PostgreSQL through a node-postgres pool. */
@@ -37,7 +43,7 @@ export class PostgresDatabase implements Database {
 
   constructor(options: PostgresDatabaseOptions) {
     const schema = validateSchemaName(options.schema);
-    this.pool = new Pool({
+    this.pool = new (pg().Pool)({
       connectionString: options.url,
       max: options.poolSize ?? 10,
       application_name: options.applicationName ?? 'aoe-store',

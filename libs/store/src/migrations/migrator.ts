@@ -1,6 +1,6 @@
-import { Umzug } from 'umzug';
+import type { Umzug } from 'umzug';
 import type { Database } from '../database/database';
-import { validateSchemaName } from '../database/schema-name';
+import { quoteSchema, validateSchemaName } from '../database/schema-name';
 import { migrations as allMigrations } from './index';
 import type { NamedMigration } from './migration';
 import { forgetMigration, recordMigration, SchemaMigrationsStorage } from './schema-migrations.storage';
@@ -21,6 +21,7 @@ export interface RevertOptions extends MigrateOptions {
  * the same time queue on a lock keyed by the schema, so exactly one applies them.
  */
 export async function runMigrations(db: Database, options: MigrateOptions): Promise<string[]> {
+  if (await allApplied(db, options)) return [];
   return withMigrator(db, options, async (umzug) => (await umzug.up()).map((m) => m.name));
 }
 
@@ -41,6 +42,9 @@ async function withMigrator<T>(
     await createSchemaIfMissing(session, schema);
     const storage = new SchemaMigrationsStorage(session);
     await storage.ensureTable();
+    // umzug (and its command-line dependencies) is loaded only when there is something to apply or revert.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Umzug } = require('umzug') as typeof import('umzug');
     const umzug = new Umzug<Database>({
       migrations: (options.migrations ?? allMigrations).map(({ name, module }) => ({
         name,
@@ -62,6 +66,19 @@ async function withMigrator<T>(
     });
     return fn(umzug);
   });
+}
+
+/**
+ * The usual case on open: every migration already recorded. Read without the
+ * lock; when anything is missing, the locked path decides again.
+ */
+async function allApplied(db: Database, options: MigrateOptions): Promise<boolean> {
+  const table = await db.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [
+    `${quoteSchema(options.schema)}.schema_migrations`,
+  ]);
+  if (!table.rows[0]?.present) return false;
+  const applied = new Set(await new SchemaMigrationsStorage(db).executed());
+  return (options.migrations ?? allMigrations).every(({ name }) => applied.has(name));
 }
 
 /** Checked first because CREATE SCHEMA IF NOT EXISTS still needs the CREATE privilege. */
