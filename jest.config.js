@@ -24,9 +24,19 @@ const projectDirs = {
   e2e: 'e2e',
 };
 
-const moduleNameMapper = Object.fromEntries(
-  Object.entries(projectDirs).map(([name, dir]) => [`^@aoe/${name}$`, `<rootDir>/${dir}/src/index.ts`]),
-);
+/** Subpath entries (package.json `exports`), kept out of the main entry so they load only where imported. */
+const subpaths = {
+  '@aoe/service-kit/testing': 'libs/service-kit/src/test-services.ts',
+  '@aoe/gateway/dead-letters': 'services/gateway/src/dead-letters/dead-letters.module.ts',
+  '@aoe/store/pglite-worker': 'libs/store/src/pglite-worker.ts',
+};
+
+const moduleNameMapper = {
+  ...Object.fromEntries(Object.entries(subpaths).map(([name, file]) => [`^${name}$`, `<rootDir>/${file}`])),
+  ...Object.fromEntries(
+    Object.entries(projectDirs).map(([name, dir]) => [`^@aoe/${name}$`, `<rootDir>/${dir}/src/index.ts`]),
+  ),
+};
 
 /** @type {import('jest').Config} */
 module.exports = {

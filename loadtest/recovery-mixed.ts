@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import type { SourceSpec } from '@aoe/contracts';
 import { DispatcherModule } from '@aoe/dispatcher';
 import { MonitorModule } from '@aoe/monitor';
-import { createTestMesh } from '@aoe/service-kit';
+import { createTestMesh } from '@aoe/service-kit/testing';
 import {
   applyFault,
   castOperations,

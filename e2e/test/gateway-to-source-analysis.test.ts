@@ -1,7 +1,7 @@
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Messages } from '@aoe/contracts';
 import { CreateApiKeyUseCase, GatewayModule } from '@aoe/gateway';
-import { createTestMesh, type TestMesh } from '@aoe/service-kit';
+import { createTestMesh, type TestMesh } from '@aoe/service-kit/testing';
 import { SourceAnalysisModule } from '@aoe/source-analysis';
 import { initTracing } from '@aoe/telemetry';
 

@@ -3,7 +3,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DispatcherModule } from '@aoe/dispatcher';
-import { createTestMesh } from '@aoe/service-kit';
+import { createTestMesh } from '@aoe/service-kit/testing';
 import {
   castOperations,
   FaultyHttpApi,

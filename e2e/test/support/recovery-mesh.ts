@@ -4,7 +4,7 @@ import { Messages, type PipelinePlan, type SourceSpec, type TargetSpec } from '@
 import { DispatcherModule } from '@aoe/dispatcher';
 import { MonitorModule } from '@aoe/monitor';
 import { RecoveryModule } from '@aoe/recovery';
-import { createTestMesh, type TestMesh } from '@aoe/service-kit';
+import { createTestMesh, type TestMesh } from '@aoe/service-kit/testing';
 import type { RunRecord } from '@aoe/store';
 import { waitUntil } from '@aoe/testing';
 

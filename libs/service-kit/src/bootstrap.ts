@@ -1,4 +1,4 @@
-import { Module, type INestApplication, type Type } from '@nestjs/common';
+import { Module, type INestApplicationContext, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { BusTransportStrategy, RethrowRpcErrorsFilter } from '@aoe/messaging';
 import { PinoNestLogger } from '@aoe/telemetry';
@@ -8,7 +8,8 @@ import { readServiceEnvironment } from './config';
 import { connectMeshPlatform, platformModules, type Platform } from './platform';
 
 export interface ServiceApp {
-  app: INestApplication;
+  /** The Nest application; without HTTP (`listen: false`) a microservice holding the bus handlers only. */
+  app: INestApplicationContext;
   /** Base URL of the HTTP server (health, metrics, and any API); empty when not listening. */
   url: string;
   close(): Promise<void>;
@@ -44,27 +45,30 @@ export async function startServiceApp(options: StartOptions): Promise<ServiceApp
   @Module({ imports: [...platformModules(options.platform), ...options.modules] })
   class ServiceRootModule {}
 
-  const app = await NestFactory.create(ServiceRootModule, {
-    logger: new PinoNestLogger(options.platform.telemetry),
-    bodyParser: false,
-  });
-  app.use(httpTracing);
-  app.use(jsonBody(options.bodyLimit ?? '1mb'));
-  app
-    // Deferred, so the filter is in place before the handlers are wrapped.
-    .connectMicroservice(
-      { strategy: new BusTransportStrategy(options.platform.bus, options.service) },
-      { deferInitialization: true },
-    )
-    .useGlobalFilters(new RethrowRpcErrorsFilter());
-  if (options.shutdownHooks ?? true) app.enableShutdownHooks();
-  await app.startAllMicroservices();
+  const logger = new PinoNestLogger(options.platform.telemetry);
+  const strategy = new BusTransportStrategy(options.platform.bus, options.service);
+  let app: INestApplicationContext;
   let url = '';
   if (options.listen ?? true) {
-    await app.listen(options.port ?? 0, options.host ?? '127.0.0.1');
-    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    const http = await NestFactory.create(ServiceRootModule, { logger, bodyParser: false });
+    http.use(httpTracing);
+    http.use(jsonBody(options.bodyLimit ?? '1mb'));
+    http
+      // Deferred, so the filter is in place before the handlers are wrapped.
+      .connectMicroservice({ strategy }, { deferInitialization: true })
+      .useGlobalFilters(new RethrowRpcErrorsFilter());
+    if (options.shutdownHooks ?? true) http.enableShutdownHooks();
+    await http.startAllMicroservices();
+    await http.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+    url = (await http.getUrl()).replace('[::1]', '127.0.0.1');
+    app = http;
   } else {
-    await app.init();
+    // No HTTP server: neither Express nor the routes are loaded (the CLI's embedded mode and worker).
+    const microservice = await NestFactory.createMicroservice(ServiceRootModule, { logger, strategy });
+    microservice.useGlobalFilters(new RethrowRpcErrorsFilter());
+    if (options.shutdownHooks ?? true) microservice.enableShutdownHooks();
+    await microservice.listen();
+    app = microservice;
   }
 
   return {

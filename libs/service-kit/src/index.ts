@@ -3,5 +3,4 @@ export * from './platform';
 export * from './bootstrap';
 export * from './http-tracing.middleware';
 export * from './json-body.middleware';
-export * from './test-services';
 export * from './clock.provider';

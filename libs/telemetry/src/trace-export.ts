@@ -1,12 +1,12 @@
 import { hostname } from 'node:os';
-import { detectResources, envDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
-import {
-  BatchSpanProcessor,
-  ConsoleSpanExporter,
-  SimpleSpanProcessor,
-  type SpanExporter,
-  type SpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+import type { Resource } from '@opentelemetry/resources';
+import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+// The SDK parts are loaded when a provider is built, so that a process that exports nothing never loads them.
+const sdkTraceBase = () => require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
+const resources = () => require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc';
 
@@ -63,9 +63,11 @@ export function spanProcessorsFromEnv(env: NodeJS.ProcessEnv = process.env): Spa
   return [...new Set(names)].map((name) => {
     switch (name) {
       case 'otlp':
-        return new BatchSpanProcessor(otlpExporterFromEnv(env));
-      case 'console':
+        return new (sdkTraceBase().BatchSpanProcessor)(otlpExporterFromEnv(env));
+      case 'console': {
+        const { SimpleSpanProcessor, ConsoleSpanExporter } = sdkTraceBase();
         return new SimpleSpanProcessor(new ConsoleSpanExporter());
+      }
       default:
         throw new Error(`OTEL_TRACES_EXPORTER "${name}" is not one of otlp, console, none`);
     }
@@ -78,6 +80,7 @@ export function spanProcessorsFromEnv(env: NodeJS.ProcessEnv = process.env): Spa
  * whatever OTEL_RESOURCE_ATTRIBUTES adds.
  */
 export function traceResource(serviceName: string, env: NodeJS.ProcessEnv = process.env): Resource {
+  const { detectResources, envDetector, resourceFromAttributes } = resources();
   const fromEnv = detectResources({ detectors: [envDetector] });
   return fromEnv.merge(
     resourceFromAttributes({

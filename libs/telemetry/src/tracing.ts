@@ -8,9 +8,8 @@ import {
   type Attributes,
   type Span,
 } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { TraceContext } from '@aoe/contracts';
 import { spanProcessorsFromEnv, traceResource } from './trace-export';
 
@@ -20,6 +19,13 @@ export interface TracingOptions {
   serviceName: string;
   /** Extra processors (tests pass an in-memory exporter here). */
   spanProcessors?: SpanProcessor[];
+  /**
+   * Register nothing when no span would be exported (no processor given, none
+   * asked for by the environment): spans are then no-ops and no trace context
+   * travels. For a process that is a whole trace on its own, the embedded CLI,
+   * which then does not load the tracing SDK at all.
+   */
+  onlyWhenExported?: boolean;
 }
 
 let provider: NodeTracerProvider | undefined;
@@ -30,12 +36,16 @@ let provider: NodeTracerProvider | undefined;
  * docs/observability.md). The first call wins: every service in one process
  * (embedded mode) shares one provider.
  */
-export function initTracing(options: TracingOptions): NodeTracerProvider {
+export function initTracing(options: TracingOptions): NodeTracerProvider | undefined {
   if (provider) return provider;
-  provider = new NodeTracerProvider({
-    resource: traceResource(options.serviceName),
-    spanProcessors: [...(options.spanProcessors ?? []), ...spanProcessorsFromEnv()],
-  });
+  const spanProcessors = [...(options.spanProcessors ?? []), ...spanProcessorsFromEnv()];
+  if (options.onlyWhenExported && spanProcessors.length === 0) return undefined;
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { NodeTracerProvider } =
+    require('@opentelemetry/sdk-trace-node') as typeof import('@opentelemetry/sdk-trace-node');
+  const { W3CTraceContextPropagator } = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  provider = new NodeTracerProvider({ resource: traceResource(options.serviceName), spanProcessors });
   provider.register({ propagator: new W3CTraceContextPropagator() });
   return provider;
 }

@@ -1,10 +1,10 @@
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CreateApiKeyUseCase } from '@aoe/gateway';
+import { CreateApiKeyUseCase, GatewayModule } from '@aoe/gateway';
 import { connectMeshPlatform, startServiceApp, type Platform, type ServiceApp } from '@aoe/service-kit';
 import { deleteTestStreams, dropTestSchema, testDatabaseUrl, testNatsUrl, uniqueName } from '@aoe/testing';
 import { Client } from 'pg';
-import { EMBEDDED_MODULES } from '../src/embedded/platform';
+import { embeddedModules } from '../src/embedded/platform';
 import {
   aoe,
   checksum,
@@ -21,7 +21,11 @@ jest.setTimeout(300_000);
 /** Every service module in one Nest app on real NATS and PostgreSQL: the mesh, in one process. */
 async function startPlatform(natsUrl: string, databaseUrl: string, namespace: string, schema: string) {
   const platform: Platform = await connectMeshPlatform('backup-test', { natsUrl, databaseUrl, namespace, schema });
-  const app: ServiceApp = await startServiceApp({ service: 'backup-test', modules: EMBEDDED_MODULES, platform });
+  const app: ServiceApp = await startServiceApp({
+    service: 'backup-test',
+    modules: [GatewayModule, ...embeddedModules()],
+    platform,
+  });
   return { ...app, platform };
 }
 type Running = Awaited<ReturnType<typeof startPlatform>>;

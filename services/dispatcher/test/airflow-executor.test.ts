@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Messages, type TargetSpec } from '@aoe/contracts';
-import { createTestMesh, type TestMesh } from '@aoe/service-kit';
+import { createTestMesh, type TestMesh } from '@aoe/service-kit/testing';
 import { uniqueName } from '@aoe/testing';
 import type { Client } from 'pg';
 import { DispatcherModule } from '../src';

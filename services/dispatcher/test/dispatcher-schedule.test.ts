@@ -1,5 +1,5 @@
 import { Messages, type TargetSpec } from '@aoe/contracts';
-import { createTestMesh, type TestMesh } from '@aoe/service-kit';
+import { createTestMesh, type TestMesh } from '@aoe/service-kit/testing';
 import { uniqueName } from '@aoe/testing';
 import { DispatcherModule, scheduledRunId } from '../src';
 import { eventually, pgClient, plan, record, setUpPipeline, writeEventsCsv } from './helpers';

@@ -13,7 +13,7 @@ import {
 } from '@aoe/contracts';
 import type { Batch, SourceConnector } from '@aoe/connectors';
 import type { Bus } from '@aoe/messaging';
-import { createTestMesh, type TestMesh } from '@aoe/service-kit';
+import { createTestMesh, type TestMesh } from '@aoe/service-kit/testing';
 import type { Store } from '@aoe/store';
 import { uniqueName } from '@aoe/testing';
 import { Client } from 'pg';

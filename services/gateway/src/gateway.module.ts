@@ -6,7 +6,7 @@ import { AccessControl } from './auth/access-control';
 import { AuthGuard } from './auth/auth.guard';
 import { RateLimiter } from './auth/rate-limiter';
 import { GatewayConfig } from './config/gateway.config';
-import { DeadLetterHandler } from './dead-letters/dead-letter.handler';
+import { DeadLettersModule } from './dead-letters/dead-letters.module';
 import { DeadLettersController } from './dead-letters/dead-letters.controller';
 import { DecisionsController } from './decisions/decisions.controller';
 import { GrpcGateway } from './grpc/grpc.server';
@@ -34,7 +34,6 @@ import { ListPipelinesUseCase } from './usecases/list-pipelines/list-pipelines.u
 import { ListRunsUseCase } from './usecases/list-runs/list-runs.usecase';
 import { ListSourcesUseCase } from './usecases/list-sources/list-sources.usecase';
 import { RecordAuditUseCase } from './usecases/record-audit/record-audit.usecase';
-import { RecordDeadLetterUseCase } from './usecases/record-dead-letter/record-dead-letter.usecase';
 import { RegisterSourceUseCase } from './usecases/register-source/register-source.usecase';
 import { ReplayDeadLetterUseCase } from './usecases/replay-dead-letter/replay-dead-letter.usecase';
 import { RevokeApiKeyUseCase } from './usecases/revoke-api-key/revoke-api-key.usecase';
@@ -62,7 +61,6 @@ export const GATEWAY_USE_CASES = [
   AcknowledgeAlertUseCase,
   ListDeadLettersUseCase,
   ReplayDeadLetterUseCase,
-  RecordDeadLetterUseCase,
   ListDecisionsUseCase,
   CreateApiKeyUseCase,
   RevokeApiKeyUseCase,
@@ -76,6 +74,7 @@ export const GATEWAY_USE_CASES = [
  * authorised (API key or JWT, scoped), rate limited and, when it writes, audited.
  */
 @Module({
+  imports: [DeadLettersModule],
   controllers: [
     SourcesController,
     PipelinesController,
@@ -85,7 +84,6 @@ export const GATEWAY_USE_CASES = [
     DecisionsController,
     ApiKeysController,
     OpenApiController,
-    DeadLetterHandler,
   ],
   providers: [
     ...GATEWAY_USE_CASES,

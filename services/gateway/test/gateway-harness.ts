@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { AgentDecision, Alert, PipelinePlan } from '@aoe/contracts';
 import { JetStreamBus, telemetryObserver } from '@aoe/messaging';
-import { createTestMesh, registerReadiness, startServiceApp, type ServiceApp, type TestMesh } from '@aoe/service-kit';
+import { registerReadiness, startServiceApp, type ServiceApp } from '@aoe/service-kit';
+import { createTestMesh, type TestMesh } from '@aoe/service-kit/testing';
 import { openStore, type Store } from '@aoe/store';
 import { setupTelemetry } from '@aoe/telemetry';
 import { CreateApiKeyUseCase, GatewayModule } from '../src';

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { Messages, type Alert, type AgentDecision, type RunEvent, type SourceProfile } from '@aoe/contracts';
 import type { InboundMessage } from '@aoe/messaging';
-import { createTestMesh, type TestMesh } from '@aoe/service-kit';
+import { createTestMesh, type TestMesh } from '@aoe/service-kit/testing';
 import type { Store } from '@aoe/store';
 import { seededRandom } from '@aoe/testing';
 import { MonitorModule } from '../src';

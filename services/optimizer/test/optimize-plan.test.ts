@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Messages, type PipelinePlan, type RunSettings, type SourceProfile } from '@aoe/contracts';
 import type { AgentGuardApi } from '@aoe/agents';
 import type { InboundMessage } from '@aoe/messaging';
-import { createTestMesh, type TestMesh } from '@aoe/service-kit';
+import { createTestMesh, type TestMesh } from '@aoe/service-kit/testing';
 import { systemClock, type Store } from '@aoe/store';
 import { OptimizerModule } from '../src';
 import { AGENT_GUARD } from '@aoe/agents';

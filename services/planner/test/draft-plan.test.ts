@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Messages, type PipelinePlan, type SourceProfile, type SourceProfiled } from '@aoe/contracts';
 import type { AgentGuardApi, Brain } from '@aoe/agents';
 import { NonRetryableError, type InboundMessage } from '@aoe/messaging';
-import { createTestMesh, type TestMesh } from '@aoe/service-kit';
+import { createTestMesh, type TestMesh } from '@aoe/service-kit/testing';
 import { systemClock } from '@aoe/store';
 import { PlannerModule } from '../src';
 import { AGENT_GUARD } from '@aoe/agents';

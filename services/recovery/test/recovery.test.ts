@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
 import { Messages, type DeadLetter } from '@aoe/contracts';
 import { JetStreamBus, Namespace } from '@aoe/messaging';
-import { createTestMesh, type TestMesh } from '@aoe/service-kit';
+import { createTestMesh, type TestMesh } from '@aoe/service-kit/testing';
 import { RecoveryModule } from '../src';
 import { eventually, failedRun, pipelineOn, publishFailed, record } from './fixtures';
 

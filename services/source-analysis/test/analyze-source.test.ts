@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Messages, type DeadLetter, type SourceProfiled, type SourceSpec } from '@aoe/contracts';
 import { NonRetryableError } from '@aoe/messaging';
-import { createTestMesh, type TestMesh } from '@aoe/service-kit';
+import { createTestMesh, type TestMesh } from '@aoe/service-kit/testing';
 import { uniqueName } from '@aoe/testing';
 import { AnalyzeSourceUseCase, SourceAnalysisModule } from '../src';
 import { ANALYZE_RETRY } from '../src/analyze-source.handler';

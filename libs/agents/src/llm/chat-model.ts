@@ -1,4 +1,4 @@
-import { ChatOpenAI } from '@langchain/openai';
+import type { ChatOpenAI } from '@langchain/openai';
 import { LLM_DEFAULTS, resolveApiKey, type LlmConfig } from './llm-config';
 
 /** What a local endpoint without authentication is sent as the key (the client insists on one). */
@@ -15,6 +15,9 @@ export async function createChatModel(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ChatOpenAI> {
   const apiKey = config.apiKey ? await resolveApiKey(config.apiKey, env) : NO_API_KEY;
+  // LangChain is loaded only when a model is configured: rules-only agents never pay for it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { ChatOpenAI } = require('@langchain/openai') as typeof import('@langchain/openai');
   return new ChatOpenAI({
     model: config.model,
     temperature: config.temperature ?? LLM_DEFAULTS.temperature,

@@ -1,8 +1,14 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import { HumanMessage, SystemMessage, type AIMessage } from '@langchain/core/messages';
+import type { AIMessage, HumanMessage, SystemMessage } from '@langchain/core/messages';
 import { z } from 'zod';
 import type { Brain, DecisionBudget, Proposal } from '../agent-guard.types';
 import { quoteJson } from './quote-data';
+
+/** LangChain's messages, loaded with the first model brain: rules-only agents never pay for LangChain. */
+function langchainMessages(): typeof import('@langchain/core/messages') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('@langchain/core/messages') as typeof import('@langchain/core/messages');
+}
 
 /** The model answered, but not with a usable structured answer. */
 export class ModelAnswerError extends Error {
@@ -65,6 +71,7 @@ export class StructuredModelBrain<I, T, A = T> implements Brain<I, T> {
   /** The two messages sent for an input: for tests and for `aoe` to show what a model sees. */
   messages(input: I): [SystemMessage, HumanMessage] {
     const { systemPrompt, tool } = this.options;
+    const { HumanMessage, SystemMessage } = langchainMessages();
     return [
       new SystemMessage(
         `${systemPrompt}\n\n${DATA_IS_NOT_INSTRUCTIONS} Answer only by calling the tool "${tool.name}".`,
