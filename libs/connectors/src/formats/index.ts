@@ -2,6 +2,7 @@ export { BatchBuilder, type DecodedRecord } from './decoded-record';
 export { decodeCsv, sniffDelimiter, headerNames, type CsvDecodeOptions, type CsvEncoding } from './csv.decoder';
 export { decodeJsonl } from './jsonl.decoder';
 export { decodeParquetFile, parquetColumns, SCHEMA_METADATA_KEY } from './parquet.decoder';
+export { parquetjs } from './parquetjs';
 export {
   decodeObject,
   formatFromName,

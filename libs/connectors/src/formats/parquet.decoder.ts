@@ -1,8 +1,9 @@
-import { ParquetReader } from '@dsnp/parquetjs';
+import type { ParquetReader } from '@dsnp/parquetjs';
 import type { LogicalType } from '@aoe/contracts';
 import type { ColumnSchema, Row, Value } from '../connector';
 import { ConnectorError } from '../connector-error';
 import { DECODE_CHUNK, type DecodedRecord } from './decoded-record';
+import { parquetjs } from './parquetjs';
 import { toConnectorError } from './stream-errors';
 
 /** Key of the Parquet key-value metadata where the Parquet encoder records the logical schema. */
@@ -110,7 +111,7 @@ function convert(value: unknown, type: LogicalType | undefined): Value {
 /** Opens a Parquet file, mapping a failure to a ConnectorError of class data-quality. */
 export async function openParquet(path: string, name: string): Promise<ParquetReader> {
   try {
-    return await ParquetReader.openFile(path);
+    return await parquetjs().ParquetReader.openFile(path);
   } catch (error) {
     throw parquetError(error, `${name}: not a readable Parquet file`);
   }

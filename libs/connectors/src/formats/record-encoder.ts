@@ -1,12 +1,12 @@
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { stringify } from 'csv-stringify/sync';
-import { ParquetSchema, ParquetWriter } from '@dsnp/parquetjs';
-import type { FieldDefinition, ParquetType } from '@dsnp/parquetjs';
+import type { FieldDefinition, ParquetType, ParquetWriter } from '@dsnp/parquetjs';
 import type { LogicalType } from '@aoe/contracts';
 import type { ColumnSchema, Row, Value } from '../connector';
 import { ConnectorError } from '../connector-error';
 import { SCHEMA_METADATA_KEY, type StoredColumn } from './parquet.decoder';
+import { parquetjs } from './parquetjs';
 import type { RecordFormat } from './record-stream';
 import { drained, writeChunk } from './stream-utils';
 
@@ -247,6 +247,7 @@ class ParquetEncoder implements RecordEncoder {
     }
     // parquetjs types its stream as an fs.WriteStream but only calls write(chunk, cb) and end(cb).
     const stream = out as unknown as Parameters<typeof ParquetWriter.openStream>[1];
+    const { ParquetSchema, ParquetWriter } = parquetjs();
     const writer = await ParquetWriter.openStream(new ParquetSchema(definition), stream, { rowGroupSize });
     writer.setMetadata(SCHEMA_METADATA_KEY, JSON.stringify({ columns: stored }));
     return new ParquetEncoder(columns, out, writer, physical);

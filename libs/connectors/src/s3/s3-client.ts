@@ -1,8 +1,19 @@
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { ErrorClass, SecretRef } from '@aoe/contracts';
 import { ConnectorError } from '../connector-error';
 import { classifyStreamError } from '../formats/stream-errors';
 import { resolveSecret } from '../secrets';
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+/** The AWS SDK, loaded on first use: only s3:// sources and targets pay for it. */
+export function s3Sdk(): typeof import('@aws-sdk/client-s3') {
+  return require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
+}
+
+export function s3Uploads(): typeof import('@aws-sdk/lib-storage') {
+  return require('@aws-sdk/lib-storage') as typeof import('@aws-sdk/lib-storage');
+}
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** What S3 source and target specs share about reaching the bucket. */
 export interface S3Endpoint {
@@ -26,7 +37,7 @@ export async function createS3Client(spec: S3Endpoint): Promise<S3Client> {
         secretAccessKey: await resolveSecret(spec.credentials.secretAccessKey),
       }
     : undefined;
-  return new S3Client({
+  return new (s3Sdk().S3Client)({
     region: spec.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
     ...(endpoint ? { endpoint } : {}),
     ...(spec.forcePathStyle !== undefined ? { forcePathStyle: spec.forcePathStyle } : {}),

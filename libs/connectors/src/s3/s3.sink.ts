@@ -2,14 +2,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import {
-  CopyObjectCommand,
-  DeleteObjectsCommand,
-  HeadBucketCommand,
-  ListObjectsV2Command,
-  type S3Client,
-} from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { z } from 'zod';
 import { TargetSpec } from '@aoe/contracts';
 import type { Batch, CheckResult, SinkConnector, WriteOptions, WriteResult } from '../connector';
@@ -18,7 +11,7 @@ import type { PartSinkOptions } from '../file/directory.sink';
 import { isObsoletePart, partName, safeRunId } from '../formats/part-files';
 import { assertFileLoadMode, writeParts, type PartTarget } from '../formats/part-writer';
 import { makeTempDir } from '../formats/stream-utils';
-import { copySource, createS3Client, folderPrefix, toS3Error } from './s3-client';
+import { copySource, createS3Client, folderPrefix, s3Sdk, s3Uploads, toS3Error } from './s3-client';
 
 export type S3TargetSpec = Extract<z.output<typeof TargetSpec>, { kind: 's3' }>;
 export type S3TargetInput = Extract<z.input<typeof TargetSpec>, { kind: 's3' }>;
@@ -71,7 +64,7 @@ export class S3Sink implements SinkConnector {
   async check(): Promise<CheckResult> {
     try {
       const client = await this.client();
-      await client.send(new HeadBucketCommand({ Bucket: this.spec.bucket }));
+      await client.send(new (s3Sdk().HeadBucketCommand)({ Bucket: this.spec.bucket }));
       return { ok: true };
     } catch (error) {
       const failure = toS3Error(error, `cannot reach bucket ${this.spec.bucket}`);
@@ -107,7 +100,7 @@ export class S3Sink implements SinkConnector {
     try {
       for (let index = 0; index < written.parts; index++) {
         await client.send(
-          new CopyObjectCommand({
+          new (s3Sdk().CopyObjectCommand)({
             Bucket: this.spec.bucket,
             Key: `${this.prefix}${partName(options.runId, index, format)}`,
             CopySource: copySource(this.spec.bucket, tmpKey(index)),
@@ -130,7 +123,7 @@ export class S3Sink implements SinkConnector {
   /** CSV / JSON Lines: the encoder's output goes straight into a multipart upload. */
   private async streamed(client: S3Client, key: string): Promise<PartTarget> {
     const body = new PassThrough();
-    const upload = new Upload({
+    const upload = new (s3Uploads().Upload)({
       client,
       params: { Bucket: this.spec.bucket, Key: key, Body: body },
       partSize: Math.max(MIN_PART_SIZE, this.options.uploadPartSize ?? MIN_PART_SIZE),
@@ -162,7 +155,7 @@ export class S3Sink implements SinkConnector {
       done: async () => {
         try {
           await finished(out);
-          const upload = new Upload({
+          const upload = new (s3Uploads().Upload)({
             client,
             params: { Bucket: this.spec.bucket, Key: key, Body: createReadStream(path) },
             partSize: Math.max(MIN_PART_SIZE, this.options.uploadPartSize ?? MIN_PART_SIZE),
@@ -185,7 +178,7 @@ export class S3Sink implements SinkConnector {
     let token: string | undefined;
     do {
       const page = await client.send(
-        new ListObjectsV2Command({
+        new (s3Sdk().ListObjectsV2Command)({
           Bucket: this.spec.bucket,
           Prefix: prefix,
           Delimiter: delimiter,
@@ -206,7 +199,7 @@ export class S3Sink implements SinkConnector {
     for (let i = 0; i < keys.length; i += 1000) {
       const chunk = keys.slice(i, i + 1000);
       const result = await client.send(
-        new DeleteObjectsCommand({
+        new (s3Sdk().DeleteObjectsCommand)({
           Bucket: this.spec.bucket,
           Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: true },
         }),

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import picomatch from 'picomatch';
 import type { z } from 'zod';
 import { S3Source as S3SourceSchema } from '@aoe/contracts';
@@ -8,7 +8,7 @@ import { ConnectorError } from '../connector-error';
 import type { ListedObject } from '../formats/object-cursor';
 import { readObjects, sampleObject } from '../formats/object-reader';
 import type { ObjectReadSpec, SourceObject } from '../formats/record-stream';
-import { createS3Client, toS3Error } from './s3-client';
+import { createS3Client, s3Sdk, toS3Error } from './s3-client';
 
 export type S3SourceSpec = z.output<typeof S3SourceSchema>;
 export type S3SourceInput = z.input<typeof S3SourceSchema>;
@@ -87,7 +87,11 @@ export class S3Source implements SourceConnector {
     let token: string | undefined;
     do {
       const page = await client.send(
-        new ListObjectsV2Command({ Bucket: this.spec.bucket, Prefix: this.spec.prefix, ContinuationToken: token }),
+        new (s3Sdk().ListObjectsV2Command)({
+          Bucket: this.spec.bucket,
+          Prefix: this.spec.prefix,
+          ContinuationToken: token,
+        }),
         { abortSignal: signal },
       );
       for (const object of page.Contents ?? []) {
@@ -119,9 +123,12 @@ export class S3Source implements SourceConnector {
       open: async () => {
         const client = await this.client();
         try {
-          const response = await client.send(new GetObjectCommand({ Bucket: this.spec.bucket, Key: object.key }), {
-            abortSignal: signal,
-          });
+          const response = await client.send(
+            new (s3Sdk().GetObjectCommand)({ Bucket: this.spec.bucket, Key: object.key }),
+            {
+              abortSignal: signal,
+            },
+          );
           const body = response.Body;
           if (body instanceof Readable) return body;
           throw new ConnectorError('bug', `${name}: the S3 client returned a body that is not a Node stream`);

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { ConnectorError } from '../connector-error';
 import type { PgConnectionFactory, PgQueryResult, PgSession } from '../postgres/pg-connection';
 import { toConnectorError } from '../postgres/pg-errors';
@@ -105,6 +105,9 @@ export class Warehouse {
     const warehouse = (async () => {
       if (!inMemory) await mkdir(key, { recursive: true });
       try {
+        // Loaded with the first warehouse: a command whose target is elsewhere never needs PGlite here.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { PGlite } = require('@electric-sql/pglite') as typeof import('@electric-sql/pglite');
         const pglite = await PGlite.create(inMemory ? {} : { dataDir: key });
         return new Warehouse(pglite, inMemory ? undefined : dir, key);
       } catch (error) {

@@ -1,11 +1,5 @@
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
-import { classifyS3Error, ConnectorError, createS3Client, type S3Endpoint } from '@aoe/connectors';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { classifyS3Error, ConnectorError, createS3Client, s3Sdk, type S3Endpoint } from '@aoe/connectors';
 import { DagSpec } from './dag-spec';
 import type { DagSpecStore } from './dag-spec.store';
 
@@ -42,7 +36,7 @@ export class S3DagSpecStore implements DagSpecStore {
     const key = this.keyOf(valid.dag_id);
     await this.attempt(`writing s3://${this.location.bucket}/${key}`, (s3) =>
       s3.send(
-        new PutObjectCommand({
+        new (s3Sdk().PutObjectCommand)({
           Bucket: this.location.bucket,
           Key: key,
           Body: `${JSON.stringify(valid, null, 2)}\n`,
@@ -56,7 +50,9 @@ export class S3DagSpecStore implements DagSpecStore {
   async get(dagId: string): Promise<DagSpec | undefined> {
     const key = this.keyOf(dagId);
     try {
-      const object = await (await this.s3()).send(new GetObjectCommand({ Bucket: this.location.bucket, Key: key }));
+      const object = await (
+        await this.s3()
+      ).send(new (s3Sdk().GetObjectCommand)({ Bucket: this.location.bucket, Key: key }));
       const text = (await object.Body?.transformToString('utf8')) ?? '';
       return DagSpec.parse(JSON.parse(text));
     } catch (error) {
@@ -71,7 +67,7 @@ export class S3DagSpecStore implements DagSpecStore {
     do {
       const page = await this.attempt(`listing s3://${this.location.bucket}/${this.prefix}`, (s3) =>
         s3.send(
-          new ListObjectsV2Command({
+          new (s3Sdk().ListObjectsV2Command)({
             Bucket: this.location.bucket,
             Prefix: this.prefix,
             Delimiter: '/',
@@ -93,7 +89,7 @@ export class S3DagSpecStore implements DagSpecStore {
     if ((await this.get(dagId)) === undefined) return false;
     const key = this.keyOf(dagId);
     await this.attempt(`deleting s3://${this.location.bucket}/${key}`, (s3) =>
-      s3.send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key: key })),
+      s3.send(new (s3Sdk().DeleteObjectCommand)({ Bucket: this.location.bucket, Key: key })),
     );
     return true;
   }

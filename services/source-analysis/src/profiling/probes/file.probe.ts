@@ -1,7 +1,13 @@
 import { open } from 'node:fs/promises';
-import { ParquetReader } from '@dsnp/parquetjs';
 import type { FileSource as FileSourceSpec } from '@aoe/contracts';
-import { classifyStreamError, ConnectorError, FileSource, listFiles, type ListedFile } from '@aoe/connectors';
+import {
+  classifyStreamError,
+  ConnectorError,
+  FileSource,
+  listFiles,
+  parquetjs,
+  type ListedFile,
+} from '@aoe/connectors';
 import type { z } from 'zod';
 import { HEAD_BYTES, inspectHead } from '../head-inspection';
 import { rowTextBytes, tailBytesPerLine, uncompressedSize } from '../row-size';
@@ -29,7 +35,7 @@ async function readHead(path: string): Promise<{ head: Buffer; complete: boolean
 async function parquetFacts(files: readonly ListedFile[]): Promise<number> {
   let rows = 0;
   for (const file of files) {
-    const reader = await ParquetReader.openFile(file.path);
+    const reader = await parquetjs().ParquetReader.openFile(file.path);
     try {
       rows += Number(reader.getRowCount().valueOf());
     } finally {

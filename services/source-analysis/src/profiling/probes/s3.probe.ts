@@ -1,13 +1,14 @@
 import { Readable } from 'node:stream';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { ParquetReader } from '@dsnp/parquetjs';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { S3Source as S3SourceSchema } from '@aoe/contracts';
 import {
   ConnectorError,
   createS3Client,
   classifyS3Error,
   parquetColumns,
+  parquetjs,
   S3Source,
+  s3Sdk,
   type ColumnSchema,
   type ListedS3Object,
 } from '@aoe/connectors';
@@ -35,7 +36,7 @@ async function readRange(
   range: string,
   signal?: AbortSignal,
 ): Promise<Buffer> {
-  const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: range }), {
+  const response = await client.send(new (s3Sdk().GetObjectCommand)({ Bucket: bucket, Key: key, Range: range }), {
     abortSignal: signal,
   });
   const body = response.Body;
@@ -61,7 +62,7 @@ async function parquetFooters(
   let rows = 0;
   let columns: ColumnSchema[] = [];
   for (const object of objects) {
-    const reader = await ParquetReader.openS3(client, { Bucket: bucket, Key: object.key });
+    const reader = await parquetjs().ParquetReader.openS3(client, { Bucket: bucket, Key: object.key });
     try {
       rows += Number(reader.getRowCount().valueOf());
       if (columns.length === 0)
