@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { PipelinePlan, SourceProfile } from '@aoe/contracts';
-import { Store } from '@aoe/store';
+import { MAX_PAGE_SIZE, Store } from '@aoe/store';
 import { observationOf, throughput, type RunObservation } from '../tuning/run-observation';
 import { similarProfiles } from '../tuning/similar-profile';
 
@@ -28,11 +28,10 @@ export class RunHistoryReader {
 
   private async ownRuns(pipelineId: string): Promise<RunObservation[]> {
     const runs = (await this.store.runs.list({ pipelineId, status: ['succeeded', 'failed'], limit: OWN_RUNS })).items;
-    const modes = new Map<number, 'full' | 'incremental' | undefined>();
-    for (const version of new Set(runs.flatMap((r) => (r.planVersion === undefined ? [] : [r.planVersion])))) {
-      const extract = (await this.store.plans.get(pipelineId, version))?.plan.tasks.find((t) => t.kind === 'extract');
-      modes.set(version, extract?.kind === 'extract' ? extract.params.mode : undefined);
-    }
+    const modes = await this.extractModes(
+      pipelineId,
+      new Set(runs.flatMap((r) => (r.planVersion === undefined ? [] : [r.planVersion]))),
+    );
     return runs.flatMap((run) => {
       const observation = observationOf(
         run,
@@ -41,6 +40,31 @@ export class RunHistoryReader {
       );
       return observation ? [observation] : [];
     });
+  }
+
+  /**
+   * The extract mode of each plan version these runs used. The versions are read
+   * newest first, a page at a time, down to the oldest one needed: one query
+   * where reading them one by one took one per run (a hundred in a long history).
+   */
+  private async extractModes(
+    pipelineId: string,
+    versions: ReadonlySet<number>,
+  ): Promise<Map<number, 'full' | 'incremental' | undefined>> {
+    const modes = new Map<number, 'full' | 'incremental' | undefined>();
+    if (versions.size === 0) return modes;
+    const oldest = Math.min(...versions);
+    let cursor: string | null = null;
+    do {
+      const page = await this.store.plans.list(pipelineId, { limit: MAX_PAGE_SIZE, cursor });
+      for (const { version, plan } of page.items) {
+        if (!versions.has(version)) continue;
+        const extract = plan.tasks.find((t) => t.kind === 'extract');
+        modes.set(version, extract?.kind === 'extract' ? extract.params.mode : undefined);
+      }
+      cursor = (page.items.at(-1)?.version ?? oldest) > oldest ? page.nextCursor : null;
+    } while (cursor);
+    return modes;
   }
 
   private async similarRuns(pipelineId: string, profile: SourceProfile): Promise<RunObservation[]> {
