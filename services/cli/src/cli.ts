@@ -1,8 +1,8 @@
 import { Command, CommanderError, Option } from 'commander';
-import { LoadMode } from '@aoe/contracts';
+import type { LoadMode } from '@aoe/contracts';
 import { CliError, ExitCode, oneLine } from './errors';
 import type { CliIo } from './io';
-import { registerMeshCommand } from './commands/mesh.command';
+import type { UpOptions } from './commands/mesh.command';
 
 /*
  * Each command is loaded when it runs, so `aoe sql` or `aoe runs` do not pay
@@ -20,10 +20,14 @@ const load = {
   worker: () => require('./commands/worker.command') as typeof import('./commands/worker.command'),
   admin: () => require('./commands/admin.command') as typeof import('./commands/admin.command'),
   backup: () => require('./commands/admin/backup.command') as typeof import('./commands/admin/backup.command'),
+  mesh: () => require('./commands/mesh.command') as typeof import('./commands/mesh.command'),
   resumeRuns: () =>
     require('./commands/admin/resume-runs.command') as typeof import('./commands/admin/resume-runs.command'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
+
+/** LoadMode's values, spelled out so that building the program (and `aoe --help`) does not load the contracts. */
+const LOAD_MODES: Record<LoadMode, true> = { append: true, replace: true, merge: true };
 
 const SERVICES = ['gateway', 'source-analysis', 'planner', 'optimizer', 'dispatcher', 'monitor', 'recovery'];
 
@@ -55,7 +59,9 @@ function program(io: CliIo, result: { code: number }): Command {
     .description('load a source into a target: analyse, plan, optimize and run, and wait for the run to end')
     .argument('<source>', SOURCE_HELP)
     .option('--into <target>', TARGET_HELP)
-    .addOption(new Option('--mode <mode>', "load mode instead of the planner's choice").choices(LoadMode.options))
+    .addOption(
+      new Option('--mode <mode>', "load mode instead of the planner's choice").choices(Object.keys(LOAD_MODES)),
+    )
     .option(
       '--json',
       'print one JSON object {runId, status, rowsRead, rowsLoaded, rowsQuarantined, target, durationMs}',
@@ -148,9 +154,46 @@ function program(io: CliIo, result: { code: number }): Command {
     .option('--json', 'print the keys as JSON')
     .action(async (options: { json?: boolean }) => set(await load.admin().listApiKeys(options, io)));
 
-  registerMeshCommand(root, io, set);
+  registerMeshCommands(root, io, set);
 
   return root;
+}
+
+/** `aoe mesh up|down|status`: every service of the mesh as its own Node process. */
+function registerMeshCommands(root: Command, io: CliIo, set: (code: number) => void): void {
+  const mesh = root
+    .command('mesh')
+    .description('run every service of the mesh as its own processes (NATS_URL, DATABASE_URL)');
+  mesh
+    .command('up')
+    .description('start every service (N replicas each), wait until each answers /readyz; Ctrl-C stops them')
+    .option('--replicas <n>', 'replicas of every service', '1')
+    .option('--service <name=N>', 'replicas of one service (repeatable; 0 leaves it out)', collect, [])
+    .option('--detach', 'return once every replica is ready and leave them running (aoe mesh down stops them)')
+    .option('--ready-timeout <seconds>', 'how long to wait for every replica to be ready', '120')
+    .addOption(new Option('--base-port <port>', 'first HTTP port; replicas take the next free ones').default('9400'))
+    .addOption(new Option('--grpc-base-port <port>', "first gRPC port (the gateway's AOE_GRPC_PORT)").default('50051'))
+    .option('--json', 'print the processes as JSON')
+    .action(async (options: UpOptions) => set(await load.mesh().meshUp(options, io)));
+  mesh
+    .command('down')
+    .description('stop every process of the mesh: SIGTERM, then SIGKILL after the grace period')
+    .option('--grace <seconds>', 'how long a replica may take to finish its in-flight work', '20')
+    .action(async (options: { grace: string }) => set(await load.mesh().meshDown(options, io)));
+  mesh
+    .command('services')
+    .description('the services mesh up starts: every services/<name> tagged type:service, and whether it is built')
+    .option('--json', 'print the services as JSON')
+    .action(async (options: { json?: boolean }) => set(await load.mesh().meshServices(options, io)));
+  mesh
+    .command('status')
+    .description('each process of the mesh: running, ready, port and log')
+    .option('--json', 'print the processes as JSON')
+    .action(async (options: { json?: boolean }) => set(await load.mesh().meshStatus(options, io)));
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 /** `aoe admin backup|restore|resume-runs` and `aoe admin streams backup|restore` (docs/operations-backup.md). */

@@ -1,10 +1,17 @@
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CliError, ExitCode } from './errors';
+import type { CliIo } from './io';
 
 /** `AOE_HOME`, else `.aoe` in the working directory: the store and the warehouse live there. */
 export function aoeHome(env: NodeJS.ProcessEnv, cwd: string): string {
   return resolve(cwd, env.AOE_HOME ?? '.aoe');
+}
+
+/** The home of this command and its warehouse directory (`AOE_WAREHOUSE_DIR`, else `<home>/warehouse`). */
+export function homeOf(io: CliIo): { home: string; warehouseDir: string } {
+  const home = aoeHome(io.env, io.cwd);
+  return { home, warehouseDir: io.env.AOE_WAREHOUSE_DIR ?? join(home, 'warehouse') };
 }
 
 function alive(pid: number): boolean {

@@ -1,4 +1,3 @@
-import 'reflect-metadata';
 import { runCli } from './cli';
 import { processIo } from './io';
 

@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { SourceSpec, TargetSpec } from '@aoe/contracts';
-import { ConnectorProvider, DispatcherConfig } from '@aoe/dispatcher';
+import type { ConnectorProvider } from '@aoe/dispatcher';
 import { CliError, ExitCode, oneLine } from './errors';
 import { parseSourceUri, parseTargetUri, UriError } from './uri';
 
@@ -29,7 +29,10 @@ export function resolveArguments(
   }
 }
 
+/** The dispatcher's connectors, loaded at the first check (most of the services' code comes with them). */
 function connectorsFor(warehouseDir: string): ConnectorProvider {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { ConnectorProvider, DispatcherConfig } = require('@aoe/dispatcher') as typeof import('@aoe/dispatcher');
   return new ConnectorProvider(new DispatcherConfig({ ...DispatcherConfig.fromEnv(), warehouseDir }));
 }
 

@@ -1,13 +1,17 @@
 import { type CliIo, writeLine } from '../io';
 import { profileTable } from '../output/describe';
+import { openWhileChecking } from '../embedded/store-opening';
+import { homeOf } from '../home';
 import { checkSource, resolveArguments } from '../preflight';
+import { tuneWasmTiering } from '../wasm-tiering';
 import { withSession } from './session';
 
 /** `aoe analyze <source> [--json]`: profiles the source (columns, types, keys, cursors, PII hints) and prints it. */
 export async function analyze(sourceUri: string, options: { json?: boolean }, io: CliIo): Promise<number> {
   const { source } = resolveArguments(sourceUri, undefined, io.env, io.cwd);
-  await checkSource(source);
-  return withSession(io, async ({ flow }) => {
+  tuneWasmTiering('bookkeeping');
+  const opening = await openWhileChecking(homeOf(io).home, () => checkSource(source));
+  return withSession(io, opening, async ({ flow }) => {
     const registered = await flow.registerSource(source);
     const profile = await flow.analyze(registered);
     writeLine(

@@ -1,13 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { LoadMode, TargetSpec } from '@aoe/contracts';
-import { Warehouse } from '@aoe/connectors';
+import type { Warehouse } from '@aoe/connectors';
 import { CliError, ExitCode, oneLine } from '../errors';
 import { type CliIo, writeLine } from '../io';
 import { planLine } from '../output/describe';
 import { bytes, count, duration, targetLabel } from '../output/format';
 import { barProgress, lineProgress, silentProgress, type ProgressView } from '../output/progress';
+import { openWhileChecking } from '../embedded/store-opening';
 import { checkSource, checkTarget, resolveArguments } from '../preflight';
-import { homeOf, withSession } from './session';
+import { homeOf } from '../home';
+import { tuneWasmTiering } from '../wasm-tiering';
+import { withSession } from './session';
+
+/** The warehouse connector, loaded for a warehouse target only. */
+function openWarehouse(dir: string): Promise<Warehouse> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('@aoe/connectors') as typeof import('@aoe/connectors')).Warehouse.open(dir);
+}
 
 export interface IngestOptions {
   into?: string;
@@ -61,9 +70,12 @@ export async function ingest(sourceUri: string, options: IngestOptions, io: CliI
     const args = resolveArguments(sourceUri, options.into, io.env, io.cwd);
     target = args.target;
     const { source } = args;
-    const { warehouseDir } = homeOf(io);
-    await checkSource(source);
-    if (target.kind !== 'warehouse') await checkTarget(target, warehouseDir);
+    const { home, warehouseDir } = homeOf(io);
+    tuneWasmTiering(target.kind === 'warehouse' ? 'queries' : 'bookkeeping');
+    const opening = await openWhileChecking(home, async () => {
+      await checkSource(source);
+      if (args.target.kind !== 'warehouse') await checkTarget(args.target, warehouseDir);
+    });
 
     // Bars on a terminal (stderr); plain lines otherwise, on stdout, so stderr carries nothing but a failure's reason.
     const view: ProgressView = options.json
@@ -72,9 +84,9 @@ export async function ingest(sourceUri: string, options: IngestOptions, io: CliI
         ? barProgress(io.stderr)
         : lineProgress(io.stdout);
     const chosenTarget = target;
-    return await withSession(io, async ({ flow, embedded }) => {
+    return await withSession(io, opening, async ({ flow, embedded }) => {
       // Keep the warehouse open for the whole command: the check and the load share one instance.
-      const warehouse = chosenTarget.kind === 'warehouse' ? await Warehouse.open(warehouseDir) : undefined;
+      const warehouse = chosenTarget.kind === 'warehouse' ? await openWarehouse(warehouseDir) : undefined;
       try {
         if (chosenTarget.kind === 'warehouse') await checkTarget(chosenTarget, warehouseDir);
         runId = randomUUID();

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Option, type Command } from 'commander';
 import { CliError, ExitCode } from '../errors';
 import { aoeHome } from '../home';
 import { writeLine, type CliIo } from '../io';
@@ -10,7 +9,7 @@ import { MeshAlreadyRunningError, MeshSupervisor, type ProcessStatus } from '../
 import type { MeshProcessRecord } from '../mesh/mesh-state';
 import { discoverServices, findWorkspaceRoot } from '../mesh/service-discovery';
 
-interface UpOptions {
+export interface UpOptions {
   replicas?: string;
   service: string[];
   detach?: boolean;
@@ -18,43 +17,6 @@ interface UpOptions {
   basePort: string;
   grpcBasePort: string;
   json?: boolean;
-}
-
-/** `aoe mesh up|down|status`: every service of the mesh as its own Node process. */
-export function registerMeshCommand(root: Command, io: CliIo, set: (code: number) => void): void {
-  const mesh = root
-    .command('mesh')
-    .description('run every service of the mesh as its own processes (NATS_URL, DATABASE_URL)');
-  mesh
-    .command('up')
-    .description('start every service (N replicas each), wait until each answers /readyz; Ctrl-C stops them')
-    .option('--replicas <n>', 'replicas of every service', '1')
-    .option('--service <name=N>', 'replicas of one service (repeatable; 0 leaves it out)', collect, [])
-    .option('--detach', 'return once every replica is ready and leave them running (aoe mesh down stops them)')
-    .option('--ready-timeout <seconds>', 'how long to wait for every replica to be ready', '120')
-    .addOption(new Option('--base-port <port>', 'first HTTP port; replicas take the next free ones').default('9400'))
-    .addOption(new Option('--grpc-base-port <port>', "first gRPC port (the gateway's AOE_GRPC_PORT)").default('50051'))
-    .option('--json', 'print the processes as JSON')
-    .action(async (options: UpOptions) => set(await meshUp(options, io)));
-  mesh
-    .command('down')
-    .description('stop every process of the mesh: SIGTERM, then SIGKILL after the grace period')
-    .option('--grace <seconds>', 'how long a replica may take to finish its in-flight work', '20')
-    .action(async (options: { grace: string }) => set(await meshDown(options, io)));
-  mesh
-    .command('services')
-    .description('the services mesh up starts: every services/<name> tagged type:service, and whether it is built')
-    .option('--json', 'print the services as JSON')
-    .action(async (options: { json?: boolean }) => set(await meshServices(options, io)));
-  mesh
-    .command('status')
-    .description('each process of the mesh: running, ready, port and log')
-    .option('--json', 'print the processes as JSON')
-    .action(async (options: { json?: boolean }) => set(await meshStatus(options, io)));
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 function supervisor(io: CliIo): MeshSupervisor {

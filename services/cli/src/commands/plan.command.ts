@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { type CliIo, writeLine } from '../io';
 import { decisionsTable, planTable } from '../output/describe';
 import { targetLabel } from '../output/format';
+import { openWhileChecking } from '../embedded/store-opening';
+import { homeOf } from '../home';
 import { checkSource, resolveArguments } from '../preflight';
+import { tuneWasmTiering } from '../wasm-tiering';
 import { withSession } from './session';
 
 /**
@@ -12,8 +15,9 @@ import { withSession } from './session';
  */
 export async function plan(sourceUri: string, options: { into?: string; json?: boolean }, io: CliIo): Promise<number> {
   const { source, target } = resolveArguments(sourceUri, options.into, io.env, io.cwd);
-  await checkSource(source);
-  return withSession(io, async ({ flow, embedded }) => {
+  tuneWasmTiering('bookkeeping');
+  const opening = await openWhileChecking(homeOf(io).home, () => checkSource(source));
+  return withSession(io, opening, async ({ flow, embedded }) => {
     const registered = await flow.registerSource(source);
     const pipeline = await flow.pipelineFor(registered, target, targetLabel(target));
     const correlationId = randomUUID();

@@ -1,8 +1,8 @@
-import { join } from 'node:path';
 import { AgentFlow } from '../embedded/agent-flow';
 import { startEmbedded, type Embedded } from '../embedded/platform';
+import type { StoreOpening } from '../embedded/store-opening';
 import { BusWatcher } from '../embedded/watcher';
-import { aoeHome } from '../home';
+import { homeOf } from '../home';
 import type { CliIo } from '../io';
 
 export interface Session {
@@ -12,15 +12,17 @@ export interface Session {
   warehouseDir: string;
 }
 
-export function homeOf(io: CliIo): { home: string; warehouseDir: string } {
-  const home = aoeHome(io.env, io.cwd);
-  return { home, warehouseDir: io.env.AOE_WAREHOUSE_DIR ?? join(home, 'warehouse') };
-}
-
-/** Embedded mode for the length of one command: every service mounted, a watcher on the bus. */
-export async function withSession<T>(io: CliIo, fn: (session: Session) => Promise<T>): Promise<T> {
+/**
+ * Embedded mode for the length of one command: every service mounted, a watcher
+ * on the bus; on the home's store when the command already started opening it.
+ */
+export async function withSession<T>(
+  io: CliIo,
+  store: StoreOpening | undefined,
+  fn: (session: Session) => Promise<T>,
+): Promise<T> {
   const { home, warehouseDir } = homeOf(io);
-  const embedded = await startEmbedded({ home, env: io.env });
+  const embedded = await startEmbedded({ home, env: io.env, store });
   let watcher: BusWatcher | undefined;
   try {
     watcher = await BusWatcher.start(embedded.bus);

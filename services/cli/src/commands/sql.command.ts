@@ -1,13 +1,14 @@
 import { Warehouse } from '@aoe/connectors';
 import { CliError, ExitCode, oneLine } from '../errors';
-import { lockHome } from '../home';
+import { homeOf, lockHome } from '../home';
 import { type CliIo, writeLine } from '../io';
 import { cell, table, toJson } from '../output/format';
-import { homeOf } from './session';
+import { tuneWasmTiering } from '../wasm-tiering';
 
 /** `aoe sql "<query>" [--json]`: runs SQL on the embedded warehouse and prints the (last) result. */
 export async function sql(query: string, options: { json?: boolean }, io: CliIo): Promise<number> {
   const { home, warehouseDir } = homeOf(io);
+  tuneWasmTiering('queries');
   const release = await lockHome(home);
   try {
     const warehouse = await Warehouse.open(warehouseDir);

@@ -1,21 +1,22 @@
-import { join } from 'node:path';
-import { openStore, type Store } from '@aoe/store';
-import { lockHome } from '../home';
+import type { Store } from '@aoe/store';
+import { beginStoreOpen } from '../embedded/store-opening';
+import { homeOf } from '../home';
 import type { CliIo } from '../io';
-import { homeOf } from './session';
+import { tuneWasmTiering } from '../wasm-tiering';
 
 /** The embedded control-plane store alone, for commands that only read it. */
 export async function withStore<T>(io: CliIo, fn: (store: Store) => Promise<T>): Promise<T> {
   const { home } = homeOf(io);
-  const release = await lockHome(home);
+  tuneWasmTiering('bookkeeping');
+  const opening = await beginStoreOpen(home);
   try {
-    const store = await openStore({ url: `pglite://${join(home, 'store')}`, applicationName: 'aoe' });
+    const store = await opening.store;
     try {
       return await fn(store);
     } finally {
       await store.close();
     }
   } finally {
-    await release();
+    await opening.release();
   }
 }

@@ -1,27 +1,39 @@
 import { join } from 'node:path';
 import type { Type } from '@nestjs/common';
-import pino from 'pino';
-import { DispatcherModule } from '@aoe/dispatcher';
-import { GatewayModule } from '@aoe/gateway';
-import { InProcessBroker, InProcessBus, telemetryObserver } from '@aoe/messaging';
-import { MonitorModule } from '@aoe/monitor';
-import { OptimizerModule } from '@aoe/optimizer';
-import { PlannerModule } from '@aoe/planner';
-import { registerReadiness, startServiceApp, type ServiceApp } from '@aoe/service-kit';
-import { SourceAnalysisModule } from '@aoe/source-analysis';
-import { openStore, type Store } from '@aoe/store';
-import { setupTelemetry, type Telemetry } from '@aoe/telemetry';
-import { lockHome } from '../home';
+import type { InProcessBus } from '@aoe/messaging';
+import type { ServiceApp } from '@aoe/service-kit';
+import type { Store } from '@aoe/store';
+import type { Telemetry } from '@aoe/telemetry';
+import { abandonStoreOpen, beginStoreOpen, type StoreOpening } from './store-opening';
 
-/** Every service module, mounted in one process in embedded mode. */
-export const EMBEDDED_MODULES: Type[] = [
-  GatewayModule,
-  SourceAnalysisModule,
-  PlannerModule,
-  OptimizerModule,
-  DispatcherModule,
-  MonitorModule,
-];
+/*
+ * The services and the platform are loaded by startEmbedded, once the store has
+ * started opening in its worker thread: loading them takes as long as PGlite
+ * takes to start, and the two now overlap.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const load = {
+  pino: () => require('pino') as typeof import('pino'),
+  messaging: () => require('@aoe/messaging') as typeof import('@aoe/messaging'),
+  serviceKit: () => require('@aoe/service-kit') as typeof import('@aoe/service-kit'),
+  telemetry: () => require('@aoe/telemetry') as typeof import('@aoe/telemetry'),
+};
+
+/**
+ * Every service's bus handlers, mounted in one process in embedded mode. Of the
+ * gateway only its dead-letter recorder: embedded mode serves neither REST nor gRPC.
+ */
+export function embeddedModules(): Type[] {
+  return [
+    (require('@aoe/gateway/dead-letters') as typeof import('@aoe/gateway/dead-letters')).DeadLettersModule,
+    (require('@aoe/source-analysis') as typeof import('@aoe/source-analysis')).SourceAnalysisModule,
+    (require('@aoe/planner') as typeof import('@aoe/planner')).PlannerModule,
+    (require('@aoe/optimizer') as typeof import('@aoe/optimizer')).OptimizerModule,
+    (require('@aoe/dispatcher') as typeof import('@aoe/dispatcher')).DispatcherModule,
+    (require('@aoe/monitor') as typeof import('@aoe/monitor')).MonitorModule,
+  ];
+}
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export interface Embedded {
   home: string;
@@ -37,6 +49,8 @@ export interface EmbeddedOptions {
   env: NodeJS.ProcessEnv;
   /** Mount the services (default true); `false` opens the store only (`aoe runs`, `aoe decisions`). */
   services?: boolean;
+  /** The home's store, when the command started opening it already (beginStoreOpen); it is owned from now on. */
+  store?: StoreOpening;
 }
 
 /**
@@ -53,22 +67,24 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
   // A one-shot command has no time for freshness: that is the long-running monitor's job.
   process.env.AOE_MONITOR_FRESHNESS_CHECK_MS = env.AOE_MONITOR_FRESHNESS_CHECK_MS ?? '0';
 
-  const release = await lockHome(home);
-  const telemetry = setupTelemetry('aoe', {
-    logger: { level: env.LOG_LEVEL || 'silent', destination: pino.destination({ fd: 2, sync: true }) },
-  });
+  const opening = options.store ?? (await beginStoreOpen(home));
   let store: Store | undefined;
   try {
-    store = await openStore({ url: `pglite://${join(home, 'store')}`, applicationName: 'aoe' });
+    const modules = options.services === false ? [] : embeddedModules();
+    const pino = load.pino();
+    const { InProcessBroker, InProcessBus, telemetryObserver } = load.messaging();
+    const { registerReadiness, startServiceApp } = load.serviceKit();
+    const telemetry = load.telemetry().setupTelemetry('aoe', {
+      logger: { level: env.LOG_LEVEL || 'silent', destination: pino.destination({ fd: 2, sync: true }) },
+      // Spans only when the OTEL_* variables send them somewhere: otherwise nobody could see them.
+      tracing: { onlyWhenExported: true },
+    });
+    store = await opening.store;
     const bus = new InProcessBus(new InProcessBroker(), telemetryObserver(telemetry.metrics, telemetry.logger));
     const platform = { telemetry, bus, store };
     registerReadiness(platform);
-    const app = await startServiceApp({
-      service: 'aoe',
-      modules: options.services === false ? [] : EMBEDDED_MODULES,
-      platform,
-      listen: false,
-    });
+    // The CLI handles Ctrl-C itself (the run is cancelled, then awaited): Nest must not close the app on it.
+    const app = await startServiceApp({ service: 'aoe', modules, platform, listen: false, shutdownHooks: false });
     let closed = false;
     return {
       home,
@@ -83,13 +99,12 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
           await app.close();
         } finally {
           bus.broker.close();
-          await release();
+          await opening.release();
         }
       },
     };
   } catch (error) {
-    await store?.close().catch(() => undefined);
-    await release();
+    await abandonStoreOpen(opening);
     throw error;
   }
 }
