@@ -117,6 +117,15 @@ function runPsql(csv: string, schema: string, table: string): number {
   return (performance.now() - started) / 1000;
 }
 
+/** Row count and a digest of every value, in one text form for both tables' column types (amount as a double). */
+async function tableDigest(db: Client, schema: string, table: string): Promise<{ rows: number; md5: string }> {
+  const { rows } = await db.query<{ rows: number; md5: string }>(
+    `SELECT count(*)::int AS rows, md5(string_agg(concat_ws('|', id, customer_id, email, amount::double precision,
+       quantity, status, country, created_at, is_active, note), E'\\n' ORDER BY id)) AS md5 FROM "${schema}"."${table}"`,
+  );
+  return rows[0];
+}
+
 async function main(): Promise<void> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
   const load = loadavg()[0];
@@ -147,12 +156,11 @@ async function main(): Promise<void> {
       );
       if (!bestAoe || ours.seconds < bestAoe.seconds) bestAoe = ours;
       bestPsql = Math.min(bestPsql, psql);
-      const counts = await db.query<{ ours: number; theirs: number }>(
-        `SELECT (SELECT count(*) FROM "${schema}".aoe_${i})::int AS ours, (SELECT count(*) FROM "${schema}".psql_${i})::int AS theirs`,
-      );
-      if (counts.rows[0].ours !== ROWS || counts.rows[0].theirs !== ROWS) {
+      const mine = await tableDigest(db, schema, `aoe_${i}`);
+      const theirs = await tableDigest(db, schema, `psql_${i}`);
+      if (mine.rows !== ROWS || theirs.rows !== ROWS || mine.md5 !== theirs.md5) {
         throw new Error(
-          `row counts differ: aoe ${counts.rows[0].ours}, psql ${counts.rows[0].theirs}, expected ${ROWS}`,
+          `the tables differ: aoe ${mine.rows} rows (md5 ${mine.md5}), psql ${theirs.rows} rows (md5 ${theirs.md5}), expected ${ROWS}`,
         );
       }
     }
@@ -164,7 +172,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       [
         `ingest-csv: ${count(ROWS)} rows x 10 columns into PostgreSQL (load average ${load.toFixed(1)} at start; warm-up ingest ${warmUp.seconds.toFixed(1)} s, not counted)`,
-        `aoe ingest (start-up, analysis, planning, load): ${ours.seconds.toFixed(2)} s, ${count(ROWS / ours.seconds)} rows/s`,
+        `aoe ingest (start-up, analysis, planning, load): ${ours.seconds.toFixed(2)} s, ${count(ROWS / ours.seconds)} rows/s (same rows and values as psql's table, by md5)`,
         `  of which the run (extract → transform → validate → load): ${ours.runSeconds.toFixed(2)} s, ${count(ROWS / ours.runSeconds)} rows/s`,
         `  start-up, analysis and planning: ${(ours.seconds - ours.runSeconds).toFixed(2)} s`,
         `psql \\copy:                                      ${bestPsql.toFixed(2)} s, ${count(ROWS / bestPsql)} rows/s`,
