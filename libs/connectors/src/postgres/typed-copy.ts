@@ -309,32 +309,37 @@ export class CopyFanOut {
       this.carry.push(chunk);
       return;
     }
-    const head = chunk.subarray(0, recordEnd);
-    const records = this.carry.length === 0 ? head : Buffer.concat([...this.carry, head]);
+    // The pieces go to one stream one after the other: no copy into one buffer.
+    const records = recordEnd === 0 ? this.carry : [...this.carry, chunk.subarray(0, recordEnd)];
     this.carry = recordEnd < chunk.length ? [chunk.subarray(recordEnd)] : [];
     await this.send(records);
   }
 
   /** Sends what is left (a last record without a line end) and waits for every write. */
   async end(): Promise<void> {
-    if (this.carry.length > 0) await this.send(Buffer.concat(this.carry));
+    await this.send(this.carry);
     this.carry = [];
     await Promise.all(this.inFlight);
   }
 
-  private async send(records: Buffer): Promise<void> {
-    if (records.length === 0) return;
+  private async send(pieces: readonly Buffer[]): Promise<void> {
+    const length = pieces.reduce((sum, piece) => sum + piece.length, 0);
+    if (length === 0) return;
     let i = this.leastQueued();
     while (this.queued[i] >= MAX_QUEUED_BYTES) {
       await Promise.race(this.inFlight);
       i = this.leastQueued();
     }
-    this.queued[i] += records.length;
+    this.queued[i] += length;
+    const stream = this.streams[i];
     // One write at a time per stream, in order: the next starts once the last one drained.
     const write = this.tails[i]
-      .then(() => this.streams[i].writeBytes(records))
+      .then(async () => {
+        for (const piece of pieces) await stream.writeBytes(piece);
+        return length;
+      })
       .finally(() => {
-        this.queued[i] -= records.length;
+        this.queued[i] -= length;
         this.inFlight.delete(write);
       });
     this.tails[i] = write;
