@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -68,101 +68,104 @@ describe('chaos: 50 pipelines on a two-replica mesh, one replica of each service
   }, 120_000);
 
   it('every run succeeds with exact rows; nothing lost, nothing loaded twice, no unexpected dead letter', async () => {
-    const ns = new Namespace(mesh.env.AOE_BUS_NAMESPACE);
-    const services = [...new Set(processes.map((p) => p.service))].sort();
-    expect(processes).toHaveLength(services.length * 2);
-    const gateway = gatewayClient(
-      processes.find((p) => p.service === 'gateway' && p.replica === 1)!.url,
-      await mesh.writeKey(),
-    );
+    // The mesh's home (and its logs) goes with afterAll: a failure shows each process's last lines first.
+    await withLogTailsOnFailure(processes, async () => {
+      const ns = new Namespace(mesh.env.AOE_BUS_NAMESPACE);
+      const services = [...new Set(processes.map((p) => p.service))].sort();
+      expect(processes).toHaveLength(services.length * 2);
+      const gateway = gatewayClient(
+        processes.find((p) => p.service === 'gateway' && p.replica === 1)!.url,
+        await mesh.writeKey(),
+      );
 
-    const files = await writeWorkloadFiles(dir, PIPELINES, ROWS);
-    const pipelines = await createPipelines(gateway, files, {
-      databaseUrl: mesh.env.DATABASE_URL!,
-      schema: targetSchema,
-    });
-    log(`${pipelines.length} pipelines planned at ${((performance.now() - started) / 1000).toFixed(0)} s`);
+      const files = await writeWorkloadFiles(dir, PIPELINES, ROWS);
+      const pipelines = await createPipelines(gateway, files, {
+        databaseUrl: mesh.env.DATABASE_URL!,
+        schema: targetSchema,
+      });
+      log(`${pipelines.length} pipelines planned at ${((performance.now() - started) / 1000).toFixed(0)} s`);
 
-    const runIds = await requestRuns(gateway, pipelines);
-    const store = await mesh.openStore();
-    try {
-      // Mid-way: some runs have ended, some are executing, the rest wait.
-      const progress = async () => {
-        const statuses = [...(await runStatuses(gateway, runIds)).values()];
-        return {
-          running: statuses.filter((s) => s === 'running').length,
-          ended: statuses.filter((s) => TERMINAL.includes(s)).length,
+      const runIds = await requestRuns(gateway, pipelines);
+      const store = await mesh.openStore();
+      try {
+        // Mid-way: some runs have ended, some are executing, the rest wait.
+        const progress = async () => {
+          const statuses = [...(await runStatuses(gateway, runIds)).values()];
+          return {
+            running: statuses.filter((s) => s === 'running').length,
+            ended: statuses.filter((s) => TERMINAL.includes(s)).length,
+          };
         };
-      };
-      const atKill = await eventually(
-        async () => {
-          const now = await progress();
-          return now.running > 0 && now.ended >= PIPELINES / 10 ? now : undefined;
-        },
-        'runs to be under way',
-        300_000,
-      );
-      for (const victim of processes.filter((p) => p.replica === 0)) process.kill(victim.pid, 'SIGKILL');
-      log(`killed replica 0 of ${services.join(', ')} with ${atKill.running} runs running, ${atKill.ended} ended`);
-      expect(atKill.ended).toBeLessThan(PIPELINES);
+        const atKill = await eventually(
+          async () => {
+            const now = await progress();
+            return now.running > 0 && now.ended >= PIPELINES / 10 ? now : undefined;
+          },
+          'runs to be under way',
+          300_000,
+        );
+        for (const victim of processes.filter((p) => p.replica === 0)) process.kill(victim.pid, 'SIGKILL');
+        log(`killed replica 0 of ${services.join(', ')} with ${atKill.running} runs running, ${atKill.ended} ended`);
+        expect(atKill.ended).toBeLessThan(PIPELINES);
 
-      // The survivors carry on; then the bus itself goes away and comes back while runs are still in flight.
-      const atRestart = await eventually(
-        async () => {
-          const now = await progress();
-          return now.ended > atKill.ended || now.ended === PIPELINES ? now : undefined;
-        },
-        'a run to end on the surviving replicas',
-        300_000,
-      );
-      await nats.restart(NATS_STOP);
-      log(`NATS restarted (${NATS_STOP}) with ${atRestart.running} runs running, ${atRestart.ended} ended`);
+        // The survivors carry on; then the bus itself goes away and comes back while runs are still in flight.
+        const atRestart = await eventually(
+          async () => {
+            const now = await progress();
+            return now.ended > atKill.ended || now.ended === PIPELINES ? now : undefined;
+          },
+          'a run to end on the surviving replicas',
+          300_000,
+        );
+        await nats.restart(NATS_STOP);
+        log(`NATS restarted (${NATS_STOP}) with ${atRestart.running} runs running, ${atRestart.ended} ended`);
 
-      // A message no contract accepts: the one dead letter this test expects.
-      await nats.withClient((nc) =>
-        jetstream(nc).publish(ns.subject('aoe.cmd.run.requested'), new TextEncoder().encode('{"not":"an envelope"}')),
-      );
+        // A message no contract accepts: the one dead letter this test expects.
+        await nats.withClient((nc) =>
+          jetstream(nc).publish(ns.subject('aoe.cmd.run.requested'), new TextEncoder().encode('{"not":"an envelope"}')),
+        );
 
-      const statuses = await waitRunsEnded(gateway, runIds, 900_000);
-      log(`all runs ended at ${((performance.now() - started) / 1000).toFixed(0)} s`);
-      expect([...statuses.values()].filter((s) => s !== 'succeeded')).toEqual([]);
+        const statuses = await waitRunsEnded(gateway, runIds, 900_000);
+        log(`all runs ended at ${((performance.now() - started) / 1000).toFixed(0)} s`);
+        expect([...statuses.values()].filter((s) => s !== 'succeeded')).toEqual([]);
 
-      await expectExactTargets(pipelines, runIds);
+        await expectExactTargets(pipelines, runIds);
 
-      // Every run request produced exactly one run, and the runs the killed dispatcher held were resumed.
-      for (const [i, p] of pipelines.entries()) {
-        const runs = (await store.runs.list({ pipelineId: p.pipelineId })).items;
-        expect(runs.map((r) => r.id)).toEqual([runIds[i]]);
+        // Every run request produced exactly one run, and the runs the killed dispatcher held were resumed.
+        for (const [i, p] of pipelines.entries()) {
+          const runs = (await store.runs.list({ pipelineId: p.pipelineId })).items;
+          expect(runs.map((r) => r.id)).toEqual([runIds[i]]);
+        }
+        const attempts = await Promise.all(
+          runIds.map(async (id) => Math.max(...(await store.taskRuns.listByRun(id)).items.map((t) => t.attempt))),
+        );
+        log(`runs resumed after the kill or the restart: ${attempts.filter((a) => a > 1).length}`);
+        expect(attempts.filter((a) => a > 1).length).toBeGreaterThan(0);
+
+        // Every run event reached the monitor: each run's statistics are recorded as succeeded.
+        await eventually(
+          async () => {
+            const stats = await Promise.all(runIds.map((id) => store.runStats.get(id)));
+            return stats.every((s) => s?.status === 'succeeded') ? true : undefined;
+          },
+          'the monitor to record every run',
+          120_000,
+        );
+      } finally {
+        await store.close();
       }
-      const attempts = await Promise.all(
-        runIds.map(async (id) => Math.max(...(await store.taskRuns.listByRun(id)).items.map((t) => t.attempt))),
-      );
-      log(`runs resumed after the kill or the restart: ${attempts.filter((a) => a > 1).length}`);
-      expect(attempts.filter((a) => a > 1).length).toBeGreaterThan(0);
 
-      // Every run event reached the monitor: each run's statistics are recorded as succeeded.
-      await eventually(
-        async () => {
-          const stats = await Promise.all(runIds.map((id) => store.runStats.get(id)));
-          return stats.every((s) => s?.status === 'succeeded') ? true : undefined;
-        },
-        'the monitor to record every run',
-        120_000,
-      );
-    } finally {
-      await store.close();
-    }
-
-    // No message left behind on any consumer, and only the injected dead letter.
-    await expectConsumersDrained(nats, ns);
-    const letters = await eventually(async () => {
-      const page = (await gateway.get('/v1/dead-letters')) as { items: Array<{ deadLetter: { kind: string } }> };
-      return page.items.length > 0 ? page.items : undefined;
-    }, 'the injected dead letter to be recorded');
-    expect(letters.map((l) => l.deadLetter.kind)).toEqual(['invalid-message']);
-    const dlq = await nats.withClient(async (nc) => (await jetstreamManager(nc)).streams.info(ns.stream('AOE_DLQ')));
-    expect(dlq.state.messages).toBe(1);
-    log(`test body done at ${((performance.now() - started) / 1000).toFixed(0)} s`);
+      // No message left behind on any consumer, and only the injected dead letter.
+      await expectConsumersDrained(nats, ns);
+      const letters = await eventually(async () => {
+        const page = (await gateway.get('/v1/dead-letters')) as { items: Array<{ deadLetter: { kind: string } }> };
+        return page.items.length > 0 ? page.items : undefined;
+      }, 'the injected dead letter to be recorded');
+      expect(letters.map((l) => l.deadLetter.kind)).toEqual(['invalid-message']);
+      const dlq = await nats.withClient(async (nc) => (await jetstreamManager(nc)).streams.info(ns.stream('AOE_DLQ')));
+      expect(dlq.state.messages).toBe(1);
+      log(`test body done at ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    });
   }, 1_500_000);
 
   async function expectExactTargets(pipelines: readonly WorkloadPipeline[], runIds: readonly string[]): Promise<void> {
@@ -209,4 +212,20 @@ function expectConsumersDrained(nats: PrivateNats, ns: Namespace): Promise<void>
     );
     expect(busy).toEqual([]);
   });
+}
+
+/** Runs `fn`; if it throws, prints the last lines of every process's log to stderr, then rethrows. */
+async function withLogTailsOnFailure(processes: readonly MeshProcessView[], fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (error) {
+    for (const p of processes) {
+      const text = await readFile(p.log, 'utf8').catch(() => '(no log)');
+      const tail = text.trimEnd().split('\n').slice(-40).join('\n');
+      process.stderr.write(
+        `[chaos] --- ${p.service} replica ${p.replica} (pid ${p.pid}), last lines of ${p.log}\n${tail}\n`,
+      );
+    }
+    throw error;
+  }
 }
