@@ -33,6 +33,23 @@ describe('inferLogicalType (CSV cells)', () => {
     expect(classifyString('.5')).toBe('number');
     expect(classifyString('NaN')).toBe('string');
   });
+
+  it('draws the integer and digit bounds exactly', () => {
+    expect(['999999999', '-999999999', '+999999999', '2147483647', '-2147483648'].map(classifyString)).toEqual(
+      Array(5).fill('integer'),
+    );
+    expect(['2147483648', '-2147483649'].map(classifyString)).toEqual(['bigint', 'bigint']);
+    // 15 significant digits are a double's; 16 are not.
+    expect(['1234567890.12345', '-123456789.012345', '1.23456789012345e5'].map(classifyString)).toEqual(
+      Array(3).fill('number'),
+    );
+    expect(['1234567890.123456', '-1234567890.12345e5'].map(classifyString)).toEqual(['decimal', 'number']);
+    expect(classifyString('-1234567890.123456')).toBe('decimal');
+  });
+
+  it('keeps a string column a string whatever follows, and still sees a later null', () => {
+    expect(inferLogicalType(['a', '1', '2024-01-01', null])).toEqual({ type: 'string', nullable: true });
+  });
 });
 
 describe('inferValueType (JSON / Parquet values)', () => {

@@ -42,12 +42,16 @@ const DOUBLE_DIGITS = 15;
 /** The LogicalType of one string as it would be written in a CSV file. */
 export function classifyString(value: string): Kind {
   if (INTEGER.test(value)) {
+    // Nine digits always fit 32 bits.
+    if (value.length - (value[0] === '+' || value[0] === '-' ? 1 : 0) <= 9) return 'integer';
     const n = BigInt(value);
     if (n >= INT32_MIN && n <= INT32_MAX) return 'integer';
     if (n >= INT64_MIN && n <= INT64_MAX) return 'bigint';
     return 'decimal';
   }
   if (NUMBER.test(value)) {
+    // Not an integer, so it has a point or an exponent: 16 characters hold at most 15 digits.
+    if (value.length <= DOUBLE_DIGITS + 1) return 'number';
     const digits = value
       .replace(/[eE].*$/, '')
       .replace(/[^0-9]/g, '')
@@ -130,7 +134,14 @@ function mergeAll(kinds: Iterable<Kind | null>): InferredType {
  * offset), otherwise string. Leading zeros (`007`) keep a column a string.
  */
 export function inferLogicalType(values: Iterable<string | null | undefined>): InferredType {
-  return mergeAll(mapIter(values, (v) => (v === null || v === undefined ? null : classifyString(v))));
+  let type: Kind | undefined;
+  let nullable = false;
+  for (const value of values) {
+    if (value === null || value === undefined) nullable = true;
+    // Nothing merges a string into another type: past one, only nulls are left to find.
+    else if (type !== 'string') type = type === undefined ? classifyString(value) : merge(type, classifyString(value));
+  }
+  return type === undefined ? { type: 'string', nullable: true } : { type, nullable };
 }
 
 /** Infers the LogicalType of a column from typed values (JSON, Parquet, HTTP). */

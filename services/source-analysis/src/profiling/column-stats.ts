@@ -45,15 +45,21 @@ export function epochOf(value: Value): number | undefined {
   if (value instanceof Date) return value.getTime();
   if (typeof value !== 'string') return typeof value === 'number' ? value : undefined;
   let text = value.trim().replace(' ', 'T');
+  // Already UTC (the common ISO form): no offset to normalise.
+  if (text.endsWith('Z')) return dateParse(text);
   if (/T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text)) text += 'Z';
   else if (/[+-]\d{2}$/.test(text)) text += ':00';
   else if (/[+-]\d{4}$/.test(text)) text = `${text.slice(0, -2)}:${text.slice(-2)}`;
+  return dateParse(text);
+}
+
+function dateParse(text: string): number | undefined {
   const ms = Date.parse(text);
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-/** How a value of a logical type orders, or undefined when the type has no useful order. */
-function orderKey(type: LogicalType, value: Value): OrderKey | undefined {
+/** How a value of a logical type orders (`text` is its valueText), or undefined when the type has no useful order. */
+function orderKey(type: LogicalType, value: Value, text: string): OrderKey | undefined {
   switch (type) {
     case 'integer':
     case 'number':
@@ -73,7 +79,7 @@ function orderKey(type: LogicalType, value: Value): OrderKey | undefined {
     case 'timestamptz':
       return epochOf(value);
     case 'string':
-      return valueText(value);
+      return text;
     case 'boolean':
     case 'json':
     case 'binary':
@@ -103,7 +109,9 @@ function boundOf(type: LogicalType, value: Value): string | number {
  * read order (for cursor detection).
  */
 export function columnStats(rows: readonly Row[], name: string, type: LogicalType, textLimit = 2_000): ColumnStats {
-  const counts = new Map<string, number>();
+  // Distinct values, and those seen more than once: one hash operation per value seen once.
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
   const stats: ColumnStats = {
     rows: rows.length,
     nulls: 0,
@@ -118,18 +126,22 @@ export function columnStats(rows: readonly Row[], name: string, type: LogicalTyp
   let minValue: Value = null;
   let maxValue: Value = null;
   let previous: OrderKey | undefined;
+  const ordered = type !== 'boolean' && type !== 'json' && type !== 'binary';
   for (const row of rows) {
     const value = row[name];
     if (value === null || value === undefined) {
       stats.nulls += 1;
       continue;
     }
-    const text = valueText(value);
+    const text = typeof value === 'string' ? value : valueText(value);
     if (text.length > stats.maxLength) stats.maxLength = text.length;
     if (stats.texts.length < textLimit) stats.texts.push(text);
     const key = distinctKey(text);
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-    const order = orderKey(type, value);
+    const before = seen.size;
+    seen.add(key);
+    if (seen.size === before) repeated.add(key);
+    if (!ordered) continue;
+    const order = orderKey(type, value, text);
     if (order === undefined) continue;
     if (minKey === undefined || order < minKey) {
       minKey = order;
@@ -146,8 +158,8 @@ export function columnStats(rows: readonly Row[], name: string, type: LogicalTyp
     }
     previous = order;
   }
-  stats.distinct = counts.size;
-  for (const count of counts.values()) if (count === 1) stats.singletons += 1;
+  stats.distinct = seen.size;
+  stats.singletons = seen.size - repeated.size;
   if (minKey !== undefined) {
     stats.min = boundOf(type, minValue);
     stats.max = boundOf(type, maxValue);

@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { isIPv4, isIPv6 } from 'node:net';
 import type { LogicalType, PiiKind } from '@aoe/contracts';
 
 export interface PiiHint {
@@ -95,7 +95,7 @@ function isEmail(value: string): boolean {
 }
 
 function isPhone(value: string): boolean {
-  if (!PHONE.test(value) || DATE_LIKE.test(value) || isIP(value) !== 0) return false;
+  if (!PHONE.test(value) || DATE_LIKE.test(value) || isIpAddress(value)) return false;
   const digits = value.replace(/\D/g, '').length;
   // Plain digit runs are ids or amounts unless they start with + (E.164).
   const formatted = value.startsWith('+') || /[ ().-]/.test(value);
@@ -108,8 +108,9 @@ function isCardNumber(value: string): boolean {
   return digits.length >= 13 && digits.length <= 19 && /^[2-6]/.test(digits) && luhnValid(digits);
 }
 
+/** net.isIP, without IPv6's large expression where it cannot match: every IPv6 address has a colon. */
 function isIpAddress(value: string): boolean {
-  return isIP(value) !== 0;
+  return isIPv4(value) || (value.includes(':') && isIPv6(value));
 }
 
 function isNationalId(value: string): boolean {
@@ -156,13 +157,21 @@ export function detectPii(name: string, type: LogicalType, values: readonly stri
     }
   }
   const hints: PiiHint[] = [];
-  const checked = values.length > MAX_PII_VALUES ? values.slice(0, MAX_PII_VALUES) : values;
+  const count = Math.min(values.length, MAX_PII_VALUES);
+  let checked: string[] | undefined;
   const valueKinds = new Set<PiiKind>();
   for (const check of VALUE_CHECKS) {
-    if (!check.types.includes(type) || checked.length === 0) continue;
+    if (!check.types.includes(type) || count === 0) continue;
+    checked ??= values.slice(0, count).map((value) => value.trim());
+    // Without the name, a share under the threshold reports nothing: stop once it cannot be reached.
+    const named = byName.has(check.kind);
     let matches = 0;
-    for (const value of checked) if (check.test(value.trim())) matches += 1;
-    const share = matches / checked.length;
+    let misses = 0;
+    for (const value of checked) {
+      if (check.test(value)) matches += 1;
+      else if (!named && (count - ++misses) / count < VALUE_MATCH_THRESHOLD) break;
+    }
+    const share = matches / count;
     if (byName.has(check.kind) && share >= NAMED_VALUE_MATCH_THRESHOLD) {
       hints.push({ kind: check.kind, evidence: 'name-and-values', confidence: round2(Math.min(1, 0.6 + 0.4 * share)) });
       valueKinds.add(check.kind);

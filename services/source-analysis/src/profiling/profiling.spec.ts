@@ -28,6 +28,19 @@ describe('estimateDistinct (Haas–Stokes Duj1)', () => {
 });
 
 describe('detectPii', () => {
+  it('reports values alone from exactly the threshold share on', () => {
+    const emails = (matching: number) => [
+      ...Array.from({ length: matching }, (_, i) => `user${i}@example.com`),
+      ...Array.from({ length: 100 - matching }, (_, i) => `not an address ${i}`),
+    ];
+    expect(detectPii('payload', 'string', emails(80))).toEqual([
+      { kind: 'email', evidence: 'values', confidence: 0.76 },
+    ]);
+    expect(detectPii('payload', 'string', emails(79))).toEqual([]);
+    // A name that suggests the kind counts every value: a low share halves the name's weight.
+    expect(detectPii('email', 'string', emails(20))).toEqual([{ kind: 'email', evidence: 'name', confidence: 0.35 }]);
+  });
+
   it('knows card numbers by Luhn', () => {
     expect(luhnValid('4111111111111111')).toBe(true);
     expect(luhnValid('4111111111111112')).toBe(false);
@@ -62,6 +75,9 @@ describe('detectPii', () => {
       kind: 'ip-address',
       evidence: 'values',
     });
+    expect(detectPii('peer', 'string', ['fe80::1%eth0', '::ffff:10.0.0.1', '2001:db8::7', '8.8.8.8'])).toEqual([
+      { kind: 'ip-address', evidence: 'values', confidence: 0.95 },
+    ]);
     expect(detectPii('email', 'string', ['yes', 'no', 'maybe'])).toEqual([
       { kind: 'email', evidence: 'name', confidence: 0.35 },
     ]);

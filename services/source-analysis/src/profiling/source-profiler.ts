@@ -62,9 +62,10 @@ export interface ProfileOutcome {
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
-function inferType(values: Array<Row[string] | undefined>, text: boolean): { type: LogicalType; nullable: boolean } {
-  if (!text) return inferValueType(values);
-  return inferLogicalType(values.map((v) => (v === null || v === undefined ? null : String(v as string))));
+function inferType(rows: readonly Row[], name: string, text: boolean): { type: LogicalType; nullable: boolean } {
+  if (!text) return inferValueType(rows.map((row) => row[name]));
+  // CSV cells: strings, or null.
+  return inferLogicalType(rows.map((row) => (row[name] ?? null) as string | null));
 }
 
 /** Column names in declared order, then in order of first appearance in the sample. */
@@ -135,12 +136,7 @@ export class SourceProfiler {
     const profiled: Array<ProfiledColumn & { declared?: ColumnSchema }> = columnNames(probe.declared, rows).map(
       (name) => {
         const schema = declared.get(name);
-        const type =
-          schema?.type ??
-          inferType(
-            rows.map((row) => row[name]),
-            probe.textValues,
-          ).type;
+        const type = schema?.type ?? inferType(rows, name, probe.textValues).type;
         return { name, type, stats: columnStats(rows, name, type), declared: schema };
       },
     );

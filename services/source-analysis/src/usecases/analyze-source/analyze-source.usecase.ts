@@ -55,9 +55,12 @@ export class AnalyzeSourceUseCase {
     const profileId = derivedId(command.messageId, 'profile');
 
     const handled = await this.store.transaction(async (tx) => {
-      const source = await tx.sources.get(command.sourceId);
+      const [source, handled] = await Promise.all([
+        tx.sources.get(command.sourceId),
+        tx.inbox.has(SERVICE, command.messageId),
+      ]);
       if (!source) throw new NonRetryableError(`source "${command.sourceId}" is not registered`);
-      if (await tx.inbox.has(SERVICE, command.messageId)) return true;
+      if (handled) return true;
       await tx.sources.updateStatus(command.sourceId, 'analyzing');
       return false;
     });
