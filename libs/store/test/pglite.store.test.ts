@@ -70,6 +70,23 @@ describe('PGlite in a worker thread', () => {
     await expect(outside).resolves.toMatchObject({ rows: [{ n: 0 }] });
   });
 
+  it('runs statements issued together in the order they were issued, around a transaction issued among them', async () => {
+    await db.query('CREATE TABLE steps (n int, seen int)');
+    const count = 'SELECT count(*)::int FROM steps';
+    const results = await Promise.all([
+      db.query(`INSERT INTO steps VALUES (1, (${count}))`),
+      db.query(`INSERT INTO steps VALUES (2, (${count}))`),
+      db.transaction(async (tx) => {
+        await tx.query(`INSERT INTO steps VALUES (3, (${count}))`);
+        await tx.query(`INSERT INTO steps VALUES (4, (${count}))`);
+      }),
+      db.query(`INSERT INTO steps VALUES (5, (${count}))`),
+      db.query<{ n: number; seen: number }>('SELECT n, seen FROM steps ORDER BY n'),
+    ]);
+    // Each insert saw exactly the rows issued before it.
+    expect(results[4].rows).toEqual([0, 1, 2, 3, 4].map((seen) => ({ n: seen + 1, seen })));
+  });
+
   it('refuses statements once closed, and closes twice without complaint', async () => {
     const other = await PgliteWorkerDatabase.open({ schema: 'public' });
     await other.close();

@@ -94,16 +94,22 @@ type Execute = <T>(sql: string, params?: readonly SqlParam[]) => Promise<QueryRe
  * PGlite in a worker thread. Opening PGlite is about a third of a second of
  * WebAssembly on the thread that does it; here that thread is not the
  * caller's, which meanwhile keeps loading its own code (the CLI's services).
- * Statements are sent one at a time in the order they are issued; like
- * PGlite's own `transaction()`, a transaction holds the session until it
- * ends, and other statements wait for it. A data directory is for one process
- * at a time.
+ * Statements are sent in the order they are issued, without waiting for the
+ * replies to earlier ones: the worker runs them in the order they arrive
+ * (PGlite's query lock is first come, first served), so statements issued
+ * together (Promise.all) cost one round trip between the threads, not one
+ * each. Like PGlite's own `transaction()`, a transaction holds the session
+ * until it ends, and statements issued meanwhile wait for it. A data directory
+ * is for one process at a time.
  */
 export class PgliteWorkerDatabase implements Database {
   readonly dialect = 'pglite' as const;
   private readonly pending = new Map<number, { resolve: (reply: Reply) => void; reject: (error: Error) => void }>();
   private readonly lockTails = new Map<string, Promise<unknown>>();
-  private sessionTail: Promise<unknown> = Promise.resolve();
+  /** Settles when the last transaction issued has ended: what a new statement or transaction waits for. */
+  private transactionTail: Promise<unknown> = Promise.resolve();
+  /** Statements and transactions not settled yet: what close() waits for. */
+  private readonly unsettled = new Set<Promise<unknown>>();
   private nextId = 1;
   private closed = false;
   private failed: Error | undefined;
@@ -159,11 +165,11 @@ export class PgliteWorkerDatabase implements Database {
   }
 
   query<T = Record<string, unknown>>(sql: string, params: readonly SqlParam[] = []): Promise<QueryResult<T>> {
-    return this.inSession(() => this.execute<T>(sql, params));
+    return this.inSession(false, () => this.execute<T>(sql, params));
   }
 
   transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T> {
-    return this.inSession(() =>
+    return this.inSession(true, () =>
       runInBlock(
         (sql) => this.execute(sql),
         transactionBlock,
@@ -193,18 +199,28 @@ export class PgliteWorkerDatabase implements Database {
     if (this.closed) return;
     this.closed = true;
     try {
-      await this.sessionTail;
+      await Promise.allSettled([...this.unsettled]);
       if (!this.failed) await this.send({ close: true });
     } finally {
       await this.worker.terminate();
     }
   }
 
-  /** Runs fn when every statement and transaction issued before it has ended. */
-  private inSession<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs fn once every transaction issued before it has ended. Statements
+   * issued before it need not have ended: fn's own are sent after theirs. An
+   * exclusive fn (a transaction) is waited for by everything issued after it.
+   */
+  private inSession<T>(exclusive: boolean, fn: () => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new Error('the PGlite database is closed'));
-    const run = this.sessionTail.then(fn, fn);
-    this.sessionTail = run.catch(() => undefined);
+    const run = this.transactionTail.then(fn, fn);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    if (exclusive) this.transactionTail = settled;
+    this.unsettled.add(settled);
+    void settled.then(() => this.unsettled.delete(settled));
     return run;
   }
 

@@ -75,7 +75,12 @@ export class ChainRunner {
 
   async run(request: ChainRequest): Promise<ChainOutcome> {
     const { scope, attempt, chain } = request;
-    for (const taskId of chain.taskIds) await this.reporter.taskEvent(scope, taskId, attempt, 'started');
+    await this.reporter.taskEvents(
+      scope,
+      attempt,
+      'started',
+      chain.taskIds.map((taskId) => ({ taskId })),
+    );
 
     const fromSource = new WeakSet<object>();
     const progress = this.reporter.progressChannel(scope, chain.loadTaskId, attempt);
@@ -141,17 +146,20 @@ export class ChainRunner {
     const { scope, attempt, chain, plan } = request;
     const kinds = new Map(plan.tasks.map((t) => [t.id, t.kind]));
     const { metrics } = outcome;
-    for (const taskId of chain.taskIds) {
-      if (outcome.status === 'succeeded') {
+    if (outcome.status === 'succeeded') {
+      const details = chain.taskIds.map((taskId) => {
         const kind = kinds.get(taskId);
-        const detail =
-          kind === 'extract'
-            ? { rows: metrics.rowsRead, bytes: metrics.bytesRead }
-            : kind === 'load'
-              ? { rows: metrics.rowsLoaded, bytes: outcome.bytesWritten }
-              : { rows: metrics.rowsToLoad };
-        await this.reporter.taskEvent(scope, taskId, attempt, 'succeeded', detail);
-      } else if (outcome.status === 'failed' && taskId === outcome.failedTaskId) {
+        return kind === 'extract'
+          ? { taskId, rows: metrics.rowsRead, bytes: metrics.bytesRead }
+          : kind === 'load'
+            ? { taskId, rows: metrics.rowsLoaded, bytes: outcome.bytesWritten }
+            : { taskId, rows: metrics.rowsToLoad };
+      });
+      await this.reporter.taskEvents(scope, attempt, 'succeeded', details);
+      return;
+    }
+    for (const taskId of chain.taskIds) {
+      if (outcome.status === 'failed' && taskId === outcome.failedTaskId) {
         await this.reporter.taskEvent(scope, taskId, attempt, 'failed', {
           rows: metrics.rowsToLoad,
           error: outcome.error,

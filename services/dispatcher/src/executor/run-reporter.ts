@@ -17,6 +17,12 @@ export interface RunScope {
 
 export type RunEnd = 'succeeded' | 'failed' | 'cancelled';
 
+export interface TaskEventDetail {
+  rows?: number;
+  bytes?: number;
+  error?: ClassifiedError;
+}
+
 const RUN_EVENT = {
   started: Messages.RunStarted,
   succeeded: Messages.RunSucceeded,
@@ -76,9 +82,40 @@ export class RunReporter {
     taskId: string,
     attempt: number,
     status: TaskEvent['status'],
-    detail: { rows?: number; bytes?: number; error?: ClassifiedError } = {},
+    detail: TaskEventDetail = {},
   ): Promise<void> {
-    const event: TaskEvent = {
+    await this.taskEvents(scope, attempt, status, [{ taskId, ...detail }]);
+  }
+
+  /**
+   * Several tasks' events: all recorded in the store first (issued together: one
+   * round trip to an embedded store), then published in the order given.
+   */
+  async taskEvents(
+    scope: RunScope,
+    attempt: number,
+    status: TaskEvent['status'],
+    tasks: ReadonlyArray<{ taskId: string } & TaskEventDetail>,
+  ): Promise<void> {
+    const events = tasks.map(({ taskId, ...detail }) => this.taskEventOf(scope, taskId, attempt, status, detail));
+    await Promise.all(events.map((event) => this.store.taskRuns.applyEvent(event)));
+    for (const event of events) {
+      await this.bus.publish(TASK_EVENT[status], event, {
+        correlationId: scope.correlationId,
+        causationId: scope.causationId,
+        ...(status === 'progress' ? {} : { id: eventId('task', scope.runId, event.taskId, attempt, status) }),
+      });
+    }
+  }
+
+  private taskEventOf(
+    scope: RunScope,
+    taskId: string,
+    attempt: number,
+    status: TaskEvent['status'],
+    detail: TaskEventDetail,
+  ): TaskEvent {
+    return {
       runId: scope.runId,
       pipelineId: scope.pipelineId,
       taskId,
@@ -89,12 +126,6 @@ export class RunReporter {
       ...(detail.bytes !== undefined ? { bytes: detail.bytes } : {}),
       ...(detail.error ? { error: detail.error } : {}),
     };
-    await this.store.taskRuns.applyEvent(event);
-    await this.bus.publish(TASK_EVENT[status], event, {
-      correlationId: scope.correlationId,
-      causationId: scope.causationId,
-      ...(status === 'progress' ? {} : { id: eventId('task', scope.runId, taskId, attempt, status) }),
-    });
   }
 
   /** A task that ends without running: cancelled with its run, or skipped because what it needs failed. Store only. */

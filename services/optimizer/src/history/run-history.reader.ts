@@ -71,24 +71,19 @@ export class RunHistoryReader {
     const pipelines = (await this.store.pipelines.list({ limit: OTHER_PIPELINES })).items.filter(
       (p) => p.id !== pipelineId,
     );
-    const profiles = new Map<string, SourceProfile | undefined>();
-    const observations: RunObservation[] = [];
-    for (const pipeline of pipelines) {
-      if (!profiles.has(pipeline.sourceId)) {
-        profiles.set(pipeline.sourceId, (await this.store.profiles.latest(pipeline.sourceId))?.profile);
-      }
-      const other = profiles.get(pipeline.sourceId);
-      if (!other || !similarProfiles(profile, other)) continue;
-      const runs = await this.store.runs.list({
-        pipelineId: pipeline.id,
-        status: 'succeeded',
-        limit: RUNS_PER_OTHER_PIPELINE,
-      });
-      for (const run of runs.items) {
-        const observation = observationOf(run, false);
-        if (observation) observations.push(observation);
-      }
-    }
-    return observations;
+    // Reads issued together, a round of profiles then one of runs: one round trip each to an embedded store.
+    const sources = [...new Set(pipelines.map((p) => p.sourceId))];
+    const latest = await Promise.all(sources.map((id) => this.store.profiles.latest(id)));
+    const profiles = new Map(sources.map((id, i) => [id, latest[i]?.profile]));
+    const similar = pipelines.filter((p) => {
+      const other = profiles.get(p.sourceId);
+      return other !== undefined && similarProfiles(profile, other);
+    });
+    const runs = await Promise.all(
+      similar.map((p) =>
+        this.store.runs.list({ pipelineId: p.id, status: 'succeeded', limit: RUNS_PER_OTHER_PIPELINE }),
+      ),
+    );
+    return runs.flatMap((page) => page.items.flatMap((run) => observationOf(run, false) ?? []));
   }
 }

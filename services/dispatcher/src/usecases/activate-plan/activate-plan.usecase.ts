@@ -45,11 +45,15 @@ export class ActivatePlanUseCase {
   async execute(input: ActivatePlanCommand): Promise<ActivatePlanResult> {
     const { plan, messageId, subject } = ActivatePlanCommand.parse(input);
     return this.store.transaction(async (tx) => {
-      if (!(await tx.inbox.recordOnce(SERVICE, messageId, subject))) return { status: 'duplicate' } as const;
-      const pipeline = await tx.pipelines.get(plan.pipelineId);
+      // Issued together, sent in order: one round trip to an embedded store.
+      const [fresh, pipeline, stored] = await Promise.all([
+        tx.inbox.recordOnce(SERVICE, messageId, subject),
+        tx.pipelines.get(plan.pipelineId),
+        tx.plans.get(plan.pipelineId, plan.version),
+      ]);
+      if (!fresh) return { status: 'duplicate' } as const;
       if (!pipeline) throw new PipelineNotReadyError(`pipeline "${plan.pipelineId}" does not exist (yet)`);
       let version = plan.version;
-      const stored = await tx.plans.get(plan.pipelineId, version);
       if (!stored) {
         await tx.plans.save(plan);
       } else if (contentOf(stored.plan) !== contentOf(plan)) {

@@ -60,22 +60,26 @@ export class StartRunUseCase {
     if (TERMINAL_RUN_STATUSES.includes(run.status)) return run;
     if (this.active.has(run.id)) return run;
 
-    const pipeline = (await this.store.pipelines.get(run.pipelineId))!;
-    const plan = applyRunOverrides(
-      (await this.store.plans.get(run.pipelineId, run.planVersion!))!.plan,
-      hooks.overrides,
-    );
-    const source = await this.store.sources.get(plan.sourceId);
+    // Independent reads, issued together (one round trip to an embedded store); checked in the same order as ever.
+    const [pipelineRecord, planVersion, cancelRequested, taskRunPage] = await Promise.all([
+      this.store.pipelines.get(run.pipelineId),
+      this.store.plans.get(run.pipelineId, run.planVersion!),
+      this.store.inbox.has(CANCEL_MARKER, run.id),
+      this.store.taskRuns.listByRun(run.id, { limit: 500 }),
+    ]);
+    const pipeline = pipelineRecord!;
+    const plan = applyRunOverrides(planVersion!.plan, hooks.overrides);
+    const [source, refusal] = await Promise.all([
+      this.store.sources.get(plan.sourceId),
+      run.status === 'queued' ? this.circuits.refusal(plan.sourceId) : undefined,
+    ]);
     if (!source)
       throw new NonRetryableError(`source "${plan.sourceId}" of pipeline "${pipeline.id}" is not registered`);
 
-    if (await this.store.inbox.has(CANCEL_MARKER, run.id)) return this.cancelQueued(run, scope);
-    if (run.status === 'queued') {
-      const refusal = await this.circuits.refusal(plan.sourceId);
-      if (refusal) return this.refuse(run, scope, refusal);
-    }
+    if (cancelRequested) return this.cancelQueued(run, scope);
+    if (refusal) return this.refuse(run, scope, refusal);
 
-    const taskRuns = (await this.store.taskRuns.listByRun(run.id, { limit: 500 })).items;
+    const taskRuns = taskRunPage.items;
     const resumed = run.status === 'running';
     const attempt = resumed ? Math.max(1, ...taskRuns.map((t) => t.attempt)) + 1 : 1;
     const loads = new Set(plan.tasks.filter((t) => t.kind === 'load').map((t) => t.id));
@@ -139,9 +143,11 @@ export class StartRunUseCase {
   /** The run record, created with its task runs on the first request. */
   private async prepare(command: StartRunCommand): Promise<RunRecord> {
     return this.store.transaction(async (tx) => {
-      const existing = await tx.runs.get(command.runId);
+      const [existing, pipeline] = await Promise.all([
+        tx.runs.get(command.runId),
+        tx.pipelines.get(command.pipelineId),
+      ]);
       if (existing) return existing;
-      const pipeline = await tx.pipelines.get(command.pipelineId);
       if (!pipeline) throw new NonRetryableError(`pipeline "${command.pipelineId}" does not exist`);
       const version = command.planVersion ?? pipeline.currentPlanVersion;
       if (version === undefined) throw new PlanNotReadyError(`pipeline "${pipeline.id}" has no plan yet`);
@@ -154,9 +160,12 @@ export class StartRunUseCase {
         trigger: command.trigger,
         settings: planVersion.plan.settings,
       });
-      for (const task of planVersion.plan.tasks) {
-        await tx.taskRuns.upsert({ runId: run.id, taskId: task.id, status: 'queued', attempt: 1 });
-      }
+      // Issued together, sent in order.
+      await Promise.all(
+        planVersion.plan.tasks.map((task) =>
+          tx.taskRuns.upsert({ runId: run.id, taskId: task.id, status: 'queued', attempt: 1 }),
+        ),
+      );
       return run;
     });
   }

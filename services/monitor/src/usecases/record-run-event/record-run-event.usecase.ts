@@ -64,26 +64,34 @@ export class RecordRunEventUseCase {
     if (event.status === 'started') return { status: 'counted' };
     const finished = { ...event, status: event.status };
 
-    let stats = await this.store.runStats.get(event.runId);
+    // Independent reads, issued together (one round trip to an embedded store); all but the first
+    // are only used when the statistics are new, which is the usual case.
+    const [recorded, run, taskRuns, columns] = await Promise.all([
+      this.store.runStats.get(event.runId),
+      this.store.runs.get(event.runId),
+      this.store.taskRuns.listByRun(event.runId, { limit: 500 }),
+      this.columnStats.read({ runId: event.runId, pipelineId: event.pipelineId }),
+    ]);
+    let stats = recorded;
     // A run recovery ran again finishes again: the later finish replaces the earlier statistics.
     const repeated = stats !== undefined && Date.parse(stats.finishedAt) >= Date.parse(event.at);
     if (!stats || !repeated) {
-      const run = await this.store.runs.get(event.runId);
-      const tasks = run ? (await this.store.taskRuns.listByRun(event.runId, { limit: 500 })).items : [];
-      const columns = await this.columnStats.read({ runId: event.runId, pipelineId: event.pipelineId });
+      const tasks = run ? taskRuns.items : [];
       const fresh: NewRunStats = { ...runStatsOf(finished, run, tasks), ...(columns ?? {}) };
       if (await this.store.runStats.record(fresh)) this.observe(fresh);
       stats = (await this.store.runStats.get(event.runId)) ?? fresh;
     }
 
-    const history = (
-      await this.store.runStats.list({
+    const [historyPage, pipeline] = await Promise.all([
+      this.store.runStats.list({
         pipelineId: stats.pipelineId,
         finishedBefore: stats.finishedAt,
         limit: this.config.historyRuns,
-      })
-    ).items;
-    const schedule = (await this.store.pipelines.get(stats.pipelineId))?.schedule;
+      }),
+      this.store.pipelines.get(stats.pipelineId),
+    ]);
+    const history = historyPage.items;
+    const schedule = pipeline?.schedule;
     const interval = expectedInterval(
       schedule,
       history.map((r) => r.finishedAt),

@@ -54,9 +54,13 @@ export class OptimizePlanUseCase {
   async execute(input: OptimizePlanCommand): Promise<OptimizePlanResult> {
     const command = OptimizePlanCommand.parse(input);
     const drafted = command.plan;
-    if (await this.store.inbox.has(SERVICE, command.messageId)) return { status: 'duplicate' };
+    const [handled, latestProfile] = await Promise.all([
+      this.store.inbox.has(SERVICE, command.messageId),
+      this.store.profiles.latest(drafted.sourceId),
+    ]);
+    if (handled) return { status: 'duplicate' };
 
-    const profile = (await this.store.profiles.latest(drafted.sourceId))?.profile;
+    const profile = latestProfile?.profile;
     const optimization: OptimizationInput = {
       plan: drafted,
       ...(profile ? { profile } : {}),
@@ -75,8 +79,12 @@ export class OptimizePlanUseCase {
     });
 
     return this.store.transaction(async (tx): Promise<OptimizePlanResult> => {
-      if (!(await tx.inbox.recordOnce(SERVICE, command.messageId, command.subject))) return { status: 'duplicate' };
-      const latest = (await tx.plans.latest(drafted.pipelineId))?.version ?? 0;
+      const [fresh, latestPlan] = await Promise.all([
+        tx.inbox.recordOnce(SERVICE, command.messageId, command.subject),
+        tx.plans.latest(drafted.pipelineId),
+      ]);
+      if (!fresh) return { status: 'duplicate' };
+      const latest = latestPlan?.version ?? 0;
       if (latest < drafted.version) throw new DraftNotStoredError(drafted.pipelineId, drafted.version);
       if (latest > drafted.version) return { status: 'superseded', latestVersion: latest };
 

@@ -43,12 +43,18 @@ export class DraftPlanUseCase {
     const command = DraftPlanCommand.parse(input);
     const pipeline = command.pipeline;
     if (!pipeline) return { status: 'skipped' };
-    if (await this.store.inbox.has(SERVICE, command.messageId)) return { status: 'duplicate' };
+    // Independent reads, issued together (one round trip to an embedded store).
+    const [handled, source, existing, version] = await Promise.all([
+      this.store.inbox.has(SERVICE, command.messageId),
+      this.store.sources.get(command.sourceId),
+      this.store.pipelines.get(pipeline.pipelineId),
+      this.store.plans.nextVersion(pipeline.pipelineId),
+    ]);
+    if (handled) return { status: 'duplicate' };
     // Refused before deciding, so no decision is recorded for a message that can never succeed.
-    if (!(await this.store.sources.get(command.sourceId))) {
+    if (!source) {
       throw new NonRetryableError(`source "${command.sourceId}" is not registered`);
     }
-    const existing = await this.store.pipelines.get(pipeline.pipelineId);
     if (existing && existing.sourceId !== command.sourceId) {
       throw new NonRetryableError(
         `pipeline "${pipeline.pipelineId}" reads source "${existing.sourceId}", not "${command.sourceId}"`,
@@ -61,7 +67,7 @@ export class DraftPlanUseCase {
       policy: TargetPolicy.parse(pipeline.policy ?? {}),
       pipelineId: pipeline.pipelineId,
       sourceId: command.sourceId,
-      version: await this.store.plans.nextVersion(pipeline.pipelineId),
+      version,
     };
     const { value, decision } = await this.guard.decide(
       planDecideRequest({
@@ -76,8 +82,12 @@ export class DraftPlanUseCase {
     const plan: PipelinePlan = { ...value, createdAt: this.clock.now().toISOString() };
 
     const drafted = await this.store.transaction(async (tx) => {
-      if (!(await tx.inbox.recordOnce(SERVICE, command.messageId, command.subject))) return false;
-      if (!(await tx.pipelines.get(plan.pipelineId))) {
+      const [fresh, stored] = await Promise.all([
+        tx.inbox.recordOnce(SERVICE, command.messageId, command.subject),
+        tx.pipelines.get(plan.pipelineId),
+      ]);
+      if (!fresh) return false;
+      if (!stored) {
         await tx.pipelines.create({
           id: plan.pipelineId,
           sourceId: plan.sourceId,
