@@ -57,9 +57,11 @@ function plan(options: { mode?: LoadMode; dedupe?: boolean } = {}): EngineTaskSp
   };
 }
 
+const HOSTILE = 'we"ird; DROP TABLE x; --';
+
 /** Clean rows of every cast type, text with quotes, commas and line ends; ~600 KB, so the reader hands over many chunks. */
 function cleanCsv(rows: number, change: (i: number, fields: string[]) => void = () => undefined): string {
-  const lines = ['id,big,email,amount,price,active,day,at,local,note'];
+  const lines = [`id,big,email,amount,price,active,day,at,local,note,"${HOSTILE.replace(/"/g, '""')}"`];
   for (let i = 1; i <= rows; i++) {
     const fields = [
       String(i),
@@ -73,6 +75,7 @@ function cleanCsv(rows: number, change: (i: number, fields: string[]) => void = 
       `2024-03-01T08:${String(i % 60).padStart(2, '0')}:00Z`,
       i % 5 === 0 ? `"line one\nline ""two"", with a comma ${i}"` : `plain note ${i}`,
     ];
+    fields.push(`h${i}`);
     change(i, fields);
     lines.push(fields.join(','));
   }
@@ -109,7 +112,7 @@ const metricsOf = (m: { rowsRead: number; rowsLoaded: number; rowsToLoad: number
 async function leftovers(): Promise<string[]> {
   const rows = await pg.query<{ relname: string }>(
     `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = $1 AND (c.relname LIKE '\\_aoe\\_stage%' OR c.relname LIKE '\\_aoe\\_dedup%')`,
+      WHERE n.nspname = $1 AND (c.relname LIKE '\\_aoe\\_stage%' OR c.relname LIKE '\\_aoe\\_dedup%' OR c.relname LIKE '\\_aoe\\_pkey%')`,
     [pg.schema],
   );
   return rows.map((r) => r.relname);
@@ -195,6 +198,32 @@ describe('typed COPY into a new table', () => {
     expect(await pg.checksum('doubt_typed')).toEqual(await pg.checksum('doubt_rows'));
     expect(typed.quarantined).toEqual(rows.quarantined);
     expect(typed.quarantined).toHaveLength(1);
+    expect(await leftovers()).toEqual([]);
+  });
+
+  it('two runs creating the same target at once: one renames its table into place, the other merges into it', async () => {
+    const first = await pg.writeFile('race1.csv', cleanCsv(4_000));
+    const second = await pg.writeFile(
+      'race2.csv',
+      cleanCsv(4_000, (i, f) => (f[9] = `second ${i}`)),
+    );
+    const [a, b] = await Promise.all([
+      load('race', first, plan(), { runId: 'run-race-1' }),
+      load('race', second, plan(), { runId: 'run-race-2' }),
+    ]);
+    expect([a.result.status, b.result.status]).toEqual(['succeeded', 'succeeded']);
+    const paths = [a.result.path, b.result.path];
+    expect(paths.filter((p) => p?.typedCopy)).toHaveLength(1);
+    expect(paths.filter((p) => !p?.typedCopy)).toEqual([
+      expect.objectContaining({ kind: 'set-based', typedCopyRefused: 'the target was created meanwhile' }),
+    ]);
+    // Merge on id: the run that published second (the refused one) wins every row.
+    const secondWins = a.result.path?.typedCopy === true;
+    const [fromSecond] = await pg.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ${pg.table('race')} WHERE note LIKE 'second %'`,
+    );
+    expect(fromSecond.n).toBe(secondWins ? 4_000 : 0);
+    expect((await pg.checksum('race')).count).toBe(4_000);
     expect(await leftovers()).toEqual([]);
   });
 

@@ -179,7 +179,7 @@ async function proveKeys(ctx: TypedCopyContext): Promise<void> {
     await session.query(`SET LOCAL maintenance_work_mem = '256MB'`);
     if (primaryKey && primaryKey.length > 0) {
       await session.query(
-        `ALTER TABLE ${plan.staging} ADD CONSTRAINT ${quoteIdent(primaryKeyName(plan.table.name))} ` +
+        `ALTER TABLE ${plan.staging} ADD CONSTRAINT ${quoteIdent(stagingKeyName(plan))} ` +
           `PRIMARY KEY (${primaryKey.map(quoteIdent).join(', ')})`,
       );
     }
@@ -211,6 +211,19 @@ async function publish(ctx: TypedCopyContext, copied: { rows: number; bytes: num
       await session.query(`DROP INDEX ${qualifiedName(plan.table.schema, dedupeIndexName(plan))}`);
     }
     await session.query(`ALTER TABLE ${plan.staging} RENAME TO ${quoteIdent(plan.table.name)}`);
+    if (options.mode === 'merge' && plan.primaryKey && plan.primaryKey.length > 0) {
+      // Named after the staging table until now, so concurrent loads of one new target never collide.
+      await session
+        .query(
+          `ALTER TABLE ${plan.target} RENAME CONSTRAINT ${quoteIdent(stagingKeyName(plan))} ` +
+            `TO ${quoteIdent(primaryKeyName(plan.table.name))}`,
+        )
+        .catch((error: unknown) => {
+          throw (error as { code?: unknown }).code === '42P07'
+            ? new TypedCopyRefusal(`the name ${primaryKeyName(plan.table.name)} is taken`)
+            : error;
+        });
+    }
     // Nothing was rejected or dropped as a duplicate: every row read is a row to load.
     transform.finish(copied.rows);
     const state = options.checkpoint?.state();
@@ -265,6 +278,11 @@ export function primaryKeyName(table: string): string {
   let name = table;
   while (Buffer.byteLength(name) > 63 - '_pkey'.length) name = name.slice(0, -1);
   return `${name}_pkey`;
+}
+
+/** The primary key while the table is staged, named after this load's staging table. */
+function stagingKeyName(plan: LoadPlan): string {
+  return plan.stagingName.replace(/^_aoe_stage_/, '_aoe_pkey_');
 }
 
 /** The dedupe proof's index, named after this load's staging table. */
