@@ -345,7 +345,7 @@ export class PostgresSink implements SinkConnector {
     if (this.kind !== 'postgres' || this.options.typedCopy === false) return undefined;
     const relation = await readRelation(session, plan.table);
     const problem =
-      typedCopyProblem(relation, reader, options) ??
+      typedCopyProblem(relation, reader) ??
       passThroughProblem(plan.columns, relation, new Set(), reader.valuesAreText) ??
       stagedProblem(plan.columns, relation, new Set(), transform, reader);
     if (problem) return undefined;

@@ -62,14 +62,9 @@ export type TypedCopyOutcome = LoadOutcome | { kind: 'refused'; reason: string }
 class TypedCopyRefusal extends Error {}
 
 /** Why this load cannot take the typed COPY (undefined when it can); decided before a byte is read. */
-export function typedCopyProblem(
-  relation: CatalogRelation | undefined,
-  reader: PassThroughReader,
-  options: WriteOptions,
-): string | undefined {
+export function typedCopyProblem(relation: CatalogRelation | undefined, reader: PassThroughReader): string | undefined {
   if (relation) return 'the target exists';
   if (reader.format.kind !== 'csv' || !reader.valuesAreText) return 'the typed COPY reads CSV text';
-  if (options.schemaEvolution !== 'additive' && options.schemaEvolution !== 'any') return 'unknown schema evolution';
   return undefined;
 }
 
