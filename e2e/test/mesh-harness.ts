@@ -143,6 +143,8 @@ export function gatewayClient(url: string, key: string) {
   const call = async (method: string, path: string, body?: unknown): Promise<any> => {
     const res = await fetch(`${url}${path}`, {
       method,
+      // A request that hangs (a socket to a process that died) fails, and the caller's poll tries again.
+      signal: AbortSignal.timeout(10_000),
       headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
       ...(body ? { body: JSON.stringify(body) } : {}),
     });

@@ -90,6 +90,7 @@ export async function runMeshService(service: string, modules: Type[]): Promise<
     databaseUrl: env.DATABASE_URL,
     namespace: env.AOE_BUS_NAMESPACE,
     schema: env.AOE_STORE_SCHEMA,
+    poolSize: env.AOE_STORE_POOL_SIZE,
   });
   const running = await startServiceApp({ service, modules, platform, host: env.HOST, port: env.PORT });
   platform.telemetry.logger.info({ url: running.url }, `${service} ready`);

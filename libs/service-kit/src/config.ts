@@ -7,6 +7,8 @@ export const ServiceEnvironment = z.object({
   /** Prefix for streams and subjects, when several environments share one NATS. */
   AOE_BUS_NAMESPACE: z.string().optional(),
   AOE_STORE_SCHEMA: z.string().default('aoe'),
+  /** Store connections this process may hold (keep replicas × this under the server's max_connections). */
+  AOE_STORE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(0),
 });

@@ -34,6 +34,8 @@ export interface MeshConnection {
   namespace?: string;
   /** Store schema (default `aoe`). */
   schema?: string;
+  /** Store connections this process may hold (default 10). */
+  poolSize?: number;
 }
 
 /** Mesh mode: JetStream and PostgreSQL, with readiness checks on both. */
@@ -45,7 +47,12 @@ export async function connectMeshPlatform(service: string, connection: MeshConne
     observer: telemetryObserver(telemetry.metrics, telemetry.logger),
   });
   try {
-    const store = await openStore({ url: connection.databaseUrl, schema: connection.schema, applicationName: service });
+    const store = await openStore({
+      url: connection.databaseUrl,
+      schema: connection.schema,
+      poolSize: connection.poolSize,
+      applicationName: service,
+    });
     registerReadiness({ telemetry, bus, store });
     return { telemetry, bus, store };
   } catch (error) {
