@@ -161,7 +161,9 @@ describe('optimizer: aoe.evt.plan.drafted -> aoe.evt.plan.optimized', () => {
     expect(plan.version).toBe(2);
     expect(plan.tasks.slice(1)).toEqual(draft.tasks.slice(1));
     expect(plan.settings.batchSize).toBeGreaterThanOrEqual(BOUNDS.batchSize.min);
-    expect((await store.plans.get('fresh', 2))?.plan).toEqual(plan);
+    // The event goes out inside the optimizer's transaction: the commit may land a moment after it.
+    const stored = await until(async () => (await store.plans.get('fresh', 2))?.plan, 'plan version 2 stored');
+    expect(stored).toEqual(plan);
     expect((await store.pipelines.get('fresh'))?.currentPlanVersion).toBe(2);
 
     const decisions = (await store.decisions.list({ subjectId: 'fresh', agent: 'optimizer' })).items;
