@@ -1,6 +1,6 @@
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import type { LogicalType } from '@aoe/contracts';
+import { LogicalType } from '@aoe/contracts';
 import { testDatabaseUrl, uniqueName } from '@aoe/testing';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -15,17 +15,8 @@ import { castSamples, randomSamples } from './fixtures/cast-samples';
  * it must).
  */
 
-const TYPES: LogicalType[] = [
-  'string',
-  'integer',
-  'bigint',
-  'number',
-  'decimal',
-  'boolean',
-  'date',
-  'timestamp',
-  'timestamptz',
-];
+/** Every type the set-based path casts to in SQL. */
+const TYPES = LogicalType.options.filter((type) => sqlCastFor(type) !== undefined);
 
 let pg: Client;
 let schema: string;

@@ -1,18 +1,9 @@
-import type { LogicalType } from '@aoe/contracts';
+import { LogicalType } from '@aoe/contracts';
 import { castSamples, mutations, randomSamples } from '../../test/fixtures/cast-samples';
 import { sqlCastFor, type CastGuard } from './sql-casts';
 
-const TYPES: LogicalType[] = [
-  'string',
-  'integer',
-  'bigint',
-  'number',
-  'decimal',
-  'boolean',
-  'date',
-  'timestamp',
-  'timestamptz',
-];
+/** Every type the set-based path casts to in SQL. */
+const TYPES = LogicalType.options.filter((type) => sqlCastFor(type) !== undefined);
 const samples = castSamples();
 const isAscii = (text: string): boolean => [...text].every((c) => c.charCodeAt(0) < 0x80);
 const random = randomSamples(20_000);

@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { Database, QueryResult, SqlParam } from './database';
 import { quoteSchema } from './schema-name';
 import { runInBlock, savepointBlock, transactionBlock } from './transaction-block';
+import { InProcessLocks } from './in-process-locks';
 
 export interface PgliteWorkerDatabaseOptions {
   /** A directory for the data files; omit for an in-memory database. */
@@ -105,7 +106,7 @@ type Execute = <T>(sql: string, params?: readonly SqlParam[]) => Promise<QueryRe
 export class PgliteWorkerDatabase implements Database {
   readonly dialect = 'pglite' as const;
   private readonly pending = new Map<number, { resolve: (reply: Reply) => void; reject: (error: Error) => void }>();
-  private readonly lockTails = new Map<string, Promise<unknown>>();
+  private readonly locks = new InProcessLocks();
   /** Settles when the last transaction issued has ended: what a new statement or transaction waits for. */
   private transactionTail: Promise<unknown> = Promise.resolve();
   /** Statements and transactions not settled yet: what close() waits for. */
@@ -180,18 +181,7 @@ export class PgliteWorkerDatabase implements Database {
 
   /** One process owns a PGlite database, so an in-process queue per key is the whole lock. */
   async withExclusiveLock<T>(key: string, fn: (session: Database) => Promise<T>): Promise<T> {
-    const previous = this.lockTails.get(key) ?? Promise.resolve();
-    const run = previous.then(
-      () => fn(this),
-      () => fn(this),
-    );
-    const tail = run.catch(() => undefined);
-    this.lockTails.set(key, tail);
-    try {
-      return await run;
-    } finally {
-      if (this.lockTails.get(key) === tail) this.lockTails.delete(key);
-    }
+    return this.locks.run(key, () => fn(this));
   }
 
   /** Closes PGlite (after the statements already issued) and ends the worker; safe to call more than once. */

@@ -3,6 +3,7 @@ import type { PGlite, Transaction } from '@electric-sql/pglite';
 import type { Database, QueryResult, SqlParam } from './database';
 import { quoteSchema } from './schema-name';
 import { runInBlock, savepointBlock } from './transaction-block';
+import { InProcessLocks } from './in-process-locks';
 
 export interface PgliteDatabaseOptions {
   /** A directory for the data files; omit for an in-memory database. */
@@ -17,7 +18,7 @@ export interface PgliteDatabaseOptions {
  */
 export class PgliteDatabase implements Database {
   readonly dialect = 'pglite' as const;
-  private readonly lockTails = new Map<string, Promise<unknown>>();
+  private readonly locks = new InProcessLocks();
 
   private constructor(private readonly pglite: PGlite) {}
 
@@ -47,18 +48,7 @@ export class PgliteDatabase implements Database {
 
   /** One process owns a PGlite database, so an in-process queue per key is the whole lock. */
   async withExclusiveLock<T>(key: string, fn: (session: Database) => Promise<T>): Promise<T> {
-    const previous = this.lockTails.get(key) ?? Promise.resolve();
-    const run = previous.then(
-      () => fn(this),
-      () => fn(this),
-    );
-    const tail = run.catch(() => undefined);
-    this.lockTails.set(key, tail);
-    try {
-      return await run;
-    } finally {
-      if (this.lockTails.get(key) === tail) this.lockTails.delete(key);
-    }
+    return this.locks.run(key, () => fn(this));
   }
 
   async close(): Promise<void> {
