@@ -9,10 +9,11 @@
  *     npx ts-node --transpile-only loadtest/ingest-csv.ts [rows=1000000] [repeat=1]
  *
  * The CSV (10 columns, ~99 MB for 1,000,000 rows) is generated once in
- * $TMPDIR/aoe-ingest-bench and reused. aoe runs as a child process
- * (`node services/cli/dist/src/main.js`) with its own AOE_HOME, created by a
- * warm-up ingest of examples/events.csv first, so PGlite's one-time initdb of
- * the store is not counted (it is reported). Each side loads into a fresh
+ * $TMPDIR/aoe-ingest-bench and reused. aoe runs as a child process, as the
+ * `aoe` bin does (`node services/cli/bin/aoe.js`: the bundle `npm run build`
+ * makes), with its own AOE_HOME, created by a warm-up ingest of
+ * examples/events.csv first, so PGlite's one-time initdb of the store (and
+ * the bundle's V8 code cache for `ingest`) is not counted (it is reported). Each side loads into a fresh
  * table of one fresh schema (dropped at the end), after a CHECKPOINT. Traffic
  * goes only to DATABASE_URL (127.0.0.1 by default).
  */
@@ -24,7 +25,7 @@ import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 
 const ROOT = resolve(__dirname, '..');
-const CLI = join(ROOT, 'services/cli/dist/src/main.js');
+const CLI = join(ROOT, 'services/cli/bin/aoe.js');
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const ROWS = Number(process.argv[2] ?? 1_000_000);
 const REPEAT = Number(process.argv[3] ?? 1);
