@@ -126,6 +126,16 @@ async function constraintsOf(table: string): Promise<string[]> {
   return rows.map((r) => r.def.replace(table, '<table>'));
 }
 
+/** Each column's name, type and NOT NULL, in order. */
+async function columnsOf(table: string): Promise<string[]> {
+  const rows = await pg.query<{ def: string }>(
+    `SELECT attname || ' ' || format_type(atttypid, atttypmod) || CASE WHEN attnotnull THEN ' not null' ELSE '' END AS def
+       FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
+    [pg.table(table)],
+  );
+  return rows.map((r) => r.def);
+}
+
 describe('typed COPY into a new table', () => {
   it('loads a clean keyed CSV over parallel sessions with the staged and the row path’s rows, key and metrics', async () => {
     const path = await pg.writeFile('clean.csv', cleanCsv(6_000));
@@ -144,6 +154,9 @@ describe('typed COPY into a new table', () => {
     expect(typed.result.checkpoint).toEqual(staged.result.checkpoint);
     expect(await constraintsOf('clean_typed')).toEqual(await constraintsOf('clean_staged'));
     expect(await constraintsOf('clean_typed')).toEqual(['<table>_pkey PRIMARY KEY (id)']);
+    // The key column is NOT NULL from the start in the typed COPY's table: the same table as the staged path's.
+    expect(await columnsOf('clean_typed')).toEqual(await columnsOf('clean_staged'));
+    expect((await columnsOf('clean_typed'))[0]).toBe('id integer not null');
     expect(await leftovers()).toEqual([]);
     const [ledger] = await pg.query<{ rows: string }>(
       `SELECT rows::text FROM ${pg.table('_aoe_loads')} WHERE run_id = 'run-clean_typed'`,

@@ -2,8 +2,9 @@ import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import type { CursorState } from '../connector';
-import { countLines, CsvPassThroughScanner, type PassThroughReader, type PassThroughRequest } from '../pass-through';
+import { countLines, type PassThroughReader, type PassThroughRequest } from '../pass-through';
 import { headerNames, sniffDelimiter } from './csv.decoder';
+import { CsvPassThroughScanner } from './csv-scanner';
 import { formatFromContent, formatFromName, isGzip, type ObjectReadSpec, type SourceObject } from './record-stream';
 import { toConnectorError } from './stream-errors';
 import { ByteCounter, peek } from './stream-utils';
@@ -30,8 +31,9 @@ export function csvSpecPassesThrough(spec: ObjectReadSpec, name: string): boolea
 /**
  * A CSV file or object as a pass-through reader: gunzipped when it is gzip,
  * the BOM dropped, header included (COPY skips it), every byte checked by a
- * `CsvPassThroughScanner` before it is handed out. Undefined when the object
- * is not CSV or its header does not name `request.columns` in order.
+ * `CsvPassThroughScanner` (and any field checks) before it is handed out.
+ * Undefined when the object is not CSV or its header does not name
+ * `request.columns` in order.
  */
 export async function openCsvPassThrough(
   object: SourceObject,
@@ -141,5 +143,6 @@ export async function openCsvPassThrough(
     cursor: () => (done ? cursorAfter() : undefined),
     close,
     positionOf: (ordinal) => `${object.name}:${scanner.lineOf(ordinal)}`,
+    checkFields: (checker) => scanner.checkFields(checker),
   };
 }

@@ -1,4 +1,5 @@
 import { seeded } from '../../test/fixtures/cast-samples';
+import { CsvPassThroughScanner } from '../formats/csv-scanner';
 import type { StagedTransform } from '../staged-transform';
 import { fieldChecker } from './field-checker';
 
@@ -24,10 +25,12 @@ function transform(patterns: StagedTransform['patterns'] = [{ column: 'email', r
 }
 
 function doubts(csv: string, typed: boolean, t = transform(), chunkSize = 7): number[] {
-  const checker = fieldChecker(columns, t, { delimiter: ',', header: true }, { typed });
+  const checker = fieldChecker(columns, t, { delimiter: ',' }, { typed });
+  const scanner = new CsvPassThroughScanner(0x2c, columns.length, true);
+  scanner.checkFields(checker);
   const bytes = Buffer.from(csv, 'latin1');
-  for (let at = 0; at < bytes.length; at += chunkSize) checker.push(bytes.subarray(at, at + chunkSize));
-  checker.end();
+  for (let at = 0; at < bytes.length; at += chunkSize) scanner.push(bytes.subarray(at, at + chunkSize));
+  scanner.end();
   return checker.doubtful;
 }
 

@@ -1,6 +1,7 @@
 import { isAscii } from 'node:buffer';
 import type { ColumnSchema } from '../connector';
 import { CAST_DOUBT, CsvFieldChecker, FIELD_OK, RULE_DOUBT, type FieldCheck } from '../formats/csv-field-checks';
+import { PassThroughRejected, type PassThroughReader } from '../pass-through';
 import type { StagedTransform } from '../staged-transform';
 import { bytePatternFor } from './byte-patterns';
 import { sqlCastFor } from './sql-casts';
@@ -73,11 +74,12 @@ function patternCheck(
 /**
  * The field checks of a transform, per column of the data: a cast column's
  * guard (and its not-null rule), a text column's not-null and pattern rules.
+ * Fed by a scan of the CSV (`checkReaderFields`).
  */
 export function fieldChecker(
   columns: readonly ColumnSchema[],
   transform: StagedTransform,
-  format: { delimiter: string; header: boolean },
+  format: { delimiter: string },
   options: FieldCheckerOptions = {},
 ): CsvFieldChecker {
   const typed = options.typed === true;
@@ -110,5 +112,12 @@ export function fieldChecker(
       onRejected: patterns.length > 0 ? RULE_DOUBT : FIELD_OK,
     };
   });
-  return new CsvFieldChecker(format.delimiter, format.header, checks);
+  return new CsvFieldChecker(checks);
+}
+
+/** Has the reader's own scan hand `checker` its fields; a reader that cannot refuses the fast path. */
+export function checkReaderFields(reader: PassThroughReader, checker: CsvFieldChecker): CsvFieldChecker {
+  if (!reader.checkFields) throw new PassThroughRejected('the reader cannot check its fields');
+  reader.checkFields(checker);
+  return checker;
 }

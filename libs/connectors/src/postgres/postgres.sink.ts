@@ -3,7 +3,6 @@ import type { LoadMode, PostgresConnection } from '@aoe/contracts';
 import type { Batch, CheckResult, ColumnSchema, CursorState, SinkConnector, WriteOptions } from '../connector';
 import { ConnectorError } from '../connector-error';
 import { PassThroughRejected, type PassThroughFallback, type PassThroughReader } from '../pass-through';
-import type { CsvFieldChecker } from '../formats/csv-field-checks';
 import type { StagedTransform, StagedWriteAttempt, StagedWriteResult, TypedCopyRefused } from '../staged-transform';
 import { fieldEncoder } from './copy-text';
 import type { FaultHook, FaultPoint } from './faults';
@@ -22,7 +21,7 @@ import { assertIdentifierFits, qualifiedName, quoteIdent, stagingTableName } fro
 import { pgTypeFor } from './pg-types';
 import { columnReader } from './row-access';
 import { planSchemaChange, schemaChangeStatements } from './schema-evolution';
-import { fieldChecker } from './field-checker';
+import { checkReaderFields, fieldChecker } from './field-checker';
 import { judgeStaged, stagedProblem, stagedSqlSpec, textColumn } from './staged-load';
 import { publishSql, SEQUENCE_COLUMN } from './staged-sql';
 import type { LoadOutcome, LoadPlan, PostgresWriteResult } from './load-plan';
@@ -294,13 +293,11 @@ export class PostgresSink implements SinkConnector {
       const previous = await findLoad(session, this.ledgerSchema, plan.key);
       if (previous) return { ...this.result(previous.rows, 0, true), rowsToLoad: 0 };
       const fault = this.faultCaller(session, plan, options);
-      const copyRaw = async (stream: CopyDataStream, checker?: CsvFieldChecker) => {
+      const copyRaw = async (stream: CopyDataStream) => {
         let bytes = 0;
         for await (const chunk of reader.chunks()) {
           options.signal?.throwIfAborted();
-          const sent = stream.writeBytes(chunk);
-          checker?.push(chunk);
-          bytes += await sent;
+          bytes += await stream.writeBytes(chunk);
           await fault('mid-copy', reader.rows);
         }
         return { rows: reader.rows, bytes };
@@ -449,7 +446,7 @@ export class PostgresSink implements SinkConnector {
     plan: LoadPlan,
     options: WriteOptions,
     fault: (point: FaultPoint, rows: number) => Promise<void>,
-    copy: (stream: CopyDataStream, checker?: CsvFieldChecker) => Promise<{ rows: number; bytes: number }>,
+    copy: (stream: CopyDataStream) => Promise<{ rows: number; bytes: number }>,
     reader: PassThroughReader,
     transform?: StagedTransform,
   ): Promise<LoadOutcome> {
@@ -474,15 +471,16 @@ export class PostgresSink implements SinkConnector {
       ].join(', ')})`,
     );
     await fault('before-copy', 0);
-    const stream = openCopyStream(session, copySql(plan.staging, columns, reader), columns);
     const checker =
-      transform && reader.format.kind === 'csv' ? fieldChecker(plan.columns, transform, reader.format) : undefined;
+      transform && reader.format.kind === 'csv'
+        ? checkReaderFields(reader, fieldChecker(plan.columns, transform, reader.format))
+        : undefined;
+    const stream = openCopyStream(session, copySql(plan.staging, columns, reader), columns);
     let copied: { rows: number; bytes: number };
     try {
-      copied = await copy(stream, checker);
+      copied = await copy(stream);
       await stream.finish();
       checkServerCount(stream, copied.rows, reader);
-      checker?.end();
     } catch (error) {
       await stream.abort(error instanceof Error ? error : new Error(String(error)));
       throw error;

@@ -16,7 +16,7 @@ import { ConnectorError } from '../connector-error';
 import { PassThroughRejected, type PassThroughReader } from '../pass-through';
 import type { StagedTransform } from '../staged-transform';
 import type { CsvFieldChecker } from '../formats/csv-field-checks';
-import { fieldChecker } from './field-checker';
+import { checkReaderFields, fieldChecker } from './field-checker';
 import type { FaultPoint } from './faults';
 import { claimLoad, recordLoadRows, writeCheckpoint } from './load-ledger';
 import type { LoadOutcome, LoadPlan } from './load-plan';
@@ -75,6 +75,13 @@ export async function loadTypedCopy(ctx: TypedCopyContext): Promise<TypedCopyOut
   const change = planSchemaChange(undefined, plan.columns, options.schemaEvolution, plan.target);
   await session.query(`DROP TABLE IF EXISTS ${plan.staging}`);
   for (const statement of schemaChangeStatements(plan.staging, change, undefined)) await session.query(statement);
+  const key = primaryKeyOf(ctx);
+  if (key.length > 0) {
+    // NOT NULL from the start, as the primary key makes them anyway: COPY checks each row as it
+    // goes, and building the key needs no scan of the whole table to prove it (a fifth of its time).
+    const notNull = key.map((column) => `ALTER COLUMN ${quoteIdent(column)} SET NOT NULL`);
+    await session.query(`ALTER TABLE ${plan.staging} ${notNull.join(', ')}`);
+  }
   await ctx.fault('before-copy', 0);
   try {
     const copied = await copyInParallel(
@@ -96,7 +103,7 @@ async function copyInParallel(
 ): Promise<{ rows: number; bytes: number }> {
   const { reader, options, plan } = ctx;
   const format = reader.format as { kind: 'csv'; delimiter: string; header: boolean };
-  const checker = fieldChecker(plan.columns, ctx.transform, format, { typed: true });
+  const checker = checkReaderFields(reader, fieldChecker(plan.columns, ctx.transform, format, { typed: true }));
   const sessions: PgSession[] = [ctx.session];
   const streams: CopyDataStream[] = [];
   let failed = false;
@@ -118,23 +125,20 @@ async function copyInParallel(
     const fanOut = new CopyFanOut(streams);
     for await (const chunk of reader.chunks()) {
       options.signal?.throwIfAborted();
-      checker.push(chunk);
       refuseOnDoubt(checker);
       await fanOut.push(chunk, checker.lastRecordEnd);
       await ctx.fault('mid-copy', reader.rows);
     }
-    checker.end();
+    // The reader's scan has judged the last record too.
     refuseOnDoubt(checker);
     await fanOut.end();
-    let serverRows = 0;
-    for (const stream of streams) {
-      await stream.finish();
-      serverRows += stream.serverRowCount ?? 0;
-    }
+    // Each server process finishes its own stream (and then commits) while the others do theirs.
+    await Promise.all(streams.map((stream) => stream.finish()));
+    const serverRows = streams.reduce((sum, stream) => sum + (stream.serverRowCount ?? 0), 0);
     if (serverRows !== reader.rows) {
       throw new PassThroughRejected(`the server read ${serverRows} rows where the reader counted ${reader.rows}`);
     }
-    for (const s of sessions) await s.query('COMMIT');
+    await Promise.all(sessions.map((s) => s.query('COMMIT')));
     return { rows: reader.rows, bytes: fanOut.bytes };
   } catch (error) {
     failed = true;
@@ -170,20 +174,20 @@ function refuseOnDoubt(checker: CsvFieldChecker): void {
  * which the staged path settles (dedupe, the merge's last row wins).
  */
 async function proveKeys(ctx: TypedCopyContext): Promise<void> {
-  const { session, plan, options, transform } = ctx;
-  const primaryKey = options.mode === 'merge' ? plan.primaryKey : undefined;
+  const { session, plan, transform } = ctx;
+  const primaryKey = primaryKeyOf(ctx);
   const dedupe = transform.dedupeKey;
   try {
     await session.query('BEGIN');
     // The key's sort fits in memory for tens of millions of rows (the default 64MB spills sooner).
     await session.query(`SET LOCAL maintenance_work_mem = '256MB'`);
-    if (primaryKey && primaryKey.length > 0) {
+    if (primaryKey.length > 0) {
       await session.query(
         `ALTER TABLE ${plan.staging} ADD CONSTRAINT ${quoteIdent(stagingKeyName(plan))} ` +
           `PRIMARY KEY (${primaryKey.map(quoteIdent).join(', ')})`,
       );
     }
-    if (dedupe && !(primaryKey && sameColumns(dedupe, primaryKey))) {
+    if (dedupe && !sameColumns(dedupe, primaryKey)) {
       await session.query(
         `CREATE UNIQUE INDEX ${quoteIdent(dedupeIndexName(plan))} ON ${plan.staging} (${dedupe.map(quoteIdent).join(', ')})`,
       );
@@ -207,11 +211,12 @@ async function publish(ctx: TypedCopyContext, copied: { rows: number; bytes: num
       return { kind: 'claimed-elsewhere' };
     }
     if (await readRelation(session, plan.table)) throw new TypedCopyRefusal('the target was created meanwhile');
-    if (transform.dedupeKey && !(options.mode === 'merge' && sameColumns(transform.dedupeKey, plan.primaryKey ?? []))) {
+    const primaryKey = primaryKeyOf(ctx);
+    if (transform.dedupeKey && !sameColumns(transform.dedupeKey, primaryKey)) {
       await session.query(`DROP INDEX ${qualifiedName(plan.table.schema, dedupeIndexName(plan))}`);
     }
     await session.query(`ALTER TABLE ${plan.staging} RENAME TO ${quoteIdent(plan.table.name)}`);
-    if (options.mode === 'merge' && plan.primaryKey && plan.primaryKey.length > 0) {
+    if (primaryKey.length > 0) {
       // Named after the staging table until now, so concurrent loads of one new target never collide.
       await session
         .query(
@@ -267,6 +272,11 @@ function refusalFor(error: unknown, step: 'copy' | 'keys'): unknown {
     return new TypedCopyRefusal(`${what} (${code}): ${(error as Error).message}`);
   }
   return error;
+}
+
+/** The target's primary key, when this load builds one (a merge). */
+function primaryKeyOf(ctx: TypedCopyContext): readonly string[] {
+  return ctx.options.mode === 'merge' ? (ctx.plan.primaryKey ?? []) : [];
 }
 
 function sameColumns(a: readonly string[], b: readonly string[]): boolean {
