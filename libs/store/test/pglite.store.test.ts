@@ -47,6 +47,14 @@ describe('PGlite in a worker thread', () => {
     expect(rows[0]).toEqual({ n: 42, at: new Date('2026-11-26T08:00:00Z'), doc: { a: [1, 2] } });
   });
 
+  it("starts PostgreSQL with the store's small shared buffers, after PGlite's own start parameters", async () => {
+    const { rows } = await db.query<{ buffers: string; workers: string }>(
+      `SELECT current_setting('shared_buffers') AS buffers, current_setting('max_worker_processes') AS workers`,
+    );
+    // PGlite's defaults (max_worker_processes=0 among them) are kept; ours come on top.
+    expect(rows[0]).toEqual({ buffers: '16MB', workers: '0' });
+  });
+
   it("keeps an error's SQLSTATE and fields", async () => {
     await db.query('INSERT INTO items (id) VALUES ($1)', [1]);
     await expect(db.query('INSERT INTO items (id) VALUES ($1)', [1])).rejects.toMatchObject({

@@ -31,7 +31,12 @@ const failure = (error) => {
 };
 (async () => {
   if (workerData.dataDir) mkdirSync(workerData.dataDir, { recursive: true });
-  const db = await PGlite.create(workerData.dataDir ? { dataDir: workerData.dataDir } : {});
+  const defaults = PGlite.defaultStartParams;
+  const startParams = Array.isArray(defaults) ? [...defaults, ...workerData.settings] : undefined;
+  const db = await PGlite.create({
+    ...(workerData.dataDir ? { dataDir: workerData.dataDir } : {}),
+    ...(startParams ? { startParams } : {}),
+  });
   try {
     await db.query(workerData.setup);
   } catch (error) {
@@ -56,6 +61,14 @@ const failure = (error) => {
   parentPort.postMessage({ ready: true });
 })().catch((error) => parentPort.postMessage({ openError: failure(error) }));
 `;
+
+/**
+ * PostgreSQL settings for the store, after PGlite's own start parameters.
+ * The control-plane store holds a few megabytes: PostgreSQL's default 128MB of
+ * shared buffers cost PGlite about a tenth of a second at every open (setting
+ * up and touching that memory), on the path of every CLI command.
+ */
+const STORE_SETTINGS = ['-c', 'shared_buffers=16MB'];
 
 interface Reply {
   id?: number;
@@ -140,6 +153,7 @@ export class PgliteWorkerDatabase implements Database {
       workerData: {
         pglite: require.resolve('@electric-sql/pglite'),
         dataDir: options.dataDir,
+        settings: STORE_SETTINGS,
         setup: `SET search_path TO ${quoteSchema(options.schema)}`,
       },
     });
