@@ -1,4 +1,4 @@
-import { Module, type INestApplicationContext, type Type } from '@nestjs/common';
+import { Module, type DynamicModule, type INestApplicationContext, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { BusTransportStrategy, RethrowRpcErrorsFilter } from '@aoe/messaging';
 import { PinoNestLogger } from '@aoe/telemetry';
@@ -19,7 +19,7 @@ export interface StartOptions {
   /** The consumer name shared by the service's replicas. */
   service: string;
   /** The service's own Nest modules (controllers, bus handlers, use cases). */
-  modules: Type[];
+  modules: Array<Type | DynamicModule>;
   platform: Platform;
   host?: string;
   port?: number;

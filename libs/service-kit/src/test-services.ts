@@ -1,4 +1,4 @@
-import type { Type } from '@nestjs/common';
+import type { DynamicModule, Type } from '@nestjs/common';
 import { deleteTestStreams, dropTestSchema, testDatabaseUrl, testNatsUrl, uniqueName } from '@aoe/testing';
 import { startServiceApp, type ServiceApp } from './bootstrap';
 import { connectMeshPlatform, type Platform } from './platform';
@@ -9,7 +9,7 @@ export interface TestMesh {
   namespace: string;
   schema: string;
   /** Starts one replica of a service on the test's bus namespace and store schema. */
-  start(service: string, modules: Type[]): Promise<ServiceApp & { platform: Platform }>;
+  start(service: string, modules: Array<Type | DynamicModule>): Promise<ServiceApp & { platform: Platform }>;
   /** Stops every replica, deletes the namespace's streams and drops the schema. */
   stop(): Promise<void>;
 }

@@ -1,8 +1,7 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { agentGuardProvider } from '@aoe/agents';
 import { AnalyzeSourceHandler } from './analyze-source.handler';
-import { profileLimitsFromEnv } from './profiling/profile-limits';
-import { SourceProfiler } from './profiling/source-profiler';
+import { SourceProfiler, sourceProfilerFromEnv } from './profiling/source-profiler';
 import { AnalyzeSourceUseCase } from './usecases/analyze-source/analyze-source.usecase';
 
 /** Consumes aoe.cmd.source.analyze: profiles the source, stores the profile, publishes aoe.evt.source.profiled. */
@@ -10,8 +9,16 @@ import { AnalyzeSourceUseCase } from './usecases/analyze-source/analyze-source.u
   controllers: [AnalyzeSourceHandler],
   providers: [
     AnalyzeSourceUseCase,
-    { provide: SourceProfiler, useFactory: () => new SourceProfiler({ limits: profileLimitsFromEnv() }) },
+    { provide: SourceProfiler, useFactory: () => sourceProfilerFromEnv() },
     agentGuardProvider,
   ],
 })
-export class SourceAnalysisModule {}
+export class SourceAnalysisModule {
+  /**
+   * The module with a profiler made outside it: embedded mode's, which the CLI
+   * has already asked to profile the source ahead (SourceProfiler.profileAhead).
+   */
+  static withProfiler(profiler: SourceProfiler): DynamicModule {
+    return { module: SourceAnalysisModule, providers: [{ provide: SourceProfiler, useValue: profiler }] };
+  }
+}

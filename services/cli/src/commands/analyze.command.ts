@@ -1,3 +1,4 @@
+import { sourceProfilerFromEnv } from '@aoe/source-analysis';
 import { type CliIo, writeLine } from '../io';
 import { profileTable } from '../output/describe';
 import { openWhileChecking } from '../embedded/store-opening';
@@ -10,8 +11,11 @@ import { withSession } from './session';
 export async function analyze(sourceUri: string, options: { json?: boolean }, io: CliIo): Promise<number> {
   const { source } = resolveArguments(sourceUri, undefined, io.env, io.cwd);
   tuneWasmTiering('bookkeeping');
-  const opening = await openWhileChecking(homeOf(io).home, () => checkSource(source));
-  return withSession(io, opening, async ({ flow }) => {
+  const { opening } = await openWhileChecking(homeOf(io).home, () => checkSource(source));
+  // Source analysis's sample and statistics start now, while the store finishes opening.
+  const profiler = sourceProfilerFromEnv(io.env);
+  void profiler.profileAhead(source);
+  return withSession(io, { store: opening, profiler }, async ({ flow }) => {
     const registered = await flow.registerSource(source);
     const profile = await flow.analyze(registered);
     writeLine(

@@ -7,15 +7,23 @@ import { planLine } from '../output/describe';
 import { bytes, count, duration, targetLabel } from '../output/format';
 import { barProgress, lineProgress, silentProgress, type ProgressView } from '../output/progress';
 import { openWhileChecking } from '../embedded/store-opening';
-import { checkSource, checkTarget, resolveArguments } from '../preflight';
 import { homeOf } from '../home';
 import { tuneWasmTiering } from '../wasm-tiering';
-import { withSession } from './session';
 
-/** The warehouse connector, loaded for a warehouse target only. */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const load = {
+  /** Loads the contracts (zod): required once the store has started opening. */
+  preflight: () => require('../preflight') as typeof import('../preflight'),
+  /** The embedded platform and the agent flow: most of the code, loaded while the store opens. */
+  session: () => require('./session') as typeof import('./session'),
+  sourceAnalysis: () => require('@aoe/source-analysis') as typeof import('@aoe/source-analysis'),
+  /** The warehouse connector, for a warehouse target only. */
+  connectors: () => require('@aoe/connectors') as typeof import('@aoe/connectors'),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
 function openWarehouse(dir: string): Promise<Warehouse> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('@aoe/connectors') as typeof import('@aoe/connectors')).Warehouse.open(dir);
+  return load.connectors().Warehouse.open(dir);
 }
 
 export interface IngestOptions {
@@ -67,15 +75,22 @@ export async function ingest(sourceUri: string, options: IngestOptions, io: CliI
   };
 
   try {
-    const args = resolveArguments(sourceUri, options.into, io.env, io.cwd);
-    target = args.target;
-    const { source } = args;
     const { home, warehouseDir } = homeOf(io);
-    tuneWasmTiering(target.kind === 'warehouse' ? 'queries' : 'bookkeeping');
-    const opening = await openWhileChecking(home, async () => {
-      await checkSource(source);
-      if (args.target.kind !== 'warehouse') await checkTarget(args.target, warehouseDir);
+    // Without --into, the load goes into the embedded warehouse (PGlite).
+    tuneWasmTiering(options.into === undefined ? 'queries' : 'bookkeeping');
+    // The store starts opening first: parsing the arguments already loads the contracts.
+    const { opening, checked: args } = await openWhileChecking(home, async () => {
+      const { checkSource, checkTarget, resolveArguments } = load.preflight();
+      const resolved = resolveArguments(sourceUri, options.into, io.env, io.cwd);
+      target = resolved.target;
+      await checkSource(resolved.source);
+      if (resolved.target.kind !== 'warehouse') await checkTarget(resolved.target, warehouseDir);
+      return resolved;
     });
+    const { source, target: chosenTarget } = args;
+    // Source analysis's sample and statistics start now, while the store finishes opening.
+    const profiler = load.sourceAnalysis().sourceProfilerFromEnv(io.env);
+    void profiler.profileAhead(source);
 
     // Bars on a terminal (stderr); plain lines otherwise, on stdout, so stderr carries nothing but a failure's reason.
     const view: ProgressView = options.json
@@ -83,12 +98,11 @@ export async function ingest(sourceUri: string, options: IngestOptions, io: CliI
       : io.stderr.isTTY
         ? barProgress(io.stderr)
         : lineProgress(io.stdout);
-    const chosenTarget = target;
-    return await withSession(io, opening, async ({ flow, embedded }) => {
+    return await load.session().withSession(io, { store: opening, profiler }, async ({ flow, embedded }) => {
       // Keep the warehouse open for the whole command: the check and the load share one instance.
       const warehouse = chosenTarget.kind === 'warehouse' ? await openWarehouse(warehouseDir) : undefined;
       try {
-        if (chosenTarget.kind === 'warehouse') await checkTarget(chosenTarget, warehouseDir);
+        if (chosenTarget.kind === 'warehouse') await load.preflight().checkTarget(chosenTarget, warehouseDir);
         runId = randomUUID();
         const registered = await flow.registerSource(source);
         const pipeline = await flow.pipelineFor(registered, chosenTarget, targetLabel(chosenTarget));

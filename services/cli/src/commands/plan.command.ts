@@ -1,3 +1,4 @@
+import { sourceProfilerFromEnv } from '@aoe/source-analysis';
 import { randomUUID } from 'node:crypto';
 import { type CliIo, writeLine } from '../io';
 import { decisionsTable, planTable } from '../output/describe';
@@ -16,8 +17,11 @@ import { withSession } from './session';
 export async function plan(sourceUri: string, options: { into?: string; json?: boolean }, io: CliIo): Promise<number> {
   const { source, target } = resolveArguments(sourceUri, options.into, io.env, io.cwd);
   tuneWasmTiering('bookkeeping');
-  const opening = await openWhileChecking(homeOf(io).home, () => checkSource(source));
-  return withSession(io, opening, async ({ flow, embedded }) => {
+  const { opening } = await openWhileChecking(homeOf(io).home, () => checkSource(source));
+  // Source analysis's sample and statistics start now, while the store finishes opening.
+  const profiler = sourceProfilerFromEnv(io.env);
+  void profiler.profileAhead(source);
+  return withSession(io, { store: opening, profiler }, async ({ flow, embedded }) => {
     const registered = await flow.registerSource(source);
     const pipeline = await flow.pipelineFor(registered, target, targetLabel(target));
     const correlationId = randomUUID();

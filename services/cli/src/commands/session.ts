@@ -1,5 +1,6 @@
 import { AgentFlow } from '../embedded/agent-flow';
 import { startEmbedded, type Embedded } from '../embedded/platform';
+import type { SourceProfiler } from '@aoe/source-analysis';
 import type { StoreOpening } from '../embedded/store-opening';
 import { BusWatcher } from '../embedded/watcher';
 import { homeOf } from '../home';
@@ -12,17 +13,21 @@ export interface Session {
   warehouseDir: string;
 }
 
+/** What a command started before its session. */
+export interface SessionStart {
+  /** The home's store, when the command started opening it. */
+  store?: StoreOpening;
+  /** The profiler source analysis uses, when the command started profiling its source ahead with it. */
+  profiler?: SourceProfiler;
+}
+
 /**
  * Embedded mode for the length of one command: every service mounted, a watcher
  * on the bus; on the home's store when the command already started opening it.
  */
-export async function withSession<T>(
-  io: CliIo,
-  store: StoreOpening | undefined,
-  fn: (session: Session) => Promise<T>,
-): Promise<T> {
+export async function withSession<T>(io: CliIo, start: SessionStart, fn: (session: Session) => Promise<T>): Promise<T> {
   const { home, warehouseDir } = homeOf(io);
-  const embedded = await startEmbedded({ home, env: io.env, store });
+  const embedded = await startEmbedded({ home, env: io.env, ...start });
   let watcher: BusWatcher | undefined;
   try {
     watcher = await BusWatcher.start(embedded.bus);

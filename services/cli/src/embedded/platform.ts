@@ -1,6 +1,7 @@
 import { join } from 'node:path';
-import type { Type } from '@nestjs/common';
+import type { DynamicModule, Type } from '@nestjs/common';
 import type { InProcessBus } from '@aoe/messaging';
+import type { SourceProfiler } from '@aoe/source-analysis';
 import type { ServiceApp } from '@aoe/service-kit';
 import type { Store } from '@aoe/store';
 import type { Telemetry } from '@aoe/telemetry';
@@ -23,10 +24,11 @@ const load = {
  * Every service's bus handlers, mounted in one process in embedded mode. Of the
  * gateway only its dead-letter recorder: embedded mode serves neither REST nor gRPC.
  */
-export function embeddedModules(): Type[] {
+export function embeddedModules(profiler?: SourceProfiler): Array<Type | DynamicModule> {
+  const { SourceAnalysisModule } = require('@aoe/source-analysis') as typeof import('@aoe/source-analysis');
   return [
     (require('@aoe/gateway/dead-letters') as typeof import('@aoe/gateway/dead-letters')).DeadLettersModule,
-    (require('@aoe/source-analysis') as typeof import('@aoe/source-analysis')).SourceAnalysisModule,
+    profiler ? SourceAnalysisModule.withProfiler(profiler) : SourceAnalysisModule,
     (require('@aoe/planner') as typeof import('@aoe/planner')).PlannerModule,
     (require('@aoe/optimizer') as typeof import('@aoe/optimizer')).OptimizerModule,
     (require('@aoe/dispatcher') as typeof import('@aoe/dispatcher')).DispatcherModule,
@@ -51,6 +53,8 @@ export interface EmbeddedOptions {
   services?: boolean;
   /** The home's store, when the command started opening it already (beginStoreOpen); it is owned from now on. */
   store?: StoreOpening;
+  /** Source analysis's profiler, when the command made it (to profile its source ahead); else the module's own. */
+  profiler?: SourceProfiler;
 }
 
 /**
@@ -70,7 +74,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
   const opening = options.store ?? (await beginStoreOpen(home));
   let store: Store | undefined;
   try {
-    const modules = options.services === false ? [] : embeddedModules();
+    const modules = options.services === false ? [] : embeddedModules(options.profiler);
     const pino = load.pino();
     const { InProcessBroker, InProcessBus, telemetryObserver } = load.messaging();
     const { registerReadiness, startServiceApp } = load.serviceKit();

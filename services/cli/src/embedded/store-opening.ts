@@ -45,16 +45,19 @@ export function homeHasStore(home: string): boolean {
  * one, starts opening: the checks load most of the services' code. When a
  * check fails, that store is closed and the home unlocked: as before, a failed
  * check creates nothing. Without a store, nothing is opened (undefined).
+ * Returns the opening and what the checks returned.
  */
-export async function openWhileChecking(home: string, checks: () => Promise<void>): Promise<StoreOpening | undefined> {
+export async function openWhileChecking<T>(
+  home: string,
+  checks: () => Promise<T>,
+): Promise<{ opening: StoreOpening | undefined; checked: T }> {
   const opening = homeHasStore(home) ? await beginStoreOpen(home) : undefined;
   try {
-    await checks();
+    return { opening, checked: await checks() };
   } catch (error) {
     if (opening) await abandonStoreOpen(opening);
     throw error;
   }
-  return opening;
 }
 
 /** Closes what a StoreOpening opened (if it did) and unlocks the home; never throws. */

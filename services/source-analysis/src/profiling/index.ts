@@ -1,5 +1,6 @@
 export {
   SourceProfiler,
+  sourceProfilerFromEnv,
   type SourceProfilerOptions,
   type ProfileRequest,
   type ProfileOutcome,

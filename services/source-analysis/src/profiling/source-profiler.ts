@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { canonicalJson } from '@aoe/agents';
 import { Identifier, SourceProfile, type ColumnProfile, type LogicalType, type SourceSpec } from '@aoe/contracts';
 import {
   inferLogicalType,
@@ -14,7 +15,7 @@ import { columnStats, epochOf, type ColumnStats } from './column-stats';
 import { estimateDistinct } from './distinct-estimate';
 import { cursorCandidates, isUpdatedName, primaryKeyCandidates, type ProfiledColumn } from './keys';
 import { detectPii } from './pii';
-import { profileLimits, type ProfileLimits } from './profile-limits';
+import { profileLimits, profileLimitsFromEnv, type ProfileLimits } from './profile-limits';
 import { probeFile } from './probes/file.probe';
 import { probeHttp } from './probes/http.probe';
 import { probePostgres } from './probes/postgres.probe';
@@ -59,6 +60,13 @@ export interface ProfileOutcome {
   rowCountFrom: string;
 }
 
+/** The source id a profile made ahead carries until a request gives it the real one. */
+const AHEAD_SOURCE_ID = 'profiled-ahead';
+/** A profile made ahead is taken only this soon after it started: older, the source may have changed. */
+const AHEAD_MAX_AGE_MS = 60_000;
+
+const ignore = (): void => undefined;
+
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
@@ -83,13 +91,50 @@ function columnNames(declared: readonly ColumnSchema[] | undefined, rows: readon
 export class SourceProfiler {
   private readonly limits: ProfileLimits;
   private readonly now: () => Date;
+  /** Profiles started by profileAhead, by spec, until a profile() of that spec takes them. */
+  private readonly ahead = new Map<string, { outcome: Promise<ProfileOutcome>; startedAt: number }>();
 
   constructor(private readonly options: SourceProfilerOptions = {}) {
     this.limits = profileLimits(options.limits);
     this.now = options.now ?? (() => new Date());
   }
 
+  /**
+   * Starts profiling `spec` now, before anyone asks: a command that knows its
+   * source early (the CLI, while its store opens) overlaps the sample with
+   * its own start-up. The next profile() of the same spec with the default
+   * limits, within a minute, takes this outcome instead of sampling again
+   * (once). One that failed is dropped: that profile() then runs afresh, and
+   * its failure is handled as any other. Resolves when this profile has ended,
+   * either way (never rejects).
+   */
+  profileAhead(spec: SourceSpec): Promise<void> {
+    const key = canonicalJson(spec);
+    const running = this.ahead.get(key);
+    if (running) return running.outcome.then(ignore, ignore);
+    const outcome = this.sampleAndAssemble({ sourceId: AHEAD_SOURCE_ID, spec });
+    this.ahead.set(key, { outcome, startedAt: this.now().getTime() });
+    return outcome.then(ignore, ignore);
+  }
+
   async profile(request: ProfileRequest): Promise<ProfileOutcome> {
+    const ahead = request.limits === undefined ? this.takeAhead(request.spec) : undefined;
+    if (ahead) {
+      const outcome = await ahead.catch(() => undefined);
+      if (outcome) return { ...outcome, profile: { ...outcome.profile, sourceId: request.sourceId } };
+    }
+    return this.sampleAndAssemble(request);
+  }
+
+  private takeAhead(spec: SourceSpec): Promise<ProfileOutcome> | undefined {
+    const key = canonicalJson(spec);
+    const entry = this.ahead.get(key);
+    if (!entry) return undefined;
+    this.ahead.delete(key);
+    return this.now().getTime() - entry.startedAt <= AHEAD_MAX_AGE_MS ? entry.outcome : undefined;
+  }
+
+  private async sampleAndAssemble(request: ProfileRequest): Promise<ProfileOutcome> {
     const started = performance.now();
     const limits = profileLimits({ ...this.limits, ...request.limits });
     const probe = await this.probe(request.spec, { limits, signal: request.signal });
@@ -267,4 +312,9 @@ export class SourceProfiler {
 function round(value: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
+}
+
+/** The service's profiler: default bounds, overridden by `AOE_PROFILE_MAX_*`. */
+export function sourceProfilerFromEnv(env: NodeJS.ProcessEnv = process.env): SourceProfiler {
+  return new SourceProfiler({ limits: profileLimitsFromEnv(env) });
 }
