@@ -32,7 +32,7 @@ function bundleIsCurrent() {
 }
 
 if (process.env.AOE_BUNDLE !== '0' && bundleIsCurrent()) {
-  require('./run-bundle.js').runBundle(bundle, process.argv[2]);
+  require('./run-bundle.js').runBundle(bundle, process.argv.slice(2));
 } else {
   require('../dist/src/main.js');
 }

@@ -4,7 +4,7 @@
  * with a V8 code cache: V8 then skips parsing the 10 MB file and compiling the
  * functions the last run of the same command compiled (Node 20 has no
  * module.enableCompileCache). The cache lives in dist/v8-cache/ (see
- * cacheDirFor), one file per command, named after the bundle's size and
+ * cacheDirFor), one file per command (see cacheName), named after the bundle's size and
  * mtime; a missing or rejected one is (re)written when the command exits
  * with 0. Any failure before the bundle runs falls back to a plain require.
  */
@@ -17,10 +17,31 @@ const path = require('node:path');
 const v8 = require('node:v8');
 const vm = require('node:vm');
 
-function runBundle(file, command) {
+/**
+ * The code cache's name for a command line: the command, and for the commands
+ * that read a source or load a target, the kinds of both (`ingest-file-postgres`).
+ * A cache holds what the run that made it compiled: an ingest into the
+ * warehouse compiles none of the PostgreSQL sink, so each kind has its own.
+ */
+function cacheName(args) {
+  const [command, source] = args;
+  if (!/^[a-z][a-z-]{0,30}$/.test(command ?? '')) return 'aoe';
+  if (!['ingest', 'analyze', 'plan'].includes(command)) return command;
+  const into = args.findIndex((arg) => arg === '--into' || arg.startsWith('--into='));
+  const target = into < 0 ? undefined : args[into].startsWith('--into=') ? args[into].slice(7) : args[into + 1];
+  const kind = (uri, none) => {
+    if (uri === undefined) return none;
+    const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(uri)?.[1]?.toLowerCase();
+    return scheme === undefined || scheme === 'file' ? 'file' : scheme.replace(/[^a-z0-9]/g, '');
+  };
+  const from = kind(source, 'none');
+  return command === 'analyze' ? `${command}-${from}` : `${command}-${from}-${kind(target, 'warehouse')}`;
+}
+
+function runBundle(file, args) {
   let compiled;
   try {
-    compiled = compile(file, /^[a-z][a-z-]{0,30}$/.test(command ?? '') ? command : 'aoe');
+    compiled = compile(file, cacheName(args));
   } catch {
     compiled = undefined;
   }
@@ -150,4 +171,4 @@ function v8Defaults() {
   return defaults;
 }
 
-module.exports = { runBundle };
+module.exports = { cacheName, runBundle };

@@ -39,9 +39,9 @@ async function probeAoe(
 }
 
 /** Runs a file through run-bundle.js in its own process, as bin/aoe.js does. */
-function runBundleFile(file: string, command: string): { code: number | null; stdout: string; stderr: string } {
-  const script = `require(${JSON.stringify(join(CLI, 'bin/run-bundle.js'))}).runBundle(process.argv[1], process.argv[2])`;
-  const result = spawnSync(process.execPath, ['-e', script, file, command], { encoding: 'utf8' });
+function runBundleFile(file: string, ...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const script = `require(${JSON.stringify(join(CLI, 'bin/run-bundle.js'))}).runBundle(process.argv[1], process.argv.slice(2))`;
+  const result = spawnSync(process.execPath, ['-e', script, file, ...args], { encoding: 'utf8' });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -81,6 +81,22 @@ describe('the bundled aoe (npm run build)', () => {
     expect((await probeAoe(['--help'])).dist).toBe(false);
   });
 
+  it('names a code cache after the command, and the kinds of its source and target', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { cacheName } = require(join(CLI, 'bin/run-bundle.js')) as { cacheName: (args: string[]) => string };
+    expect(cacheName(['ingest', 'orders.csv', '--into', 'postgres://u@h/db#s.t', '--json'])).toBe(
+      'ingest-file-postgres',
+    );
+    expect(cacheName(['ingest', 's3://b/p', '--into=./out'])).toBe('ingest-s3-file');
+    expect(cacheName(['ingest', 'file:///tmp/a.csv'])).toBe('ingest-file-warehouse');
+    expect(cacheName(['plan', 'POSTGRESQL://h/db#s.t', '--into', 'S3://b/p'])).toBe('plan-postgresql-s3');
+    expect(cacheName(['analyze', 'https://api.example.com/v1'])).toBe('analyze-https');
+    expect(cacheName(['runs', '--json'])).toBe('runs');
+    expect(cacheName(['ingest'])).toBe('ingest-none-warehouse');
+    expect(cacheName(['--help'])).toBe('aoe');
+    expect(cacheName([])).toBe('aoe');
+  });
+
   describe('the V8 code cache (bin/run-bundle.js)', () => {
     let file: string;
     const cacheFiles = async () => (await readdir(join(file, '..', 'v8-cache'))).sort();
@@ -98,15 +114,15 @@ console.log(JSON.stringify({ ...module.exports, os: typeof require('node:os').cp
     });
 
     it('is written after the first run, then accepted (even though the run set a V8 flag)', async () => {
-      const first = runBundleFile(file, 'ingest');
+      const first = runBundleFile(file, 'ingest', 'orders.csv');
       expect(first).toMatchObject({ code: 0, stderr: '' });
       expect(JSON.parse(first.stdout)).toEqual({ named: true, os: 'function', ok: true });
       const [cache] = await cacheFiles();
-      expect(cache).toMatch(/^ingest-\d+-\d+\.bin$/);
+      expect(cache).toMatch(/^ingest-file-warehouse-\d+-\d+\.bin$/);
       const written = statSync(join(file, '..', 'v8-cache', cache)).mtimeMs;
 
       // A rejected cache would be written again.
-      const second = runBundleFile(file, 'ingest');
+      const second = runBundleFile(file, 'ingest', 'orders.csv');
       expect(second).toMatchObject({ code: 0, stdout: first.stdout, stderr: '' });
       expect(await cacheFiles()).toEqual([cache]);
       expect(statSync(join(file, '..', 'v8-cache', cache)).mtimeMs).toBe(written);
