@@ -479,7 +479,6 @@ function countedReader(reader: PassThroughReader, ctx: ChunkContext): PassThroug
       metrics.rowsToLoad = reader.rows;
       metrics.bytesRead = reader.bytes;
       await ctx.fault('after-extract-batch', metrics.batches);
-      ctx.meter.sample();
       ctx.onBatch();
       yield chunk;
       await ctx.fault('mid-load', metrics.batches);
@@ -622,7 +621,6 @@ async function* batchFlow(ctx: FlowContext): AsyncGenerator<Batch> {
       metrics.rowsQuarantined += quarantined.length;
     }
 
-    ctx.meter.sample();
     ctx.onBatch();
     if (rows.length === 0) continue;
     metrics.rowsToLoad += rows.length;

@@ -46,7 +46,11 @@ export function emptyMetrics(): TaskMetrics {
   };
 }
 
-/** CPU and memory of the process from the start of a task: what the optimizer learns cost from. */
+/**
+ * CPU and memory of the process from the start of a task: what the optimizer
+ * learns cost from. The resident set is read on a timer, not per batch: each
+ * read is a /proc read (about 0.1 ms, 50 ms of a 1M-row load at one per chunk).
+ */
 export class ResourceMeter {
   private readonly cpuStart = process.cpuUsage();
   private peak = process.memoryUsage.rss();
@@ -57,7 +61,7 @@ export class ResourceMeter {
     this.timer.unref();
   }
 
-  sample(): void {
+  private sample(): void {
     const rss = process.memoryUsage.rss();
     if (rss > this.peak) this.peak = rss;
   }
