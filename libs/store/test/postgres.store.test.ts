@@ -1,7 +1,11 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { testDatabaseUrl, uniqueName } from '@aoe/testing';
 import { migrations, PostgresDatabase, revertMigrations, runMigrations, Store } from '../src';
 
 const ALL = migrations.map((m) => m.name);
+const run = promisify(execFile);
 import { describeStoreContract } from './store-contract';
 
 /** Schemas this file created; dropped at the end so the test database stays clean. */
@@ -105,5 +109,42 @@ describe('PostgreSQL start-up', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('PostgreSQL transactions', () => {
+  /**
+   * In a process of its own, from the compiled package (`npm test` builds it
+   * first): pg warns once per process, on stderr, when a connection is asked
+   * for a statement while it runs another.
+   */
+  it('runs statements issued together in a transaction one after the other on its connection, without pg’s deprecation warning', async () => {
+    const schema = newSchema();
+    const script = `
+      const { PostgresDatabase } = require(${JSON.stringify(join(__dirname, '../dist/src'))});
+      (async () => {
+        const db = new PostgresDatabase({ url: process.env.URL, schema: process.env.SCHEMA, poolSize: 1 });
+        await db.query('CREATE SCHEMA "' + process.env.SCHEMA + '"');
+        await db.query('CREATE TABLE items (n int PRIMARY KEY)');
+        const together = await db.transaction((tx) => Promise.all([
+          tx.query('INSERT INTO items VALUES (1)'),
+          tx.query('SELECT count(*)::int AS n FROM items'),
+          tx.query('INSERT INTO items VALUES (2)'),
+          tx.query('SELECT count(*)::int AS n FROM items'),
+        ]));
+        const failed = await db
+          .transaction((tx) => Promise.all([tx.query('INSERT INTO items VALUES (3)'), tx.query('SELECT 1/0')]))
+          .then(() => 'committed', (error) => error.code);
+        const after = await db.query('SELECT count(*)::int AS n FROM items');
+        await db.close();
+        console.log(JSON.stringify({ seen: [together[1].rows[0].n, together[3].rows[0].n], failed, after: after.rows[0].n }));
+      })();`;
+    const { stdout, stderr } = await run(process.execPath, ['-e', script], {
+      env: { ...process.env, URL: await testDatabaseUrl(), SCHEMA: schema },
+    });
+    // In the order they were issued: each SELECT sees the INSERTs before it. A failing
+    // statement does not hold back the ones after it, and its transaction rolls back.
+    expect(JSON.parse(stdout)).toEqual({ seen: [1, 2], failed: '22012', after: 2 });
+    expect(stderr).toBe('');
   });
 });

@@ -91,17 +91,39 @@ export class PostgresDatabase implements Database {
   }
 }
 
+/**
+ * One pooled connection's statements, one at a time, in the order they were
+ * issued: a transaction's repositories may issue several together
+ * (Promise.all), and pg, which used to queue them itself, now deprecates that
+ * (a warning on stderr).
+ */
+class SerialClient {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly client: PoolClient) {}
+
+  query(sql: string, params: readonly SqlParam[] = []): Promise<{ rows: unknown[]; rowCount: number | null }> {
+    const run = () => this.client.query(sql, [...params]);
+    const result = this.tail.then(run, run);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
 /** One pooled connection; depth counts the transaction blocks open on it. */
 class PostgresSession implements Database {
   readonly dialect = 'postgres' as const;
+  private readonly client: SerialClient;
 
   constructor(
-    private readonly client: PoolClient,
+    client: PoolClient | SerialClient,
     private readonly depth: number,
-  ) {}
+  ) {
+    this.client = client instanceof SerialClient ? client : new SerialClient(client);
+  }
 
   async query<T = Record<string, unknown>>(sql: string, params: readonly SqlParam[] = []): Promise<QueryResult<T>> {
-    return toResult<T>(await this.client.query(sql, [...params]));
+    return toResult<T>(await this.client.query(sql, params));
   }
 
   async transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T> {
