@@ -21,7 +21,7 @@ export class UnsupportedStoreUrlError extends StoreError {
   override readonly name = 'UnsupportedStoreUrlError';
   readonly code = 'STORE_UNSUPPORTED_URL';
   constructor(url: string) {
-    super(`unsupported store URL "${redactUrl(url)}": use postgres://..., pglite://<dir> or pglite://memory`);
+    super(`unsupported store URL "${redactStoreUrl(url)}": use postgres://..., pglite://<dir> or pglite://memory`);
   }
 }
 
@@ -69,6 +69,7 @@ export class ConflictError extends StoreError {
   }
 }
 
-function redactUrl(url: string): string {
+/** The URL with its password, if any, replaced by `***`: fit for messages and logs. */
+export function redactStoreUrl(url: string): string {
   return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 }

@@ -3,5 +3,6 @@
  * needs, without the repositories and their contracts (zod), which the caller
  * loads while PGlite starts.
  */
+export { redactStoreUrl } from './errors';
 export { PgliteWorkerDatabase, type PgliteWorkerDatabaseOptions } from './database/pglite-worker.database';
 export { DEFAULT_SCHEMA } from './database/schema-name';

@@ -11,7 +11,7 @@ import { withSession } from './session';
 export async function analyze(sourceUri: string, options: { json?: boolean }, io: CliIo): Promise<number> {
   const { source } = resolveArguments(sourceUri, undefined, io.env, io.cwd);
   tuneWasmTiering('bookkeeping');
-  const { opening } = await openWhileChecking(homeOf(io).home, () => checkSource(source));
+  const { opening } = await openWhileChecking(homeOf(io).home, io.env, () => checkSource(source));
   // Source analysis's sample and statistics start now, while the store finishes opening.
   const profiler = sourceProfilerFromEnv(io.env);
   void profiler.profileAhead(source);

@@ -79,7 +79,7 @@ export async function ingest(sourceUri: string, options: IngestOptions, io: CliI
     // Without --into, the load goes into the embedded warehouse (PGlite).
     tuneWasmTiering(options.into === undefined ? 'queries' : 'bookkeeping');
     // The store starts opening first: parsing the arguments already loads the contracts.
-    const { opening, checked: args } = await openWhileChecking(home, async () => {
+    const { opening, checked: args } = await openWhileChecking(home, io.env, async () => {
       const { checkSource, checkTarget, resolveArguments } = load.preflight();
       const resolved = resolveArguments(sourceUri, options.into, io.env, io.cwd);
       target = resolved.target;

@@ -17,7 +17,7 @@ import { withSession } from './session';
 export async function plan(sourceUri: string, options: { into?: string; json?: boolean }, io: CliIo): Promise<number> {
   const { source, target } = resolveArguments(sourceUri, options.into, io.env, io.cwd);
   tuneWasmTiering('bookkeeping');
-  const { opening } = await openWhileChecking(homeOf(io).home, () => checkSource(source));
+  const { opening } = await openWhileChecking(homeOf(io).home, io.env, () => checkSource(source));
   // Source analysis's sample and statistics start now, while the store finishes opening.
   const profiler = sourceProfilerFromEnv(io.env);
   void profiler.profileAhead(source);

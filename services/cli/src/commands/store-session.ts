@@ -8,7 +8,7 @@ import { tuneWasmTiering } from '../wasm-tiering';
 export async function withStore<T>(io: CliIo, fn: (store: Store) => Promise<T>): Promise<T> {
   const { home } = homeOf(io);
   tuneWasmTiering('bookkeeping');
-  const opening = await beginStoreOpen(home);
+  const opening = await beginStoreOpen(home, io.env);
   try {
     const store = await opening.store;
     try {

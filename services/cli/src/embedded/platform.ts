@@ -71,7 +71,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
   // A one-shot command has no time for freshness: that is the long-running monitor's job.
   process.env.AOE_MONITOR_FRESHNESS_CHECK_MS = env.AOE_MONITOR_FRESHNESS_CHECK_MS ?? '0';
 
-  const opening = options.store ?? (await beginStoreOpen(home));
+  const opening = options.store ?? (await beginStoreOpen(home, env));
   let store: Store | undefined;
   try {
     const modules = options.services === false ? [] : embeddedModules(options.profiler);

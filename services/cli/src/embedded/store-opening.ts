@@ -1,43 +1,95 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Store } from '@aoe/store';
-import { DEFAULT_SCHEMA, PgliteWorkerDatabase } from '@aoe/store/pglite-worker';
+import { DEFAULT_SCHEMA, PgliteWorkerDatabase, redactStoreUrl } from '@aoe/store/pglite-worker';
+import { CliError, ExitCode, oneLine } from '../errors';
 import { lockHome } from '../home';
 
-/** A home's store on its way to open: the home is locked, PGlite is starting in its worker thread. */
+/** A home's store on its way to open: the home is locked, the store is opening (PGlite in its worker thread). */
 export interface StoreOpening {
   store: Promise<Store>;
   /** Unlocks the home (after the store is closed). */
   release(): Promise<void>;
 }
 
+/** Where embedded mode keeps its control-plane store. */
+export type StoreLocation =
+  { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string; schema: string; poolSize: number };
+
+/** The schema of a PostgreSQL store for the CLI, unless AOE_STORE_SCHEMA names another one. */
+export const CLI_STORE_SCHEMA = 'aoe_cli';
+const CLI_STORE_POOL_SIZE = 4;
+
+/**
+ * `AOE_STORE_URL` (a PostgreSQL database: run history shared between machines,
+ * and no PGlite to start) when it is set, else PGlite under `<home>/store`.
+ * Throws a usage error for anything but a postgres:// URL.
+ */
+export function storeLocation(home: string, env: NodeJS.ProcessEnv): StoreLocation {
+  const url = env.AOE_STORE_URL;
+  if (url === undefined || url === '') return { kind: 'pglite', dataDir: join(home, 'store') };
+  if (!/^postgres(ql)?:\/\//i.test(url)) {
+    throw new CliError(`AOE_STORE_URL must be a postgres:// URL, not "${redactStoreUrl(url)}"`, ExitCode.usage);
+  }
+  const poolSize = Number(env.AOE_STORE_POOL_SIZE || CLI_STORE_POOL_SIZE);
+  if (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 100) {
+    throw new CliError(`AOE_STORE_POOL_SIZE must be a whole number from 1 to 100`, ExitCode.usage);
+  }
+  return { kind: 'postgres', url, schema: env.AOE_STORE_SCHEMA || CLI_STORE_SCHEMA, poolSize };
+}
+
 /**
  * Locks the home and starts opening its store, without waiting for it: PGlite
- * starts in a worker thread (about a third of a second of WebAssembly) while
- * this thread goes on loading the code the command needs, starting with the
- * store's own. Await `store` when it is needed; close it, then `release()`.
+ * starts in a worker thread (about a third of a second of WebAssembly), a
+ * PostgreSQL store connects and checks its migrations, while this thread goes
+ * on loading the code the command needs, starting with the store's own. Await
+ * `store` when it is needed; close it, then `release()`.
  */
-export async function beginStoreOpen(home: string): Promise<StoreOpening> {
+export async function beginStoreOpen(home: string, env: NodeJS.ProcessEnv): Promise<StoreOpening> {
+  const location = storeLocation(home, env);
   const release = await lockHome(home);
-  let opening: Promise<PgliteWorkerDatabase>;
+  let store: Promise<Store>;
   try {
-    opening = PgliteWorkerDatabase.open({ dataDir: join(home, 'store'), schema: DEFAULT_SCHEMA });
+    store = location.kind === 'postgres' ? openPostgresStore(location) : openPgliteStore(location.dataDir);
   } catch (error) {
     await release();
     throw error;
   }
-  // While PGlite starts: the repositories and their contracts (zod).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { Store } = require('@aoe/store') as typeof import('@aoe/store');
-  const store = opening.then((db) => Store.fromDatabase(db, { schema: DEFAULT_SCHEMA }));
   // Awaited by the caller later, maybe only after other work has failed.
   store.catch(() => undefined);
   return { store, release };
 }
 
-/** Whether the home has a store already (opening one that does not creates it). */
-export function homeHasStore(home: string): boolean {
-  return existsSync(join(home, 'store', 'PG_VERSION'));
+function openPgliteStore(dataDir: string): Promise<Store> {
+  const opening = PgliteWorkerDatabase.open({ dataDir, schema: DEFAULT_SCHEMA });
+  // While PGlite starts: the repositories and their contracts (zod).
+  const { Store } = loadStore();
+  return opening.then((db) => Store.fromDatabase(db, { schema: DEFAULT_SCHEMA }));
+}
+
+async function openPostgresStore(location: Extract<StoreLocation, { kind: 'postgres' }>): Promise<Store> {
+  const { Store } = loadStore();
+  try {
+    return await Store.open({
+      url: location.url,
+      schema: location.schema,
+      poolSize: location.poolSize,
+      applicationName: 'aoe-cli',
+    });
+  } catch (error) {
+    const reason = oneLine(error instanceof Error ? error.message : String(error));
+    throw new CliError(`cannot open the store at AOE_STORE_URL (${redactStoreUrl(location.url)}): ${reason}`);
+  }
+}
+
+function loadStore(): typeof import('@aoe/store') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('@aoe/store') as typeof import('@aoe/store');
+}
+
+/** Whether the home's store is there already (opening a PGlite store that is not creates it). */
+export function storeExists(home: string, env: NodeJS.ProcessEnv): boolean {
+  return storeLocation(home, env).kind === 'postgres' || existsSync(join(home, 'store', 'PG_VERSION'));
 }
 
 /**
@@ -49,9 +101,10 @@ export function homeHasStore(home: string): boolean {
  */
 export async function openWhileChecking<T>(
   home: string,
+  env: NodeJS.ProcessEnv,
   checks: () => Promise<T>,
 ): Promise<{ opening: StoreOpening | undefined; checked: T }> {
-  const opening = homeHasStore(home) ? await beginStoreOpen(home) : undefined;
+  const opening = storeExists(home, env) ? await beginStoreOpen(home, env) : undefined;
   try {
     return { opening, checked: await checks() };
   } catch (error) {
