@@ -1,22 +1,6 @@
-import { CAST_DOUBT, CsvFieldChecker, FIELD_OK, RULE_DOUBT, type FieldCheck } from './csv-field-checks';
+import { CsvFieldChecker, type FieldCheck } from './csv-field-checks';
 import { CsvPassThroughScanner } from './csv-scanner';
-
-const latin1 = (bytes: Uint8Array, start: number, end: number) => Buffer.from(bytes).toString('latin1', start, end);
-
-const digits: FieldCheck = {
-  onNull: RULE_DOUBT,
-  onQuoted: CAST_DOUBT,
-  accepts: (bytes, start, end) => /^\d+$/.test(latin1(bytes, start, end)),
-  onRejected: CAST_DOUBT,
-  // Digits hold no separator: the scanner may find the field by its length.
-  refusesSeparators: true,
-};
-const email: FieldCheck = {
-  onNull: FIELD_OK,
-  onQuoted: RULE_DOUBT,
-  accepts: (bytes, start, end) => latin1(bytes, start, end).includes('@'),
-  onRejected: RULE_DOUBT,
-};
+import { digitsCheck as digits, emailCheck as email } from '../../test/fixtures/field-checks';
 
 /** The checks, fed by a scan of `csv` in chunks of `chunkSize` bytes. */
 function check(csv: string | Buffer, chunkSize: number, checks = [digits, undefined, email]): CsvFieldChecker {

@@ -1,31 +1,8 @@
 import { seeded } from '../../test/fixtures/cast-samples';
 import { PassThroughRejected } from '../pass-through';
-import {
-  CAST_DOUBT,
-  CsvFieldChecker,
-  FIELD_OK,
-  RULE_DOUBT,
-  type FieldCheck,
-  type FieldVerdict,
-} from './csv-field-checks';
+import { CAST_DOUBT, CsvFieldChecker, FIELD_OK, type FieldCheck, type FieldVerdict } from './csv-field-checks';
 import { CsvPassThroughScanner } from './csv-scanner';
-
-const latin1 = (bytes: Uint8Array, start: number, end: number) => Buffer.from(bytes).toString('latin1', start, end);
-
-/** Digits, found by the column's last length when it can. */
-const digits: FieldCheck = {
-  onNull: RULE_DOUBT,
-  onQuoted: CAST_DOUBT,
-  accepts: (bytes, start, end) => /^\d+$/.test(latin1(bytes, start, end)),
-  onRejected: CAST_DOUBT,
-  refusesSeparators: true,
-};
-const email: FieldCheck = {
-  onNull: FIELD_OK,
-  onQuoted: RULE_DOUBT,
-  accepts: (bytes, start, end) => latin1(bytes, start, end).includes('@'),
-  onRejected: RULE_DOUBT,
-};
+import { digitsCheck as digits, emailCheck as email } from '../../test/fixtures/field-checks';
 
 interface ScanOptions {
   notNull?: number[];
