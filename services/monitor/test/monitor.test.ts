@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { Messages, type Alert, type AgentDecision, type RunEvent, type SourceProfile } from '@aoe/contracts';
-import type { InboundMessage } from '@aoe/messaging';
+import { uuidFromText, type InboundMessage } from '@aoe/messaging';
 import { createTestMesh, type TestMesh } from '@aoe/service-kit/testing';
 import type { Store } from '@aoe/store';
 import { seededRandom } from '@aoe/testing';
@@ -10,6 +10,7 @@ import { MonitorModule } from '../src';
 import { FreshnessTimer } from '../src/freshness.timer';
 import { MonitorConfig } from '../src/monitor-config';
 import { CheckFreshnessUseCase } from '../src/usecases/check-freshness/check-freshness.usecase';
+import { ForwardAlertUseCase } from '../src/usecases/forward-alert/forward-alert.usecase';
 import { RaiseAlertUseCase } from '../src/usecases/raise-alert/raise-alert.usecase';
 import { RecordRunEventUseCase } from '../src/usecases/record-run-event/record-run-event.usecase';
 import { normal } from './fixtures/runs';
@@ -330,6 +331,38 @@ describe('monitor on NATS and PostgreSQL', () => {
       stats: { status: 'failed', durationMs: 120_000, bytes: 4096, attempts: 3, retries: 3, failedTasks: 1 },
     });
     expect(result.status !== 'counted' && result.stats.rowsRead).toBeUndefined();
+  });
+
+  it("POSTs another service's alert (recovery's) to the webhook once, and its own only when it raises them", async () => {
+    const { bus } = monitor.platform;
+    const recoveryAlert: Alert = {
+      id: uuidFromText(`recovery|alert|orders-run-failed|load|3`),
+      pipelineId: 'orders',
+      runId: 'orders-run-failed',
+      kind: 'needs-attention',
+      severity: 'critical',
+      message: 'Run orders-run-failed failed (auth, task "load", attempt 3): the credentials were refused.',
+      evidence: { action: 'pause', failureClass: 'auth' },
+      at: new Date(START).toISOString(),
+    };
+    // As recovery publishes it (its id is the alert's), twice: a republish, then a replica's with another message id.
+    await bus.publish(Messages.AlertRaised, recoveryAlert, {
+      correlationId: 'orders-run-failed',
+      id: recoveryAlert.id,
+    });
+    await bus.publish(Messages.AlertRaised, recoveryAlert, { correlationId: 'orders-run-failed' });
+    const hook = await until(() => hooks.find((h) => h.includes(recoveryAlert.id)), 'the forwarded alert');
+    expect(JSON.parse(hook)).toEqual(recoveryAlert);
+
+    const forward = monitor.app.get(ForwardAlertUseCase);
+    expect(await forward.execute(recoveryAlert, 'aoe.evt.alert.raised')).toEqual({ status: 'duplicate' });
+    expect(hooks.filter((h) => h.includes(recoveryAlert.id))).toHaveLength(1);
+
+    // The monitor's own alerts come back to it on the bus too; it POSTed them when it raised them.
+    const own = (await alertsOf(monitor.platform.store, 'orders')).find((a) => a.kind === 'volume-drop')!;
+    const { acknowledgedAt: _, ...ownAlert } = own;
+    expect(await forward.execute(ownAlert, 'aoe.evt.alert.raised')).toEqual({ status: 'own' });
+    expect(hooks.filter((h) => h.includes(own.id))).toHaveLength(1);
   });
 
   it('counts runs, tasks, rows, durations, alerts and decisions on /metrics', async () => {
