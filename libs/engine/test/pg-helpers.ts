@@ -1,9 +1,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { LoadMode, LogicalType } from '@aoe/contracts';
 import { injectFault, PostgresSink, type FaultSpec, type PostgresSinkOptions } from '@aoe/connectors';
 import { testDatabaseUrl, uniqueName } from '@aoe/testing';
 import { Client } from 'pg';
+import type { EngineTaskSpec } from '../src';
 
 /** One PostgreSQL schema and one temp directory per test file, dropped after. */
 export class PgFixture {
@@ -80,4 +82,48 @@ export function ordersCsv(n: number, start = 1, options: { bad?: number[]; tag?:
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+export interface KeyedCsvPlanOptions {
+  pipelineId: string;
+  /** The cast columns, in order (the key `id` first). */
+  casts: ReadonlyArray<readonly [column: string, to: LogicalType]>;
+  mode?: LoadMode;
+  /** Dedupe on `id`, with its unique rule (default true). */
+  dedupe?: boolean;
+  onFailure?: 'fail' | 'quarantine';
+  minRows?: number;
+  maxRows: number;
+  batchSize: number;
+}
+
+/** The planner's shape for a keyed CSV: casts, dedupe on the key, key and e-mail rules, row count, merge on `id`. */
+export function keyedCsvPlan(options: KeyedCsvPlanOptions): EngineTaskSpec {
+  const mode = options.mode ?? 'merge';
+  const dedupe = options.dedupe !== false;
+  return {
+    pipelineId: options.pipelineId,
+    extract: { mode: 'full' },
+    stages: [
+      {
+        kind: 'transform',
+        operations: [
+          ...options.casts.map(([column, to]) => ({ op: 'cast' as const, column, to })),
+          ...(dedupe ? [{ op: 'dedupe' as const, key: ['id'] }] : []),
+        ],
+      },
+      {
+        kind: 'validate',
+        rules: [
+          { rule: 'not-null', column: 'id' },
+          ...(dedupe ? [{ rule: 'unique' as const, columns: ['id'] }] : []),
+          { rule: 'pattern', column: 'email', regex: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$' },
+          { rule: 'row-count', min: options.minRows ?? 1, max: options.maxRows },
+        ],
+        onFailure: options.onFailure ?? 'quarantine',
+      },
+    ],
+    load: { mode, ...(mode === 'merge' ? { primaryKey: ['id'] } : {}) },
+    batchSize: options.batchSize,
+  };
 }

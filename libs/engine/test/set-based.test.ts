@@ -2,7 +2,7 @@ import type { LoadMode, LogicalType } from '@aoe/contracts';
 import { fieldEncoder, FileSource, pgTypeFor, PostgresSink, sqlCastFor, type FaultSpec } from '@aoe/connectors';
 import { InMemoryQuarantineSink, runTask, type EngineTaskSpec, type RunTaskOptions } from '../src';
 import { castValue } from '../src/transforms/cast';
-import { PgFixture, q } from './pg-helpers';
+import { keyedCsvPlan, PgFixture, q } from './pg-helpers';
 
 /**
  * The set-based path (raw text COPYed into staging; casts, dedupe, rules and
@@ -28,41 +28,24 @@ function sink(table: string, faults?: FaultSpec): PostgresSink {
   return pg.sink(table, faults);
 }
 
-/** The planner's shape for a keyed CSV: casts, dedupe on the key, key and email rules, row count, merge. */
+/** The planner's shape for a keyed CSV (casts, dedupe on the key, key and e-mail rules, row count, merge). */
 function keyedPlan(
   options: { mode?: LoadMode; dedupe?: boolean; onFailure?: 'fail' | 'quarantine'; minRows?: number } = {},
 ): EngineTaskSpec {
-  const mode = options.mode ?? 'merge';
-  return {
+  return keyedCsvPlan({
     pipelineId: 'sb',
-    extract: { mode: 'full' },
-    stages: [
-      {
-        kind: 'transform',
-        operations: [
-          { op: 'cast', column: 'id', to: 'integer' },
-          { op: 'cast', column: 'amount', to: 'number' },
-          { op: 'cast', column: 'price', to: 'decimal' },
-          { op: 'cast', column: 'active', to: 'boolean' },
-          { op: 'cast', column: 'day', to: 'date' },
-          { op: 'cast', column: 'at', to: 'timestamptz' },
-          ...(options.dedupe === false ? [] : [{ op: 'dedupe' as const, key: ['id'] }]),
-        ],
-      },
-      {
-        kind: 'validate',
-        rules: [
-          { rule: 'not-null', column: 'id' },
-          ...(options.dedupe === false ? [] : [{ rule: 'unique' as const, columns: ['id'] }]),
-          { rule: 'pattern', column: 'email', regex: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$' },
-          { rule: 'row-count', min: options.minRows ?? 1, max: 10_000 },
-        ],
-        onFailure: options.onFailure ?? 'quarantine',
-      },
+    casts: [
+      ['id', 'integer'],
+      ['amount', 'number'],
+      ['price', 'decimal'],
+      ['active', 'boolean'],
+      ['day', 'date'],
+      ['at', 'timestamptz'],
     ],
-    load: { mode, ...(mode === 'merge' ? { primaryKey: ['id'] } : {}) },
+    ...options,
+    maxRows: 10_000,
     batchSize: 50,
-  };
+  });
 }
 
 const HEADER = `id,email,amount,price,active,day,at,"${HOSTILE.replace(/"/g, '""')}",note`;

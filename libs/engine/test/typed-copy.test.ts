@@ -1,7 +1,7 @@
 import type { LoadMode } from '@aoe/contracts';
 import { FileSource, type FaultSpec, type PostgresSinkOptions } from '@aoe/connectors';
 import { InMemoryQuarantineSink, runTask, type EngineTaskSpec } from '../src';
-import { PgFixture } from './pg-helpers';
+import { keyedCsvPlan, PgFixture } from './pg-helpers';
 
 /**
  * The typed COPY (the set-based path into a table that does not exist yet:
@@ -22,39 +22,22 @@ afterAll(async () => {
 });
 
 function plan(options: { mode?: LoadMode; dedupe?: boolean } = {}): EngineTaskSpec {
-  const mode = options.mode ?? 'merge';
-  return {
+  return keyedCsvPlan({
     pipelineId: 'typed',
-    extract: { mode: 'full' },
-    stages: [
-      {
-        kind: 'transform',
-        operations: [
-          { op: 'cast', column: 'id', to: 'integer' },
-          { op: 'cast', column: 'big', to: 'bigint' },
-          { op: 'cast', column: 'amount', to: 'number' },
-          { op: 'cast', column: 'price', to: 'decimal' },
-          { op: 'cast', column: 'active', to: 'boolean' },
-          { op: 'cast', column: 'day', to: 'date' },
-          { op: 'cast', column: 'at', to: 'timestamptz' },
-          { op: 'cast', column: 'local', to: 'timestamp' },
-          ...(options.dedupe === false ? [] : [{ op: 'dedupe' as const, key: ['id'] }]),
-        ],
-      },
-      {
-        kind: 'validate',
-        rules: [
-          { rule: 'not-null', column: 'id' },
-          ...(options.dedupe === false ? [] : [{ rule: 'unique' as const, columns: ['id'] }]),
-          { rule: 'pattern', column: 'email', regex: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$' },
-          { rule: 'row-count', min: 1, max: 100_000 },
-        ],
-        onFailure: 'quarantine',
-      },
+    casts: [
+      ['id', 'integer'],
+      ['big', 'bigint'],
+      ['amount', 'number'],
+      ['price', 'decimal'],
+      ['active', 'boolean'],
+      ['day', 'date'],
+      ['at', 'timestamptz'],
+      ['local', 'timestamp'],
     ],
-    load: { mode, ...(mode === 'merge' ? { primaryKey: ['id'] } : {}) },
+    ...options,
+    maxRows: 100_000,
     batchSize: 500,
-  };
+  });
 }
 
 const HOSTILE = 'we"ird; DROP TABLE x; --';
