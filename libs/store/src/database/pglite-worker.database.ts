@@ -2,7 +2,7 @@ import { isDate } from 'node:util/types';
 import { Worker } from 'node:worker_threads';
 import type { Database, QueryResult, SqlParam } from './database';
 import { quoteSchema } from './schema-name';
-import { runInBlock, savepointBlock, transactionBlock } from './transaction-block';
+import { PgliteSessionTransaction, runInBlock, transactionBlock, type ExecuteStatement } from './transaction-block';
 import { InProcessLocks } from './in-process-locks';
 
 export interface PgliteWorkerDatabaseOptions {
@@ -102,8 +102,6 @@ function localDates(rows: unknown[]): unknown[] {
   return rows;
 }
 
-type Execute = <T>(sql: string, params?: readonly SqlParam[]) => Promise<QueryResult<T>>;
-
 /**
  * PGlite in a worker thread. Opening PGlite is about a third of a second of
  * WebAssembly on the thread that does it; here that thread is not the
@@ -188,7 +186,7 @@ export class PgliteWorkerDatabase implements Database {
       runInBlock(
         (sql) => this.execute(sql),
         transactionBlock,
-        () => fn(new PgliteWorkerTransaction(this.execute, 1)),
+        () => fn(new PgliteSessionTransaction(this.execute, 1)),
       ),
     );
   }
@@ -228,7 +226,7 @@ export class PgliteWorkerDatabase implements Database {
     return run;
   }
 
-  private readonly execute: Execute = async <T>(sql: string, params: readonly SqlParam[] = []) => {
+  private readonly execute: ExecuteStatement = async <T>(sql: string, params: readonly SqlParam[] = []) => {
     const reply = await this.send({ sql, params: [...params] });
     if (reply.error) throw revive(reply.error);
     return { rows: localDates(reply.rows ?? []) as T[], rowCount: reply.rowCount ?? 0 };
@@ -241,36 +239,5 @@ export class PgliteWorkerDatabase implements Database {
       this.pending.set(id, { resolve, reject });
       this.worker.postMessage({ id, ...message });
     });
-  }
-}
-
-/** The worker's session inside a transaction: statements go straight through; nesting uses savepoints. */
-class PgliteWorkerTransaction implements Database {
-  readonly dialect = 'pglite' as const;
-
-  constructor(
-    private readonly execute: Execute,
-    private readonly depth: number,
-  ) {}
-
-  query<T = Record<string, unknown>>(sql: string, params: readonly SqlParam[] = []): Promise<QueryResult<T>> {
-    return this.execute<T>(sql, params);
-  }
-
-  async transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T> {
-    const inner = new PgliteWorkerTransaction(this.execute, this.depth + 1);
-    return runInBlock(
-      (sql) => this.execute(sql),
-      savepointBlock(this.depth),
-      () => fn(inner),
-    );
-  }
-
-  async withExclusiveLock<T>(_key: string, fn: (session: Database) => Promise<T>): Promise<T> {
-    return fn(this);
-  }
-
-  async close(): Promise<void> {
-    throw new Error('a transaction closes with the database that opened it');
   }
 }

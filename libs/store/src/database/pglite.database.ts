@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
-import type { PGlite, Transaction } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import type { Database, QueryResult, SqlParam } from './database';
 import { quoteSchema } from './schema-name';
-import { runInBlock, savepointBlock } from './transaction-block';
+import { PgliteSessionTransaction } from './transaction-block';
 import { InProcessLocks } from './in-process-locks';
 
 export interface PgliteDatabaseOptions {
@@ -43,7 +43,9 @@ export class PgliteDatabase implements Database {
   }
 
   async transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T> {
-    return this.pglite.transaction((tx) => fn(new PgliteTransaction(tx, 1)));
+    return this.pglite.transaction((tx) =>
+      fn(new PgliteSessionTransaction(async (sql, params = []) => toResult(await tx.query(sql, [...params])), 1)),
+    );
   }
 
   /** One process owns a PGlite database, so an in-process queue per key is the whole lock. */
@@ -53,36 +55,6 @@ export class PgliteDatabase implements Database {
 
   async close(): Promise<void> {
     if (!this.pglite.closed) await this.pglite.close();
-  }
-}
-
-class PgliteTransaction implements Database {
-  readonly dialect = 'pglite' as const;
-
-  constructor(
-    private readonly tx: Transaction,
-    private readonly depth: number,
-  ) {}
-
-  async query<T = Record<string, unknown>>(sql: string, params: readonly SqlParam[] = []): Promise<QueryResult<T>> {
-    return toResult<T>(await this.tx.query<T>(sql, [...params]));
-  }
-
-  async transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T> {
-    const inner = new PgliteTransaction(this.tx, this.depth + 1);
-    return runInBlock(
-      (sql) => this.tx.query(sql),
-      savepointBlock(this.depth),
-      () => fn(inner),
-    );
-  }
-
-  async withExclusiveLock<T>(_key: string, fn: (session: Database) => Promise<T>): Promise<T> {
-    return fn(this);
-  }
-
-  async close(): Promise<void> {
-    throw new Error('a transaction closes with the database that opened it');
   }
 }
 

@@ -1,3 +1,5 @@
+import type { Database, QueryResult, SqlParam } from './database';
+
 /**
  * BEGIN/COMMIT/ROLLBACK (or SAVEPOINT/RELEASE/ROLLBACK TO) around fn, for the
  * engines' sessions that do not manage transactions themselves.
@@ -31,4 +33,43 @@ export async function runInBlock<T>(
   }
   await execute(block.commit);
   return result;
+}
+
+/** One statement on a session: what a transaction over that session runs its SQL with. */
+export type ExecuteStatement = <T>(sql: string, params?: readonly SqlParam[]) => Promise<QueryResult<T>>;
+
+/**
+ * A transaction over a PGlite session (a single session, owned by one
+ * process): its statements go straight to the session, a nested transaction
+ * is a savepoint, and the process's ownership is the whole exclusive lock.
+ * `depth` is how many blocks are open around it.
+ */
+export class PgliteSessionTransaction implements Database {
+  readonly dialect = 'pglite' as const;
+
+  constructor(
+    private readonly execute: ExecuteStatement,
+    private readonly depth: number,
+  ) {}
+
+  query<T = Record<string, unknown>>(sql: string, params: readonly SqlParam[] = []): Promise<QueryResult<T>> {
+    return this.execute<T>(sql, params);
+  }
+
+  async transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T> {
+    const inner = new PgliteSessionTransaction(this.execute, this.depth + 1);
+    return runInBlock(
+      (sql) => this.execute(sql),
+      savepointBlock(this.depth),
+      () => fn(inner),
+    );
+  }
+
+  async withExclusiveLock<T>(_key: string, fn: (session: Database) => Promise<T>): Promise<T> {
+    return fn(this);
+  }
+
+  async close(): Promise<void> {
+    throw new Error('a transaction closes with the database that opened it');
+  }
 }
