@@ -155,7 +155,13 @@ describe('chaos: 50 pipelines on a two-replica mesh, one replica of each service
         await eventually(
           async () => {
             const stats = await Promise.all(runIds.map((id) => store.runStats.get(id)));
-            return stats.every((s) => s?.status === 'succeeded') ? true : undefined;
+            const missing = runIds.filter((_, i) => stats[i]?.status !== 'succeeded');
+            if (missing.length === 0) return true;
+            // Named in the timeout's message: which runs the monitor lacks, and what it holds for them.
+            throw new Error(
+              `${missing.length} runs not recorded as succeeded: ` +
+                missing.map((id) => `${id}=${stats[runIds.indexOf(id)]?.status ?? 'none'}`).join(', '),
+            );
           },
           'the monitor to record every run',
           120_000,

@@ -56,7 +56,7 @@ export class RunReporter {
     scope: RunScope,
     status: 'started' | RunEnd,
     attempt: number,
-    detail: { stats?: RunStats; error?: ClassifiedError } = {},
+    detail: { stats?: RunStats; error?: ClassifiedError; at?: string } = {},
   ): Promise<void> {
     await this.bus.publish(
       RUN_EVENT[status],
@@ -64,7 +64,7 @@ export class RunReporter {
         runId: scope.runId,
         pipelineId: scope.pipelineId,
         status,
-        at: this.clock.now().toISOString(),
+        at: detail.at ?? this.clock.now().toISOString(),
         ...(detail.stats ? { stats: detail.stats } : {}),
         ...(detail.error ? { error: detail.error } : {}),
       },

@@ -35,6 +35,9 @@ describe('the run lifecycle (start, resume, stop, cancel) on an in-memory store'
   let cancel: CancelRunUseCase;
   let pipelineId: string;
   const published: string[] = [];
+  const sent: Array<{ subject: string; payload: unknown; id?: string }> = [];
+  /** The next publish on this subject fails, as it does while the bus is down. */
+  let failNextPublishOf: string | undefined;
 
   beforeAll(async () => {
     store = await openStore({ url: 'pglite://memory' });
@@ -44,7 +47,12 @@ describe('the run lifecycle (start, resume, stop, cancel) on an in-memory store'
     const reporter = new RunReporter(store, bus, systemClock, telemetry);
     const publish = bus.publish.bind(bus);
     bus.publish = async (definition, payload, options) => {
+      if (definition.subject === failNextPublishOf) {
+        failNextPublishOf = undefined;
+        throw new Error('bus unavailable');
+      }
       published.push(definition.subject);
+      sent.push({ subject: definition.subject, payload, id: options?.id });
       return publish(definition, payload, options);
     };
     executor = new FakeExecutor();
@@ -80,6 +88,8 @@ describe('the run lifecycle (start, resume, stop, cancel) on an in-memory store'
     await store.close();
   });
 
+  const runIdOf = (message: { payload: unknown }) => (message.payload as { runId: string }).runId;
+
   const request = (runId: string = randomUUID(), extra: object = {}) => ({
     runId,
     pipelineId,
@@ -105,6 +115,30 @@ describe('the run lifecycle (start, resume, stop, cancel) on an in-memory store'
     const calls = executor.calls.length;
     expect((await start.execute(request(run.id))).status).toBe('succeeded');
     expect(executor.calls.length).toBe(calls);
+  });
+
+  it('publishes the end again when the request comes back for a run whose end event may not have gone out', async () => {
+    executor.behave = async () => outcome('succeeded');
+    const runId = randomUUID();
+    failNextPublishOf = 'aoe.evt.run.succeeded';
+    // The end is stored, then the publish fails: the request is not acknowledged and comes back.
+    await expect(start.execute(request(runId))).rejects.toThrow('bus unavailable');
+    const stored = (await store.runs.get(runId))!;
+    expect(stored.status).toBe('succeeded');
+    expect(sent.filter((m) => m.subject === 'aoe.evt.run.succeeded' && runIdOf(m) === runId)).toEqual([]);
+
+    const calls = executor.calls.length;
+    await start.execute(request(runId));
+    expect(executor.calls.length).toBe(calls);
+    const ends = sent.filter((m) => m.subject === 'aoe.evt.run.succeeded' && runIdOf(m) === runId);
+    expect(ends).toHaveLength(1);
+    expect(ends[0]!.payload).toMatchObject({ status: 'succeeded', at: stored.finishedAt, stats: stored.stats });
+
+    // Once more (the event did go out this time): the same message, which the bus's duplicate window drops.
+    await start.execute(request(runId));
+    const again = sent.filter((m) => m.subject === 'aoe.evt.run.succeeded' && runIdOf(m) === runId);
+    expect(again).toHaveLength(2);
+    expect(again[1]).toEqual(again[0]);
   });
 
   it('refuses what it cannot run: an unknown pipeline, a plan version not stored yet', async () => {

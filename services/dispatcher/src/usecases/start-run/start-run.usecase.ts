@@ -7,7 +7,7 @@ import { Telemetry } from '@aoe/telemetry';
 import { DispatcherConfig } from '../../dispatcher.config';
 import { ActiveRuns, DispatcherStopping } from '../../executor/active-runs';
 import { EXECUTOR, type Executor, type RunOutcome } from '../../executor/executor';
-import { RunReporter, type RunScope } from '../../executor/run-reporter';
+import { RunReporter, type RunEnd, type RunScope } from '../../executor/run-reporter';
 import { CANCEL_MARKER } from '../../ids';
 import { CircuitGate } from '../recover-run/circuit-gate';
 import { applyRunOverrides } from '../recover-run/run-overrides';
@@ -57,7 +57,10 @@ export class StartRunUseCase {
       causationId: command.messageId,
     };
     let run = await this.prepare(command);
-    if (TERMINAL_RUN_STATUSES.includes(run.status)) return run;
+    if (TERMINAL_RUN_STATUSES.includes(run.status)) {
+      await this.publishEndAgain(run, scope);
+      return run;
+    }
     if (this.active.has(run.id)) return run;
 
     // Independent reads, issued together (one round trip to an embedded store); checked in the same order as ever.
@@ -131,13 +134,34 @@ export class StartRunUseCase {
       bytesMoved: outcome.resources.bytesMoved,
     });
     if (ended.applied) {
-      await this.reporter.runEvent(scope, outcome.status, attempt, { stats: outcome.stats, error: outcome.error });
+      await this.reporter.runEvent(scope, outcome.status, attempt, {
+        stats: outcome.stats,
+        error: outcome.error,
+        at: ended.run.finishedAt,
+      });
     }
     this.telemetry.logger.info(
       { runId: run.id, pipelineId: run.pipelineId, status: outcome.status, stats: outcome.stats },
       `run ${outcome.status}`,
     );
     return ended.run;
+  }
+
+  /**
+   * A request for a run that has ended comes back when it was not acknowledged: the dispatcher died,
+   * or the bus was down, between storing the end and publishing its event. So the event is published
+   * again as it was (same derived id, time, stats and error), or the monitor would never record the
+   * run and recovery never see its failure. Where it did go out, the bus's duplicate window drops the
+   * copy, and the monitor and recovery recognise a repeat anyway.
+   */
+  private async publishEndAgain(run: RunRecord, scope: RunScope): Promise<void> {
+    const tasks = (await this.store.taskRuns.listByRun(run.id, { limit: 500 })).items;
+    const attempt = Math.max(1, ...tasks.map((t) => t.attempt));
+    await this.reporter.runEvent(scope, run.status as RunEnd, attempt, {
+      stats: run.stats,
+      error: run.error,
+      at: run.finishedAt,
+    });
   }
 
   /** The run record, created with its task runs on the first request. */
