@@ -132,7 +132,7 @@ describe('the run lifecycle (start, resume, stop, cancel) on an in-memory store'
     expect(executor.calls.length).toBe(calls);
     const ends = sent.filter((m) => m.subject === 'aoe.evt.run.succeeded' && runIdOf(m) === runId);
     expect(ends).toHaveLength(1);
-    expect(ends[0]!.payload).toMatchObject({ status: 'succeeded', at: stored.finishedAt, stats: stored.stats });
+    expect(ends[0].payload).toMatchObject({ status: 'succeeded', at: stored.finishedAt, stats: stored.stats });
 
     // Once more (the event did go out this time): the same message, which the bus's duplicate window drops.
     await start.execute(request(runId));
