@@ -27,9 +27,14 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
+import { firstTouchMicrosPerPage } from './support/machine';
 
 const ROOT = resolve(__dirname, '..');
 const CLI = join(ROOT, 'services/cli/bin/aoe.js');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { bundleIsCurrent } = require('../services/cli/bin/run-bundle.js') as {
+  bundleIsCurrent: (dist: string) => boolean;
+};
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const ROWS = Number(process.argv[2] ?? 1_000_000);
 const REPEAT = Number(process.argv[3] ?? 1);
@@ -144,6 +149,11 @@ async function tableDigest(db: Client, schema: string, table: string): Promise<{
 
 async function main(): Promise<void> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
+  // Otherwise bin/aoe.js runs the unbundled tsc output: a user's figures would be a second slower.
+  if (!bundleIsCurrent(join(ROOT, 'services/cli/dist'))) {
+    throw new Error('the CLI bundle is missing or older than the tsc output: run npm run build first');
+  }
+  const firstTouch = firstTouchMicrosPerPage();
   const load = loadavg()[0];
   process.stdout.write(`generating the CSV in ${DATA_DIR} ...\n`);
   const csv = generateCsv(ROWS);
@@ -208,6 +218,7 @@ async function main(): Promise<void> {
     }>;
     const report = [
       `ingest-csv: ${count(ROWS)} rows x 10 columns into PostgreSQL (load average ${load.toFixed(1)} at start; warm-ups ${warmUps.map((w) => `${w.toFixed(1)} s`).join(', ')}, not counted)`,
+      `machine: first touch of fresh memory ${firstTouch.toFixed(2)} µs per 4 KiB page (${((firstTouch * 25_600) / 1000).toFixed(0)} ms per 100 MB; moves aoe's figures, not psql's: see loadtest/support/machine.ts)`,
       `psql \\copy: ${bestPsql.toFixed(2)} s, ${count(ROWS / bestPsql)} rows/s`,
     ];
     for (const [v, variant] of variants.entries()) {

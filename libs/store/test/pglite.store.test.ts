@@ -47,12 +47,16 @@ describe('PGlite in a worker thread', () => {
     expect(rows[0]).toEqual({ n: 42, at: new Date('2026-11-26T08:00:00Z'), doc: { a: [1, 2] } });
   });
 
-  it("starts PostgreSQL with the store's small shared buffers, after PGlite's own start parameters", async () => {
-    const { rows } = await db.query<{ buffers: string; workers: string }>(
-      `SELECT current_setting('shared_buffers') AS buffers, current_setting('max_worker_processes') AS workers`,
+  it("starts PostgreSQL with the store's small shared memory, after PGlite's own start parameters", async () => {
+    const { rows } = await db.query<{ buffers: string; connections: string; workers: string; shmem: string }>(
+      `SELECT current_setting('shared_buffers') AS buffers, current_setting('max_connections') AS connections,
+              current_setting('max_worker_processes') AS workers,
+              (SELECT sum(allocated_size) FROM pg_shmem_allocations)::text AS shmem`,
     );
     // PGlite's defaults (max_worker_processes=0 among them) are kept; ours come on top.
-    expect(rows[0]).toEqual({ buffers: '16MB', workers: '0' });
+    expect(rows[0]).toMatchObject({ buffers: '2MB', connections: '5', workers: '0' });
+    // What PGlite zeroes at every open: 6MB, against 146MB with PostgreSQL's defaults.
+    expect(Number(rows[0].shmem)).toBeLessThanOrEqual(8 * 1024 * 1024);
   });
 
   it("keeps an error's SQLSTATE and fields", async () => {

@@ -1,7 +1,11 @@
-// Bundles the CLI's tsc output (dist/src/main.js) into one CommonJS file,
+// Bundles the CLI's tsc output (dist/src/main.js) into one CommonJS module,
 // dist/aoe.cjs, so that start-up reads and compiles one file instead of some
 // 4,000 modules (docs/performance.md, "CLI start-up"). The TypeScript is not
 // bundled: esbuild cannot emit the decorator metadata Nest needs; tsc did.
+//
+// The module's body is written wrapped as Node wraps a module, as a function
+// expression (MODULE_WRAPPER): bin/run-bundle.js compiles the file's text as
+// it is and calls the function. `require()` of the file would run nothing.
 //
 //   node services/cli/scripts/bundle.mjs [outfile]   (npm run build runs it after tsc -b)
 //
@@ -112,13 +116,16 @@ const result = await build({
   logLevel: 'warning',
 });
 
+/** What Node wraps a CommonJS module's body in; bin/run-bundle.js calls the function with the same arguments. */
+const MODULE_WRAPPER = ['(function (exports, require, module, __filename, __dirname) {', '\n})'];
+
 /** Through a rename: a running `aoe` never reads a half-written bundle. */
 function writeAtomically(file, text) {
   writeFileSync(`${file}.${process.pid}`, text);
   renameSync(`${file}.${process.pid}`, file);
 }
 
-const code = escapeNonAscii(result.outputFiles[0].text);
+const code = MODULE_WRAPPER.join(escapeNonAscii(result.outputFiles[0].text));
 writeAtomically(
   OUTFILE.replace(/\.cjs$/, '.bundle.json'),
   `${JSON.stringify({ buildInfo: buildInfoFiles(result.metafile.inputs).map((file) => relative(dirname(OUTFILE), join(ROOT, file))) }, null, 2)}\n`,

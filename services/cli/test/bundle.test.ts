@@ -38,6 +38,9 @@ async function probeAoe(
   return { stdout, ...(JSON.parse(readFileSync(out, 'utf8')) as { dist: boolean; nest: boolean }) };
 }
 
+/** A module body as scripts/bundle.mjs writes the bundle: wrapped as Node wraps a CommonJS module. */
+const asBundle = (body: string) => `(function (exports, require, module, __filename, __dirname) {${body}\n})`;
+
 /** Runs a file through run-bundle.js in its own process, as bin/aoe.js does. */
 function runBundleFile(file: string, ...args: string[]): { code: number | null; stdout: string; stderr: string } {
   const script = `require(${JSON.stringify(join(CLI, 'bin/run-bundle.js'))}).runBundle(process.argv[1], process.argv.slice(2))`;
@@ -106,10 +109,10 @@ describe('the bundled aoe (npm run build)', () => {
       // What a bundle uses of its CommonJS scope; the V8 flag is the one the CLI sets per command.
       writeFileSync(
         file,
-        `const { join } = require('node:path');
+        asBundle(`const { join } = require('node:path');
 require('node:v8').setFlagsFromString('--wasm-tiering-budget=180000000');
 module.exports = { named: __filename === ${JSON.stringify(file)} && __dirname === join(__filename, '..') };
-console.log(JSON.stringify({ ...module.exports, os: typeof require('node:os').cpus, ok: true }));`,
+console.log(JSON.stringify({ ...module.exports, os: typeof require('node:os').cpus, ok: true }));`),
       );
     });
 
@@ -144,7 +147,7 @@ console.log(JSON.stringify({ ...module.exports, os: typeof require('node:os').cp
     });
 
     it('a failing command leaves no cache behind', async () => {
-      writeFileSync(file, 'process.exitCode = 3;');
+      writeFileSync(file, asBundle('process.exitCode = 3;'));
       expect(runBundleFile(file, 'bogus').code).toBe(3);
       expect(existsSync(join(file, '..', 'v8-cache'))).toBe(false);
     });

@@ -64,11 +64,14 @@ const failure = (error) => {
 
 /**
  * PostgreSQL settings for the store, after PGlite's own start parameters.
- * The control-plane store holds a few megabytes: PostgreSQL's default 128MB of
- * shared buffers cost PGlite about a tenth of a second at every open (setting
- * up and touching that memory), on the path of every CLI command.
+ * PGlite zeroes its whole shared memory at every open, on the path of every
+ * CLI command, and each page touched for the first time is a page fault (on
+ * some virtual machines 10 µs or more each). PostgreSQL's defaults (128MB of
+ * shared buffers, lock and process tables for 100 connections) make that
+ * 146MB; these make it 6MB. The control-plane store holds a few megabytes and
+ * has one session: 2MB of buffers (256 pages) hold what its queries touch.
  */
-const STORE_SETTINGS = ['-c', 'shared_buffers=16MB'];
+const STORE_SETTINGS = ['-c', 'shared_buffers=2MB', '-c', 'max_connections=5'];
 
 interface Reply {
   id?: number;
