@@ -39,6 +39,11 @@ export class WebhookNotifier {
     this.settings = config.webhook;
   }
 
+  /** Whether a webhook URL is configured. */
+  get enabled(): boolean {
+    return Boolean(this.settings.url);
+  }
+
   async deliver(alert: Alert): Promise<{ outcome: WebhookOutcome; attempts: number }> {
     const url = this.settings.url;
     if (!url) return { outcome: 'disabled', attempts: 0 };

@@ -32,6 +32,11 @@ export class ForwardAlertUseCase {
   async execute(alert: Alert, subject: string): Promise<ForwardAlertResult> {
     const own = alert.pipelineId !== undefined && alert.id === alertId(alert.pipelineId, alert.kind, alert.runId);
     if (own) return { status: 'own' };
+    // Nothing to deliver, so nothing to claim: no transaction.
+    if (!this.webhook.enabled) {
+      this.metrics.webhook.inc({ outcome: 'disabled' });
+      return { status: 'forwarded', webhook: 'disabled' };
+    }
     // The claim and the delivery in one transaction: a replica forwarding the same alert waits on the
     // claim, then finds it taken; a crash mid-delivery rolls the claim back, and the redelivery POSTs again.
     return this.store.transaction(async (tx): Promise<ForwardAlertResult> => {
