@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
 import { Messages, type DeadLetter } from '@aoe/contracts';
-import { JetStreamBus, Namespace } from '@aoe/messaging';
+import { JetStreamBus, Namespace, uuidFromText } from '@aoe/messaging';
 import { createTestMesh, type TestMesh } from '@aoe/service-kit/testing';
 import { RecoveryModule } from '../src';
 import { eventually, failedRun, pipelineOn, publishFailed, record } from './fixtures';
@@ -109,6 +109,29 @@ describe('recovery on NATS and PostgreSQL, two replicas', () => {
     });
     await new Promise((r) => setTimeout(r, 500));
     expect(about(runId, commands).map((c) => c.type)).toEqual(['recovery.pause-pipeline']);
+  });
+
+  it('publishes the alert of a failure whose alert was recorded by an attempt that then failed to publish it', async () => {
+    const { store, bus } = one.platform;
+    const { pipelineId } = await pipelineOn(store);
+    const auth = { class: 'auth' as const, message: 'password authentication failed', code: '28P01', retryable: false };
+    const { runId, event } = await failedRun(store, pipelineId, { taskId: 'load', error: auth });
+    // What an earlier attempt left: the alert row (its id derives from run, task and attempt), no event, no claim.
+    const id = uuidFromText(`recovery|alert|${runId}|load|1`);
+    await store.alerts.record({
+      id,
+      pipelineId,
+      runId,
+      kind: 'needs-attention',
+      severity: 'critical',
+      message: 'recorded before the bus went away',
+      evidence: {},
+      at: new Date().toISOString(),
+    });
+    await publishFailed(bus, event);
+
+    const [alert] = await eventually(() => (about(runId, alerts).length ? about(runId, alerts) : undefined), 'alert');
+    expect(alert.payload).toMatchObject({ id, pipelineId, runId, kind: 'needs-attention' });
   });
 
   it('gives up after the last attempt: the run stays failed, the pipeline is paused, a run-failed alert says why', async () => {

@@ -204,7 +204,10 @@ export class RecoverFailureUseCase {
       );
     }
     const alert = recoveryAlert(input, choice, decision.id);
-    if (alert && (await this.store.alerts.record(alert))) {
+    if (alert) {
+      // Published even when an earlier attempt recorded it: that attempt may have failed before publishing.
+      // The alert id is the message id, so a copy that did go out is dropped as a duplicate.
+      await this.store.alerts.record(alert);
       await this.bus.publish(Messages.AlertRaised, alert, { correlationId, causationId, id: alert.id });
     }
   }
