@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Messages, type ClassifiedError, type RunStats, type TaskEvent } from '@aoe/contracts';
 import { BUS, type Bus } from '@aoe/messaging';
-import { Store, type Clock, type TaskRunStatus } from '@aoe/store';
+import { Store, type Clock, type RunRecord, type TaskRunStatus } from '@aoe/store';
 import { Telemetry } from '@aoe/telemetry';
 import { CLOCK } from '@aoe/service-kit';
 import { eventId } from '../ids';
@@ -16,6 +16,8 @@ export interface RunScope {
 }
 
 export type RunEnd = 'succeeded' | 'failed' | 'cancelled';
+
+const isRunEnd = (status: string): status is RunEnd => ['succeeded', 'failed', 'cancelled'].includes(status);
 
 export interface TaskEventDetail {
   rows?: number;
@@ -74,6 +76,21 @@ export class RunReporter {
         id: eventId('run', scope.runId, attempt, status),
       },
     );
+  }
+
+  /**
+   * Publishes a finished run's end event again, exactly as it first went out (same derived id, `at`,
+   * stats and error). The end is stored before its event is published, so a dispatcher that died, or a
+   * bus that was down, between the two leaves a finished run without its event; the command that ended
+   * it comes back unacknowledged and calls this. Without it the monitor would never record the run and
+   * recovery never see its failure. Where the first copy did go out, the bus's duplicate window drops
+   * this one, and the monitor and recovery recognise a repeat anyway.
+   */
+  async republishEnd(run: RunRecord, scope: RunScope): Promise<void> {
+    if (!isRunEnd(run.status)) return;
+    const tasks = (await this.store.taskRuns.listByRun(run.id, { limit: 500 })).items;
+    const attempt = Math.max(1, ...tasks.map((t) => t.attempt));
+    await this.runEvent(scope, run.status, attempt, { stats: run.stats, error: run.error, at: run.finishedAt });
   }
 
   /** Records a task event in the store (late and repeated ones are ignored there) and publishes it. */

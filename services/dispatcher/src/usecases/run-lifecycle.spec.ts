@@ -141,6 +141,21 @@ describe('the run lifecycle (start, resume, stop, cancel) on an in-memory store'
     expect(again[1]).toEqual(again[0]);
   });
 
+  it('publishes the cancel again when a repeated cancel request finds the queued run it cancelled', async () => {
+    const queued = randomUUID();
+    await store.runs.create({ id: queued, pipelineId, planVersion: 1, trigger: 'api' });
+    const cancelOf = () => ({ runId: queued, reason: 'not now', messageId: randomUUID(), correlationId: queued });
+    failNextPublishOf = 'aoe.evt.run.cancelled';
+    await expect(cancel.execute(cancelOf())).rejects.toThrow('bus unavailable');
+    expect((await store.runs.get(queued))!.status).toBe('cancelled');
+
+    expect(await cancel.execute(cancelOf())).toBe('finished');
+    const ends = sent.filter((m) => m.subject === 'aoe.evt.run.cancelled' && runIdOf(m) === queued);
+    expect(ends).toHaveLength(1);
+    const stored = (await store.runs.get(queued))!;
+    expect(ends[0].payload).toMatchObject({ status: 'cancelled', at: stored.finishedAt, error: stored.error });
+  });
+
   it('refuses what it cannot run: an unknown pipeline, a plan version not stored yet', async () => {
     await expect(start.execute(request(randomUUID(), { pipelineId: 'ghost' }))).rejects.toBeInstanceOf(
       NonRetryableError,

@@ -39,7 +39,17 @@ export class CancelRunUseCase {
     const run = await this.store.runs.get(command.runId);
     if (!run) return 'requested';
     if (run.status === 'running') return 'requested';
-    if (run.status !== 'queued') return 'finished';
+    const scope = {
+      runId: run.id,
+      pipelineId: run.pipelineId,
+      correlationId: command.correlationId,
+      causationId: command.messageId,
+    };
+    if (run.status !== 'queued') {
+      // A repeat of the request that cancelled it may be here because its event never went out.
+      if (run.status === 'cancelled') await this.reporter.republishEnd(run, scope);
+      return 'finished';
+    }
 
     const error = {
       class: 'unknown' as const,
@@ -49,16 +59,10 @@ export class CancelRunUseCase {
     };
     const change = await this.store.runs.updateStatus(run.id, 'cancelled', { error });
     if (!change.applied) return change.run.status === 'running' ? 'requested' : 'finished';
-    const scope = {
-      runId: run.id,
-      pipelineId: run.pipelineId,
-      correlationId: command.correlationId,
-      causationId: command.messageId,
-    };
     for (const task of (await this.store.taskRuns.listByRun(run.id, { limit: 500 })).items) {
       await this.reporter.taskSettled(scope, task.taskId, task.attempt, 'cancelled');
     }
-    await this.reporter.runEvent(scope, 'cancelled', 1, { error });
+    await this.reporter.runEvent(scope, 'cancelled', 1, { error, at: change.run.finishedAt });
     return 'cancelled';
   }
 }

@@ -7,7 +7,7 @@ import { Telemetry } from '@aoe/telemetry';
 import { DispatcherConfig } from '../../dispatcher.config';
 import { ActiveRuns, DispatcherStopping } from '../../executor/active-runs';
 import { EXECUTOR, type Executor, type RunOutcome } from '../../executor/executor';
-import { RunReporter, type RunEnd, type RunScope } from '../../executor/run-reporter';
+import { RunReporter, type RunScope } from '../../executor/run-reporter';
 import { CANCEL_MARKER } from '../../ids';
 import { CircuitGate } from '../recover-run/circuit-gate';
 import { applyRunOverrides } from '../recover-run/run-overrides';
@@ -58,7 +58,8 @@ export class StartRunUseCase {
     };
     let run = await this.prepare(command);
     if (TERMINAL_RUN_STATUSES.includes(run.status)) {
-      await this.publishEndAgain(run, scope);
+      // The request came back unacknowledged: its end may be stored without its event on the bus.
+      await this.reporter.republishEnd(run, scope);
       return run;
     }
     if (this.active.has(run.id)) return run;
@@ -147,23 +148,6 @@ export class StartRunUseCase {
     return ended.run;
   }
 
-  /**
-   * A request for a run that has ended comes back when it was not acknowledged: the dispatcher died,
-   * or the bus was down, between storing the end and publishing its event. So the event is published
-   * again as it was (same derived id, time, stats and error), or the monitor would never record the
-   * run and recovery never see its failure. Where it did go out, the bus's duplicate window drops the
-   * copy, and the monitor and recovery recognise a repeat anyway.
-   */
-  private async publishEndAgain(run: RunRecord, scope: RunScope): Promise<void> {
-    const tasks = (await this.store.taskRuns.listByRun(run.id, { limit: 500 })).items;
-    const attempt = Math.max(1, ...tasks.map((t) => t.attempt));
-    await this.reporter.runEvent(scope, run.status as RunEnd, attempt, {
-      stats: run.stats,
-      error: run.error,
-      at: run.finishedAt,
-    });
-  }
-
   /** The run record, created with its task runs on the first request. */
   private async prepare(command: StartRunCommand): Promise<RunRecord> {
     return this.store.transaction(async (tx) => {
@@ -207,7 +191,7 @@ export class StartRunUseCase {
       for (const task of (await this.store.taskRuns.listByRun(run.id, { limit: 500 })).items) {
         await this.reporter.taskSettled(scope, task.taskId, task.attempt, 'cancelled');
       }
-      await this.reporter.runEvent(scope, 'cancelled', 1, { error });
+      await this.reporter.runEvent(scope, 'cancelled', 1, { error, at: change.run.finishedAt });
     }
     return change.run;
   }
@@ -215,7 +199,7 @@ export class StartRunUseCase {
   /** Not started: the source's circuit is open (recovery defers the run until it is half-open). */
   private async refuse(run: RunRecord, scope: RunScope, error: ClassifiedError): Promise<RunRecord> {
     const change = await this.store.runs.updateStatus(run.id, 'failed', { error });
-    if (change.applied) await this.reporter.runEvent(scope, 'failed', 1, { error });
+    if (change.applied) await this.reporter.runEvent(scope, 'failed', 1, { error, at: change.run.finishedAt });
     return change.run;
   }
 
