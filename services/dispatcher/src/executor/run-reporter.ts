@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Messages, type ClassifiedError, type RunStats, type TaskEvent } from '@aoe/contracts';
 import { BUS, type Bus } from '@aoe/messaging';
-import { Store, type Clock, type RunRecord, type TaskRunStatus } from '@aoe/store';
+import { Store, TERMINAL_RUN_STATUSES, type Clock, type RunRecord, type TaskRunStatus } from '@aoe/store';
 import { Telemetry } from '@aoe/telemetry';
 import { CLOCK } from '@aoe/service-kit';
 import { eventId } from '../ids';
@@ -16,8 +16,6 @@ export interface RunScope {
 }
 
 export type RunEnd = 'succeeded' | 'failed' | 'cancelled';
-
-const isRunEnd = (status: string): status is RunEnd => ['succeeded', 'failed', 'cancelled'].includes(status);
 
 export interface TaskEventDetail {
   rows?: number;
@@ -87,10 +85,14 @@ export class RunReporter {
    * this one, and the monitor and recovery recognise a repeat anyway.
    */
   async republishEnd(run: RunRecord, scope: RunScope): Promise<void> {
-    if (!isRunEnd(run.status)) return;
+    if (!TERMINAL_RUN_STATUSES.includes(run.status)) return;
     const tasks = (await this.store.taskRuns.listByRun(run.id, { limit: 500 })).items;
     const attempt = Math.max(1, ...tasks.map((t) => t.attempt));
-    await this.runEvent(scope, run.status, attempt, { stats: run.stats, error: run.error, at: run.finishedAt });
+    await this.runEvent(scope, run.status as RunEnd, attempt, {
+      stats: run.stats,
+      error: run.error,
+      at: run.finishedAt,
+    });
   }
 
   /** Records a task event in the store (late and repeated ones are ignored there) and publishes it. */
