@@ -27,7 +27,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
-import { firstTouchMicrosPerPage } from './support/machine';
+import { childrenMinorFaults, firstTouchMicrosPerPage } from './support/machine';
 
 const ROOT = resolve(__dirname, '..');
 const CLI = join(ROOT, 'services/cli/bin/aoe.js');
@@ -72,6 +72,8 @@ function generateCsv(rows: number): string {
 
 interface AoeRun {
   seconds: number;
+  /** Minor page faults of the aoe process (undefined where the OS does not say). */
+  faults?: number;
   summary: { runId: string; status: string; rowsLoaded: number; durationMs: number; error?: string };
   /** The run itself (extract → load), from the store. */
   runSeconds: number;
@@ -87,8 +89,9 @@ function aoe(
   args: string[],
   home: string,
   env: Record<string, string> = {},
-): Promise<{ seconds: number; stdout: string; code: number }> {
+): Promise<{ seconds: number; stdout: string; code: number; faults?: number }> {
   return new Promise((done, fail) => {
+    const faultsBefore = childrenMinorFaults();
     const started = performance.now();
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: ROOT,
@@ -98,12 +101,15 @@ function aoe(
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.on('error', fail);
-    child.on('close', (code) => done({ seconds: (performance.now() - started) / 1000, stdout, code: code ?? 1 }));
+    child.on('close', (code) => {
+      const seconds = (performance.now() - started) / 1000;
+      done({ seconds, stdout, code: code ?? 1, faults: faultsSince(faultsBefore) });
+    });
   });
 }
 
 async function runAoe(csv: string, home: string, variant: Variant, schema: string, table: string): Promise<AoeRun> {
-  const { seconds, stdout, code } = await aoe(
+  const { seconds, stdout, code, faults } = await aoe(
     ['ingest', csv, '--into', `${DATABASE_URL}#${schema}.${table}`, '--json'],
     home,
     variant.env,
@@ -116,10 +122,18 @@ async function runAoe(csv: string, home: string, variant: Variant, schema: strin
     stats?: { durationMs: number };
   }>;
   const run = runs.find((r) => r.id === summary.runId);
-  return { seconds, summary, runSeconds: (run?.stats?.durationMs ?? 0) / 1000 };
+  return { seconds, faults, summary, runSeconds: (run?.stats?.durationMs ?? 0) / 1000 };
 }
 
-function runPsql(csv: string, schema: string, table: string): number {
+/** Faults of the child that exited since `before` was read. */
+function faultsSince(before: number | undefined): number | undefined {
+  const after = childrenMinorFaults();
+  return before === undefined || after === undefined ? undefined : after - before;
+}
+
+/** psql's time, and its process's page faults (the server's are not its). */
+function runPsql(csv: string, schema: string, table: string): { seconds: number; faults?: number } {
+  const faultsBefore = childrenMinorFaults();
   const started = performance.now();
   execFileSync(
     'psql',
@@ -135,7 +149,7 @@ function runPsql(csv: string, schema: string, table: string): number {
       stdio: ['ignore', 'ignore', 'inherit'],
     },
   );
-  return (performance.now() - started) / 1000;
+  return { seconds: (performance.now() - started) / 1000, faults: faultsSince(faultsBefore) };
 }
 
 /** Row count and a digest of every value, in one text form for both tables' column types (amount as a double). */
@@ -185,13 +199,15 @@ async function main(): Promise<void> {
 
     const best: Array<AoeRun | undefined> = variants.map(() => undefined);
     let bestPsql = Infinity;
+    let psqlFaults: number | undefined;
     for (let i = 1; i <= REPEAT; i++) {
       await db.query(
         `CREATE TABLE "${schema}".psql_${i} (id bigint, customer_id bigint, email text, amount numeric, quantity integer,
            status text, country text, created_at timestamptz, is_active boolean, note text)`,
       );
       await db.query('CHECKPOINT');
-      const psql = runPsql(csv, schema, `psql_${i}`);
+      const { seconds: psql, faults } = runPsql(csv, schema, `psql_${i}`);
+      if (psql < bestPsql) psqlFaults = faults;
       bestPsql = Math.min(bestPsql, psql);
       const theirs = await tableDigest(db, schema, `psql_${i}`);
       const line = [`psql \\copy ${psql.toFixed(2)} s`];
@@ -219,7 +235,7 @@ async function main(): Promise<void> {
     const report = [
       `ingest-csv: ${count(ROWS)} rows x 10 columns into PostgreSQL (load average ${load.toFixed(1)} at start; warm-ups ${warmUps.map((w) => `${w.toFixed(1)} s`).join(', ')}, not counted)`,
       `machine: first touch of fresh memory ${firstTouch.toFixed(2)} µs per 4 KiB page (${((firstTouch * 25_600) / 1000).toFixed(0)} ms per 100 MB; moves aoe's figures, not psql's: see loadtest/support/machine.ts)`,
-      `psql \\copy: ${bestPsql.toFixed(2)} s, ${count(ROWS / bestPsql)} rows/s`,
+      `psql \\copy: ${bestPsql.toFixed(2)} s, ${count(ROWS / bestPsql)} rows/s${psqlFaults === undefined ? '' : `; page faults of the psql process: ${count(psqlFaults)}`}`,
     ];
     for (const [v, variant] of variants.entries()) {
       const ours = best[v]!;
@@ -228,6 +244,11 @@ async function main(): Promise<void> {
         `  of which the run (extract → transform → validate → load): ${ours.runSeconds.toFixed(2)} s; start-up, analysis and planning: ${(ours.seconds - ours.runSeconds).toFixed(2)} s`,
         `  ratio psql/aoe (aoe's throughput relative to psql): ${(bestPsql / ours.seconds).toFixed(2)} (target >= 0.70); the load alone: ${(bestPsql / ours.runSeconds).toFixed(2)}`,
       );
+      if (ours.faults !== undefined) {
+        report.push(
+          `  page faults of the aoe process: ${count(ours.faults)} (~${((ours.faults * firstTouch) / 1e6).toFixed(2)} s of first touches at this machine's cost, spread over its threads)`,
+        );
+      }
     }
     report.push(`agents decided: ${plan.map((d) => d.agent).join(', ')} (aoe decisions ${best[0]!.summary.runId})`);
     process.stdout.write(`${report.join('\n')}\n`);
