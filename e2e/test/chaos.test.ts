@@ -155,13 +155,12 @@ describe('chaos: 50 pipelines on a two-replica mesh, one replica of each service
         await eventually(
           async () => {
             const stats = await Promise.all(runIds.map((id) => store.runStats.get(id)));
-            const missing = runIds.filter((_, i) => stats[i]?.status !== 'succeeded');
+            const missing = runIds.flatMap((id, i) =>
+              stats[i]?.status === 'succeeded' ? [] : [`${id}=${stats[i]?.status ?? 'none'}`],
+            );
             if (missing.length === 0) return true;
             // Named in the timeout's message: which runs the monitor lacks, and what it holds for them.
-            throw new Error(
-              `${missing.length} runs not recorded as succeeded: ` +
-                missing.map((id) => `${id}=${stats[runIds.indexOf(id)]?.status ?? 'none'}`).join(', '),
-            );
+            throw new Error(`${missing.length} runs not recorded as succeeded: ${missing.join(', ')}`);
           },
           'the monitor to record every run',
           120_000,

@@ -5,6 +5,7 @@ import { Store, TERMINAL_RUN_STATUSES, type Clock, type RunRecord, type TaskRunS
 import { Telemetry } from '@aoe/telemetry';
 import { CLOCK } from '@aoe/service-kit';
 import { eventId } from '../ids';
+import { currentAttempt } from './current-attempt';
 
 /** Which run an event belongs to, and the message that caused it. */
 export interface RunScope {
@@ -86,9 +87,7 @@ export class RunReporter {
    */
   async republishEnd(run: RunRecord, scope: RunScope): Promise<void> {
     if (!TERMINAL_RUN_STATUSES.includes(run.status)) return;
-    const tasks = (await this.store.taskRuns.listByRun(run.id, { limit: 500 })).items;
-    const attempt = Math.max(1, ...tasks.map((t) => t.attempt));
-    await this.runEvent(scope, run.status as RunEnd, attempt, {
+    await this.runEvent(scope, run.status as RunEnd, await currentAttempt(this.store, run.id), {
       stats: run.stats,
       error: run.error,
       at: run.finishedAt,

@@ -5,6 +5,7 @@ import { CLOCK } from '@aoe/service-kit';
 import { Store, type Clock, type RunRecord } from '@aoe/store';
 import { Telemetry } from '@aoe/telemetry';
 import { DispatcherStopping } from '../../executor/active-runs';
+import { currentAttempt } from '../../executor/current-attempt';
 import { SERVICE } from '../../ids';
 import { StartRunUseCase, type StartRunHooks } from '../start-run/start-run.usecase';
 import { RecoverRunCommand } from './recover-run.command';
@@ -99,10 +100,4 @@ export class RecoverRunUseCase implements BeforeApplicationShutdown {
       hooks.heartbeat?.();
     }
   }
-}
-
-/** The attempt a run is at: the highest attempt of its task runs. */
-async function currentAttempt(store: Pick<Store, 'taskRuns'>, runId: string): Promise<number> {
-  const tasks = (await store.taskRuns.listByRun(runId, { limit: 500 })).items;
-  return Math.max(1, ...tasks.map((t) => t.attempt));
 }
