@@ -3,7 +3,11 @@
  * it: start-up, analysis, planning, optimization and the load — against
  * `psql -c "\copy … FROM … CSV"` of the same file, in one invocation. Prints
  * both, the ratio psql/aoe (target ≥ 0.7), and where aoe's time went. aoe runs
- * two ways: as it comes (its control-plane store in PGlite under AOE_HOME),
+ * four ways, each with a home of its own: as it comes (its control-plane store
+ * in PGlite under AOE_HOME, served by the home's store daemon, which an earlier
+ * command started); as the first command after the daemon ended (`aoe store
+ * stop` before it, not timed: the command starts the daemon); without the
+ * daemon (AOE_STORE_DAEMON=0: the command opens PGlite in a thread of its own);
  * and with its store in PostgreSQL (AOE_STORE_URL, a schema of the benchmark's).
  *
  *   npm run build
@@ -13,11 +17,11 @@
  * The CSV (10 columns, ~99 MB for 1,000,000 rows) is generated once in
  * $TMPDIR/aoe-ingest-bench and reused. aoe runs as a child process, as the
  * `aoe` bin does (`node services/cli/bin/aoe.js`: the bundle `npm run build`
- * makes), with its own AOE_HOME. Warm-ups first, not counted (they are
- * reported): an ingest of examples/events.csv into the warehouse (PGlite's
- * one-time initdb of the store), one into PostgreSQL (the bundle's first run
- * of such an ingest writes its V8 code cache), and `aoe runs` on the
- * PostgreSQL store (its migrations). Each side loads into a fresh table of one
+ * makes). Warm-ups first, not counted (they are reported): an ingest of
+ * examples/events.csv into the warehouse in each home (PGlite's one-time
+ * initdb of the store), one into PostgreSQL (the bundle's first run of such an
+ * ingest writes its V8 code cache), and `aoe runs` on the PostgreSQL store (its
+ * migrations). The daemon's own page faults are not in the aoe process's. Each side loads into a fresh table of one
  * fresh schema (dropped at the end), after a CHECKPOINT. Traffic goes only to
  * DATABASE_URL (127.0.0.1 by default).
  */
@@ -79,10 +83,13 @@ interface AoeRun {
   runSeconds: number;
 }
 
-/** How aoe is run: the default (the store in PGlite under AOE_HOME), or with its store in PostgreSQL. */
+/** How aoe is run, in a home of its own; `before` runs (untimed) before each timed ingest. */
 interface Variant {
   label: string;
+  short: string;
   env: Record<string, string>;
+  home: string;
+  before?: string[];
 }
 
 function aoe(
@@ -108,7 +115,9 @@ function aoe(
   });
 }
 
-async function runAoe(csv: string, home: string, variant: Variant, schema: string, table: string): Promise<AoeRun> {
+async function runAoe(csv: string, variant: Variant, schema: string, table: string): Promise<AoeRun> {
+  const { home } = variant;
+  if (variant.before) await aoe(variant.before, home, variant.env);
   const { seconds, stdout, code, faults } = await aoe(
     ['ingest', csv, '--into', `${DATABASE_URL}#${schema}.${table}`, '--json'],
     home,
@@ -172,27 +181,48 @@ async function main(): Promise<void> {
   process.stdout.write(`generating the CSV in ${DATA_DIR} ...\n`);
   const csv = generateCsv(ROWS);
   const schema = `aoe_ingest_bench_${Date.now().toString(36)}`;
-  const home = join(DATA_DIR, `home-${process.pid}`);
+  const home = (name: string) => join(DATA_DIR, `home-${process.pid}-${name}`);
   const variants: Variant[] = [
-    { label: 'store in PGlite under AOE_HOME (the default)', env: {} },
+    {
+      label: 'store in PGlite under AOE_HOME, its daemon running (the default, from the second command on)',
+      short: 'default',
+      env: {},
+      home: home('default'),
+    },
+    {
+      label: 'store in PGlite, its daemon not running (the first command after it ended)',
+      short: 'daemon stopped',
+      env: {},
+      home: home('first'),
+      before: ['store', 'stop'],
+    },
+    {
+      label: 'store in PGlite, no daemon (AOE_STORE_DAEMON=0)',
+      short: 'AOE_STORE_DAEMON=0',
+      env: { AOE_STORE_DAEMON: '0' },
+      home: home('no-daemon'),
+    },
     {
       label: 'store in PostgreSQL (AOE_STORE_URL)',
+      short: 'AOE_STORE_URL',
       env: { AOE_STORE_URL: DATABASE_URL, AOE_STORE_SCHEMA: `${schema}_store` },
+      home: home('store-url'),
     },
   ];
   const db = new Client({ connectionString: DATABASE_URL });
   await db.connect();
   await db.query(`CREATE SCHEMA "${schema}"`);
   try {
-    // The home's store (PGlite's initdb), then the code cache of an ingest of a CSV file into PostgreSQL,
+    // Each home's store (PGlite's initdb), then the code cache of an ingest of a CSV file into PostgreSQL,
     // then the PostgreSQL store's migrations.
     const warmUps: number[] = [];
-    for (const [args, env] of [
-      [['ingest', join(ROOT, 'examples/events.csv'), '--json'], {}],
-      [['ingest', join(ROOT, 'examples/events.csv'), '--into', `${DATABASE_URL}#${schema}.warm_up`, '--json'], {}],
-      [['runs', '--json'], variants[1].env],
-    ] as Array<[string[], Record<string, string>]>) {
-      const warmUp = await aoe(args, home, env);
+    const events = join(ROOT, 'examples/events.csv');
+    for (const [args, variant] of [
+      ...variants.slice(0, 3).map((variant): [string[], Variant] => [['ingest', events, '--json'], variant]),
+      [['ingest', events, '--into', `${DATABASE_URL}#${schema}.warm_up`, '--json'], variants[0]],
+      [['runs', '--json'], variants[3]],
+    ] as Array<[string[], Variant]>) {
+      const warmUp = await aoe(args, variant.home, variant.env);
       if (warmUp.code !== 0) throw new Error(`the warm-up aoe ${args[0]} failed: ${warmUp.stdout}`);
       warmUps.push(warmUp.seconds);
     }
@@ -214,10 +244,8 @@ async function main(): Promise<void> {
       for (const [v, variant] of variants.entries()) {
         await db.query('CHECKPOINT');
         const table = `aoe_${v}_${i}`;
-        const ours = await runAoe(csv, home, variant, schema, table);
-        line.push(
-          `aoe (${v === 0 ? 'default' : 'AOE_STORE_URL'}) ${ours.seconds.toFixed(2)} s (the run ${ours.runSeconds.toFixed(2)} s)`,
-        );
+        const ours = await runAoe(csv, variant, schema, table);
+        line.push(`aoe (${variant.short}) ${ours.seconds.toFixed(2)} s (the run ${ours.runSeconds.toFixed(2)} s)`);
         if (!best[v] || ours.seconds < best[v].seconds) best[v] = ours;
         const mine = await tableDigest(db, schema, table);
         if (mine.rows !== ROWS || theirs.rows !== ROWS || mine.md5 !== theirs.md5) {
@@ -228,7 +256,9 @@ async function main(): Promise<void> {
       }
       process.stdout.write(`  run ${i}: ${line.join(', ')}\n`);
     }
-    const plan = JSON.parse((await aoe(['decisions', best[0]!.summary.runId, '--json'], home)).stdout) as Array<{
+    const plan = JSON.parse(
+      (await aoe(['decisions', best[0]!.summary.runId, '--json'], variants[0].home)).stdout,
+    ) as Array<{
       agent: string;
       choice: unknown;
     }>;
@@ -256,7 +286,10 @@ async function main(): Promise<void> {
     await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await db.query(`DROP SCHEMA IF EXISTS "${schema}_store" CASCADE`);
     await db.end();
-    rmSync(home, { recursive: true, force: true });
+    for (const variant of variants) {
+      await aoe(['store', 'stop'], variant.home, variant.env);
+      rmSync(variant.home, { recursive: true, force: true });
+    }
   }
 }
 

@@ -6,7 +6,14 @@ export * from './errors';
 export type { Database, DatabaseDialect, QueryResult, SqlParam } from './database/database';
 export { PostgresDatabase, type PostgresDatabaseOptions } from './database/postgres.database';
 export { PgliteDatabase, type PgliteDatabaseOptions } from './database/pglite.database';
-export { PgliteWorkerDatabase, type PgliteWorkerDatabaseOptions } from './database/pglite-worker.database';
+export { PgliteHostDatabase, type PgliteWorkerDatabaseOptions } from './database/pglite-host.database';
+export {
+  daemonSupported,
+  openPgliteDaemonDatabase,
+  stopPgliteDaemon,
+  type PgliteDaemonDatabase,
+  type PgliteDaemonOptions,
+} from './database/pglite-daemon';
 export { openDatabase, parseStoreUrl, type DatabaseConnectOptions, type StoreLocation } from './database/open-database';
 export { DEFAULT_SCHEMA, validateSchemaName } from './database/schema-name';
 

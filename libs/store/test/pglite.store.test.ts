@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
-import { PgliteDatabase, PgliteWorkerDatabase, Store } from '../src';
+import { PgliteDatabase, PgliteHostDatabase, Store } from '../src';
 import { describeStoreContract } from './store-contract';
 
 describeStoreContract('PGlite', {
@@ -18,7 +18,7 @@ describeStoreContract('PGlite', {
 
 describeStoreContract('PGlite in a worker thread', {
   async open(clock) {
-    const db = await PgliteWorkerDatabase.open({ schema: 'aoe' });
+    const db = await PgliteHostDatabase.openInWorker({ schema: 'aoe' });
     const store = await Store.fromDatabase(db, { schema: 'aoe', clock });
     return { store, db };
   },
@@ -28,10 +28,10 @@ describeStoreContract('PGlite in a worker thread', {
 });
 
 describe('PGlite in a worker thread', () => {
-  let db: PgliteWorkerDatabase;
+  let db: PgliteHostDatabase;
 
   beforeAll(async () => {
-    db = await PgliteWorkerDatabase.open({ schema: 'public' });
+    db = await PgliteHostDatabase.openInWorker({ schema: 'public' });
     await db.query('CREATE TABLE items (id int PRIMARY KEY, at timestamptz, doc jsonb)');
   });
 
@@ -100,7 +100,7 @@ describe('PGlite in a worker thread', () => {
   });
 
   it('refuses statements once closed, and closes twice without complaint', async () => {
-    const other = await PgliteWorkerDatabase.open({ schema: 'public' });
+    const other = await PgliteHostDatabase.openInWorker({ schema: 'public' });
     await other.close();
     await other.close();
     await expect(other.query('SELECT 1')).rejects.toThrow('closed');

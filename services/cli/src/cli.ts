@@ -21,6 +21,7 @@ const load = {
   admin: () => require('./commands/admin.command') as typeof import('./commands/admin.command'),
   backup: () => require('./commands/admin/backup.command') as typeof import('./commands/admin/backup.command'),
   mesh: () => require('./commands/mesh.command') as typeof import('./commands/mesh.command'),
+  store: () => require('./commands/store.command') as typeof import('./commands/store.command'),
   resumeRuns: () =>
     require('./commands/admin/resume-runs.command') as typeof import('./commands/admin/resume-runs.command'),
 };
@@ -111,6 +112,15 @@ function program(io: CliIo, result: { code: number }): Command {
     .argument('<query>', 'SQL; several statements separated by ; print the last result')
     .option('--json', 'print the rows as a JSON array')
     .action(async (query: string, options: { json?: boolean }) => set(await load.sql().sql(query, options, io)));
+
+  const store = root
+    .command('store')
+    .description("the home's control-plane store: PGlite, kept open between commands by a store daemon");
+  store
+    .command('stop')
+    .description('stop the store daemon of this home (AOE_HOME), if one is running; the next command starts it again')
+    .option('--json', 'print the outcome as JSON')
+    .action(async (options: { json?: boolean }) => set(await load.store().stopStore(options, io)));
 
   root
     .command('serve')

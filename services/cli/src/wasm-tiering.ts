@@ -21,8 +21,15 @@ export type WasmWorkload = 'bookkeeping' | 'queries';
  * before the first PGlite opens. Returns false when the flag was not set.
  */
 export function tuneWasmTiering(workload: WasmWorkload, version: string = process.version): boolean {
-  // The flag exists in the V8 of Node 20 to 24; V8 would print an unknown one to stderr.
-  if (!/^v2[0-4]\./.test(version)) return false;
-  setFlagsFromString(`--wasm-tiering-budget=${workload === 'bookkeeping' ? 2_000_000_000 : 180_000_000}`);
+  const flag = wasmTieringFlag(workload, version);
+  if (flag === undefined) return false;
+  setFlagsFromString(flag);
   return true;
+}
+
+/** The V8 flag for a workload, for this process or a process it starts; undefined where V8 lacks it. */
+export function wasmTieringFlag(workload: WasmWorkload, version: string = process.version): string | undefined {
+  // The flag exists in the V8 of Node 20 to 24; V8 would print an unknown one to stderr.
+  if (!/^v2[0-4]\./.test(version)) return undefined;
+  return `--wasm-tiering-budget=${workload === 'bookkeeping' ? 2_000_000_000 : 180_000_000}`;
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { testDatabaseUrl, uniqueName } from '@aoe/testing';
 import { Client } from 'pg';
-import { csvOf, events, REPO_ROOT, tempDir, writeText } from './support';
+import { csvOf, events, REPO_ROOT, TEST_ENV, tempDir, writeText } from './support';
 
 jest.setTimeout(240_000);
 
@@ -18,7 +18,7 @@ async function npxAoe(
   try {
     const { stdout, stderr } = await run('npx', ['--no-install', 'aoe', ...args], {
       cwd: REPO_ROOT,
-      env: { ...process.env, LOG_LEVEL: '', ...env },
+      env: { ...process.env, ...TEST_ENV, LOG_LEVEL: '', ...env },
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -79,7 +79,7 @@ describe('the built aoe binary', () => {
         [join(REPO_ROOT, 'services/cli/bin/aoe.js'), 'ingest', file, '--into', `${databaseUrl}#${schema}.big`],
         {
           cwd: REPO_ROOT,
-          env: { ...process.env, AOE_HOME: home, LOG_LEVEL: '', AOE_PROGRESS_INTERVAL_MS: '200' },
+          env: { ...process.env, ...TEST_ENV, AOE_HOME: home, LOG_LEVEL: '', AOE_PROGRESS_INTERVAL_MS: '200' },
         },
       );
       let stdout = '';

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'n
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { REPO_ROOT, tempDir, writeText } from './support';
+import { REPO_ROOT, TEST_ENV, tempDir, writeText } from './support';
 
 jest.setTimeout(240_000);
 
@@ -33,7 +33,7 @@ async function probeAoe(
   const out = join(dir, 'probe.json');
   const { stdout } = await run(process.execPath, ['-r', probe, BIN, ...args], {
     cwd: REPO_ROOT,
-    env: { ...process.env, LOG_LEVEL: '', AOE_HOME: join(dir, '.aoe'), PROBE_OUT: out, ...env },
+    env: { ...process.env, ...TEST_ENV, LOG_LEVEL: '', AOE_HOME: join(dir, '.aoe'), PROBE_OUT: out, ...env },
   });
   return { stdout, ...(JSON.parse(readFileSync(out, 'utf8')) as { dist: boolean; nest: boolean }) };
 }

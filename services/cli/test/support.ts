@@ -26,6 +26,12 @@ export interface CliRun {
   stderr: string;
 }
 
+/**
+ * What every `aoe` of the tests runs with, unless a test says otherwise: store
+ * daemons that end soon after their home's last command, not ten minutes later.
+ */
+export const TEST_ENV = { AOE_STORE_IDLE_SECONDS: '20' };
+
 /** `aoe …` in this process (so coverage sees it), with its own stdout and stderr. */
 export async function aoe(
   args: string[],
@@ -34,7 +40,7 @@ export async function aoe(
 ): Promise<CliRun> {
   const stdout = new Capture();
   const stderr = new Capture();
-  const code = await runCli(args, { stdout, stderr, env: { ...process.env, ...env }, cwd });
+  const code = await runCli(args, { stdout, stderr, env: { ...process.env, ...TEST_ENV, ...env }, cwd });
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
 

@@ -1,6 +1,6 @@
 import type { Database } from './database';
 import { PgliteDatabase } from './pglite.database';
-import { PgliteWorkerDatabase } from './pglite-worker.database';
+import { PgliteHostDatabase } from './pglite-host.database';
 import { PostgresDatabase } from './postgres.database';
 import { UnsupportedStoreUrlError } from '../errors';
 
@@ -41,7 +41,7 @@ export async function openDatabase(options: DatabaseConnectOptions): Promise<Dat
       });
     case 'pglite':
       return options.worker
-        ? PgliteWorkerDatabase.open({ dataDir: location.dataDir, schema: options.schema })
+        ? PgliteHostDatabase.openInWorker({ dataDir: location.dataDir, schema: options.schema })
         : PgliteDatabase.open({ dataDir: location.dataDir, schema: options.schema });
   }
 }

@@ -1,9 +1,17 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Store } from '@aoe/store';
-import { DEFAULT_SCHEMA, PgliteWorkerDatabase, redactStoreUrl } from '@aoe/store/pglite-worker';
+import {
+  DEFAULT_SCHEMA,
+  PgliteHostDatabase,
+  daemonSupported,
+  openPgliteDaemonDatabase,
+  redactStoreUrl,
+  stopPgliteDaemon,
+} from '@aoe/store/pglite-worker';
 import { CliError, ExitCode, oneLine } from '../errors';
 import { lockHome } from '../home';
+import { wasmTieringFlag } from '../wasm-tiering';
 
 /** A home's store on its way to open: the home is locked, the store is opening (PGlite in its worker thread). */
 export interface StoreOpening {
@@ -13,12 +21,27 @@ export interface StoreOpening {
 }
 
 /** Where embedded mode keeps its control-plane store. */
-export type StoreLocation =
-  { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string; schema: string; poolSize: number };
+export type StoreLocation = PgliteStoreLocation | { kind: 'postgres'; url: string; schema: string; poolSize: number };
+
+/**
+ * PGlite under `<home>/store`, served by the home's store daemon on
+ * `<home>/store.sock` unless `daemon` is undefined (AOE_STORE_DAEMON=0, or a
+ * platform or path a Unix socket cannot take): then each command opens PGlite
+ * in a worker thread of its own.
+ */
+export interface PgliteStoreLocation {
+  kind: 'pglite';
+  dataDir: string;
+  socketPath: string;
+  logPath: string;
+  daemon: { idleMs: number } | undefined;
+}
 
 /** The schema of a PostgreSQL store for the CLI, unless AOE_STORE_SCHEMA names another one. */
 export const CLI_STORE_SCHEMA = 'aoe_cli';
 const CLI_STORE_POOL_SIZE = 4;
+/** How long the store daemon waits for the next command before it closes PGlite and ends (AOE_STORE_IDLE_SECONDS). */
+export const DEFAULT_STORE_IDLE_SECONDS = 600;
 
 /**
  * `AOE_STORE_URL` (a PostgreSQL database: run history shared between machines,
@@ -27,7 +50,7 @@ const CLI_STORE_POOL_SIZE = 4;
  */
 export function storeLocation(home: string, env: NodeJS.ProcessEnv): StoreLocation {
   const url = env.AOE_STORE_URL;
-  if (url === undefined || url === '') return { kind: 'pglite', dataDir: join(home, 'store') };
+  if (url === undefined || url === '') return pgliteLocation(home, env);
   if (!/^postgres(ql)?:\/\//i.test(url)) {
     throw new CliError(`AOE_STORE_URL must be a postgres:// URL, not "${redactStoreUrl(url)}"`, ExitCode.usage);
   }
@@ -36,6 +59,19 @@ export function storeLocation(home: string, env: NodeJS.ProcessEnv): StoreLocati
     throw new CliError(`AOE_STORE_POOL_SIZE must be a whole number from 1 to 100`, ExitCode.usage);
   }
   return { kind: 'postgres', url, schema: env.AOE_STORE_SCHEMA || CLI_STORE_SCHEMA, poolSize };
+}
+
+function pgliteLocation(home: string, env: NodeJS.ProcessEnv): PgliteStoreLocation {
+  const socketPath = join(home, 'store.sock');
+  const logPath = join(home, 'store-daemon.log');
+  const dataDir = join(home, 'store');
+  const switchedOff = /^(0|off|false|no)$/i.test(env.AOE_STORE_DAEMON ?? '');
+  const idleSeconds = Number(env.AOE_STORE_IDLE_SECONDS || DEFAULT_STORE_IDLE_SECONDS);
+  if (!Number.isInteger(idleSeconds) || idleSeconds < 1 || idleSeconds > 86_400) {
+    throw new CliError('AOE_STORE_IDLE_SECONDS must be a whole number of seconds from 1 to 86400', ExitCode.usage);
+  }
+  const daemon = switchedOff || !daemonSupported(socketPath) ? undefined : { idleMs: idleSeconds * 1000 };
+  return { kind: 'pglite', dataDir, socketPath, logPath, daemon };
 }
 
 /**
@@ -50,7 +86,7 @@ export async function beginStoreOpen(home: string, env: NodeJS.ProcessEnv): Prom
   const release = await lockHome(home);
   let store: Promise<Store>;
   try {
-    store = location.kind === 'postgres' ? openPostgresStore(location) : openPgliteStore(location.dataDir);
+    store = location.kind === 'postgres' ? openPostgresStore(location) : openPgliteStore(location);
   } catch (error) {
     await release();
     throw error;
@@ -60,8 +96,8 @@ export async function beginStoreOpen(home: string, env: NodeJS.ProcessEnv): Prom
   return { store, release };
 }
 
-function openPgliteStore(dataDir: string): Promise<Store> {
-  const opening = PgliteWorkerDatabase.open({ dataDir, schema: DEFAULT_SCHEMA });
+function openPgliteStore(location: PgliteStoreLocation): Promise<Store> {
+  const opening = openPglite(location);
   // While PGlite starts: the repositories and their contracts (zod).
   const { Store } = loadStore();
   return opening.then((db) => Store.fromDatabase(db, { schema: DEFAULT_SCHEMA }));
@@ -80,6 +116,29 @@ async function openPostgresStore(location: Extract<StoreLocation, { kind: 'postg
     const reason = oneLine(error instanceof Error ? error.message : String(error));
     throw new CliError(`cannot open the store at AOE_STORE_URL (${redactStoreUrl(location.url)}): ${reason}`);
   }
+}
+
+/**
+ * The home's daemon, started if it is not running; without a daemon, a worker
+ * thread, once any daemon still serving the directory has stopped.
+ */
+function openPglite(location: PgliteStoreLocation): Promise<PgliteHostDatabase> {
+  const { dataDir, socketPath, logPath, daemon } = location;
+  if (!daemon) {
+    return stopPgliteDaemon(socketPath).then(() =>
+      PgliteHostDatabase.openInWorker({ dataDir, schema: DEFAULT_SCHEMA }),
+    );
+  }
+  // The daemon runs the store's small queries only: baseline code, no recompilation (wasm-tiering.ts).
+  const tiering = wasmTieringFlag('bookkeeping');
+  return openPgliteDaemonDatabase({
+    dataDir,
+    socketPath,
+    logPath,
+    schema: DEFAULT_SCHEMA,
+    idleMs: daemon.idleMs,
+    nodeFlags: tiering ? [tiering] : [],
+  }).then(({ db }) => db);
 }
 
 function loadStore(): typeof import('@aoe/store') {

@@ -4,6 +4,7 @@ import type { Database, QueryResult, SqlParam } from './database';
 import { quoteSchema } from './schema-name';
 import { PgliteSessionTransaction, runInBlock, transactionBlock, type ExecuteStatement } from './transaction-block';
 import { InProcessLocks } from './in-process-locks';
+import { STORE_SETTINGS, WORKER_SOURCE } from './pglite-host.source';
 
 export interface PgliteWorkerDatabaseOptions {
   /** A directory for the data files; omit for an in-memory database. */
@@ -12,78 +13,8 @@ export interface PgliteWorkerDatabaseOptions {
   schema: string;
 }
 
-/**
- * What runs in the worker: PGlite, opened once, answering one message per
- * statement. Plain JavaScript evaluated by the worker rather than a module
- * file, so that it runs the same from the compiled package and from the
- * TypeScript sources under Jest; it needs nothing but PGlite.
- */
-const WORKER_SOURCE = `
-const { mkdirSync } = require('node:fs');
-const { parentPort, workerData } = require('node:worker_threads');
-const { PGlite } = require(workerData.pglite);
-const failure = (error) => {
-  const fields = {};
-  for (const [key, value] of Object.entries(error ?? {})) {
-    if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) fields[key] = value;
-  }
-  return { ...fields, name: error?.name ?? 'Error', message: error?.message ?? String(error) };
-};
-(async () => {
-  if (workerData.dataDir) mkdirSync(workerData.dataDir, { recursive: true });
-  const defaults = PGlite.defaultStartParams;
-  const startParams = Array.isArray(defaults) ? [...defaults, ...workerData.settings] : undefined;
-  const db = await PGlite.create({
-    ...(workerData.dataDir ? { dataDir: workerData.dataDir } : {}),
-    ...(startParams ? { startParams } : {}),
-  });
-  try {
-    await db.query(workerData.setup);
-  } catch (error) {
-    await db.close();
-    throw error;
-  }
-  parentPort.on('message', async ({ id, sql, params, close }) => {
-    try {
-      if (close) {
-        if (!db.closed) await db.close();
-        parentPort.postMessage({ id });
-        return;
-      }
-      const result = await db.query(sql, params);
-      // rowCount is per statement (SELECT and DML alike); affectedRows only counts DML.
-      const rowCount = result.rowCount ?? result.affectedRows ?? result.rows.length;
-      parentPort.postMessage({ id, rows: result.rows, rowCount });
-    } catch (error) {
-      parentPort.postMessage({ id, error: failure(error) });
-    }
-  });
-  parentPort.postMessage({ ready: true });
-})().catch((error) => parentPort.postMessage({ openError: failure(error) }));
-`;
-
-/**
- * PostgreSQL settings for the store, after PGlite's own start parameters.
- * PGlite zeroes its whole shared memory at every open, on the path of every
- * CLI command, and each page touched for the first time is a page fault (on
- * some virtual machines 10 µs or more each). PostgreSQL's defaults (128MB of
- * shared buffers, lock and process tables for 100 connections) make that
- * 146MB; these make it 6MB. The control-plane store holds a few megabytes and
- * has one session: 2MB of buffers (256 pages) hold what its queries touch.
- */
-const STORE_SETTINGS = ['-c', 'shared_buffers=2MB', '-c', 'max_connections=5'];
-
-interface Reply {
-  id?: number;
-  ready?: true;
-  openError?: Record<string, unknown>;
-  error?: Record<string, unknown>;
-  rows?: unknown[];
-  rowCount?: number;
-}
-
-/** An error as the worker reported it: message, name and PostgreSQL's fields (code, detail, constraint …). */
-function revive(fields: Record<string, unknown>): Error {
+/** An error as the host reported it: message, name and PostgreSQL's fields (code, detail, constraint …). */
+export function revive(fields: Record<string, unknown>): Error {
   const error = new Error(String(fields.message));
   Object.assign(error, fields);
   return error;
@@ -106,18 +37,47 @@ function localDates(rows: unknown[]): unknown[] {
 }
 
 /**
- * PGlite in a worker thread. Opening PGlite is about a third of a second of
- * WebAssembly on the thread that does it; here that thread is not the
- * caller's, which meanwhile keeps loading its own code (the CLI's services).
- * Statements are sent in the order they are issued, without waiting for the
- * replies to earlier ones: the worker runs them in the order they arrive
- * (PGlite's query lock is first come, first served), so statements issued
- * together (Promise.all) cost one round trip between the threads, not one
- * each. Like PGlite's own `transaction()`, a transaction holds the session
- * until it ends, and statements issued meanwhile wait for it. A data directory
- * is for one process at a time.
+ * Where PGlite runs, as the database sees it: messages out, replies in. A
+ * worker thread is the host's only client and owns it (closing the database
+ * closes PGlite); a store daemon outlives its clients.
  */
-export class PgliteWorkerDatabase implements Database {
+export interface HostChannel {
+  /** Whether ending this database closes PGlite too (a worker), or leaves it to the next client (a daemon). */
+  readonly ownsHost: boolean;
+  post(message: HostMessage): void;
+  onReply(listener: (reply: Reply) => void): void;
+  /** The host is gone: it failed, exited, or closed the connection. */
+  onLost(listener: (error: Error) => void): void;
+  /** Lets go of the host (after the last reply): ends the worker thread, or the connection to the daemon. */
+  end(): Promise<void>;
+}
+
+export type HostMessage = { id: number; sql: string; params: SqlParam[] } | { id: number; close: true };
+
+export interface Reply {
+  id?: number;
+  error?: Record<string, unknown>;
+  rows?: unknown[];
+  rowCount?: number;
+}
+
+interface WorkerReply extends Reply {
+  ready?: true;
+  openError?: Record<string, unknown>;
+}
+
+/**
+ * PGlite in a worker thread or in a store daemon (pglite-daemon.ts). Opening
+ * PGlite is about a third of a second of WebAssembly on the thread that does
+ * it; here that thread is not the caller's, which meanwhile keeps loading its
+ * own code (the CLI's services). Statements are sent in the order they are
+ * issued, without waiting for the replies to earlier ones: the host runs them
+ * in the order they arrive, so statements issued together (Promise.all) cost
+ * one round trip, not one each. Like PGlite's own `transaction()`, a
+ * transaction holds the session until it ends, and statements issued meanwhile
+ * wait for it. A data directory is for one process at a time.
+ */
+export class PgliteHostDatabase implements Database {
   readonly dialect = 'pglite' as const;
   private readonly pending = new Map<number, { resolve: (reply: Reply) => void; reject: (error: Error) => void }>();
   private readonly locks = new InProcessLocks();
@@ -129,24 +89,22 @@ export class PgliteWorkerDatabase implements Database {
   private closed = false;
   private failed: Error | undefined;
 
-  private constructor(private readonly worker: Worker) {
-    worker.on('message', (reply: Reply) => {
+  constructor(private readonly channel: HostChannel) {
+    channel.onReply((reply) => {
       if (reply.id === undefined) return;
       const waiting = this.pending.get(reply.id);
       this.pending.delete(reply.id);
       waiting?.resolve(reply);
     });
-    const fail = (error: Error) => {
+    channel.onLost((error) => {
       this.failed ??= error;
       for (const waiting of this.pending.values()) waiting.reject(this.failed);
       this.pending.clear();
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`the PGlite worker exited (code ${code})`)));
+    });
   }
 
-  /** Starts the worker at once (before the first await), and resolves once PGlite is open. */
-  static open(options: PgliteWorkerDatabaseOptions): Promise<PgliteWorkerDatabase> {
+  /** Starts a worker thread at once (before the first await), and resolves once PGlite is open in it. */
+  static openInWorker(options: PgliteWorkerDatabaseOptions): Promise<PgliteHostDatabase> {
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
       // Not the parent's flags (a preloaded module, a profiler): the worker needs PGlite and nothing else.
@@ -155,15 +113,15 @@ export class PgliteWorkerDatabase implements Database {
         pglite: require.resolve('@electric-sql/pglite'),
         dataDir: options.dataDir,
         settings: STORE_SETTINGS,
-        setup: `SET search_path TO ${quoteSchema(options.schema)}`,
+        setup: searchPathSetup(options.schema),
       },
     });
-    return new Promise<PgliteWorkerDatabase>((resolve, reject) => {
-      const onMessage = (reply: Reply) => {
+    return new Promise<PgliteHostDatabase>((resolve, reject) => {
+      const onMessage = (reply: WorkerReply) => {
         if (reply.ready) {
           worker.off('message', onMessage);
           worker.off('error', onError);
-          resolve(new PgliteWorkerDatabase(worker));
+          resolve(new PgliteHostDatabase(workerChannel(worker)));
         } else if (reply.openError) {
           worker.off('error', onError);
           void worker.terminate();
@@ -199,15 +157,15 @@ export class PgliteWorkerDatabase implements Database {
     return this.locks.run(key, () => fn(this));
   }
 
-  /** Closes PGlite (after the statements already issued) and ends the worker; safe to call more than once. */
+  /** Closes PGlite when this database owns it (a worker), or leaves it to the daemon's next client; safe to call more than once. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     try {
       await Promise.allSettled([...this.unsettled]);
-      if (!this.failed) await this.send({ close: true });
+      if (!this.failed && this.channel.ownsHost) await this.send({ close: true });
     } finally {
-      await this.worker.terminate();
+      await this.channel.end();
     }
   }
 
@@ -240,7 +198,27 @@ export class PgliteWorkerDatabase implements Database {
     const id = this.nextId++;
     return new Promise<Reply>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, ...message });
+      this.channel.post({ id, ...message });
     });
   }
+}
+
+/** The statement that makes every unqualified name resolve in the store's schema. */
+export function searchPathSetup(schema: string): string {
+  return `SET search_path TO ${quoteSchema(schema)}`;
+}
+
+function workerChannel(worker: Worker): HostChannel {
+  return {
+    ownsHost: true,
+    post: (message) => worker.postMessage(message),
+    onReply: (listener) => worker.on('message', listener),
+    onLost: (listener) => {
+      worker.on('error', listener);
+      worker.on('exit', (code) => listener(new Error(`the PGlite worker exited (code ${code})`)));
+    },
+    end: async () => {
+      await worker.terminate();
+    },
+  };
 }
