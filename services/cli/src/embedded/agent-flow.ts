@@ -209,13 +209,13 @@ export class AgentFlow {
       }
       return task;
     });
-    const version = await this.store.plans.nextVersion(plan.pipelineId);
-    const next = PipelinePlan.parse({ ...plan, tasks, version, createdAt: new Date().toISOString() });
-    await this.store.transaction(async (tx) => {
+    return this.store.transaction(async (tx) => {
+      const version = overrideVersion(await tx.plans.nextVersion(plan.pipelineId), plan);
+      const next = PipelinePlan.parse({ ...plan, tasks, version, createdAt: new Date().toISOString() });
       await tx.plans.save(next);
       await tx.pipelines.setCurrentPlanVersion(next.pipelineId, next.version);
+      return next;
     });
-    return next;
   }
 
   /** Requests the run and follows it to its end; an interrupt cancels it first. */
@@ -265,4 +265,15 @@ export class AgentFlow {
     if (!subject.startsWith('aoe.dlq.') || envelope.correlationId !== correlationId) return;
     throw new CliError(deadLetterReason(envelope.payload as DeadLetter), ExitCode.failed);
   }
+}
+
+/**
+ * The version of a plan that overrides the optimized one: the next free
+ * number, but never the optimized plan's own. The dispatcher may still be
+ * storing the optimized plan under its number when the override is made (it
+ * activates the plan on the same event the CLI waits for), and the two must
+ * not collide.
+ */
+export function overrideVersion(nextFree: number, optimized: PipelinePlan): number {
+  return Math.max(nextFree, optimized.version + 1);
 }
