@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -136,8 +137,10 @@ describe('the PGlite store daemon', () => {
     const opts = options();
     const { db, pid } = await open(opts);
     await db.close();
+    expect(readFileSync(`${opts.socketPath}.pid`, 'utf8')).toBe(String(pid));
     expect(await stopPgliteDaemon(opts.socketPath)).toBe(pid);
     expect(existsSync(opts.socketPath)).toBe(false);
+    expect(existsSync(`${opts.socketPath}.pid`)).toBe(false);
     await until(() => !alive(pid), 'the stopped daemon ended');
     expect(await stopPgliteDaemon(opts.socketPath)).toBeUndefined();
   });
@@ -164,11 +167,30 @@ describe('the PGlite store daemon', () => {
     await opened.db.close();
     expect(await stopPgliteDaemon(opts.socketPath)).toBe(opened.pid);
 
-    // A socket file left by a daemon that was killed: nothing answers, it is replaced.
+    // A socket and a pid file left by a daemon that was killed: nothing answers, they are replaced.
     writeFileSync(opts.socketPath, '');
+    writeFileSync(`${opts.socketPath}.pid`, String(spawnSync('true').pid));
     const again = await open(opts);
     expect(again.started).toBe(true);
     await again.db.close();
+  });
+
+  it('waits for a daemon that is ending to let go of the directory before it starts another', async () => {
+    const opts = options();
+    // A daemon in its last moments: it hangs up unanswered, and holds its pid file until PGlite is closed.
+    const ending = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => ending.listen(opts.socketPath, resolve));
+    writeFileSync(`${opts.socketPath}.pid`, String(process.pid));
+    let released = 0;
+    setTimeout(() => {
+      ending.close();
+      rmSync(`${opts.socketPath}.pid`);
+      released = Date.now();
+    }, 400);
+    const opened = await open(opts);
+    expect(released).toBeGreaterThan(0);
+    expect(opened.started).toBe(true);
+    await opened.db.close();
   });
 
   it('fails a statement with a clear error when the daemon dies, and the next open starts another', async () => {

@@ -68,25 +68,45 @@ interface Hello {
 export async function openPgliteDaemonDatabase(options: PgliteDaemonOptions): Promise<PgliteDaemonDatabase> {
   const pglite = require.resolve('@electric-sql/pglite');
   const build = daemonBuild(`${pglite}@${pgliteVersion(pglite)}`);
-  let connection = await DaemonConnection.open(options.socketPath);
-  if (connection && connection.hello.build !== build) {
-    await connection.shutDown(options.socketPath);
-    connection = undefined;
+  const { socketPath } = options;
+  const deadline = Date.now() + (options.startTimeoutMs ?? 120_000);
+  let child: ChildProcess | undefined;
+  let childExit: number | null | undefined;
+  for (;;) {
+    const connection = await DaemonConnection.open(socketPath);
+    if (connection && connection.hello.build !== build) {
+      await connection.shutDown(socketPath);
+    } else if (connection) {
+      return { db: await withSearchPath(connection, options.schema), pid: connection.hello.pid, started: !!child };
+    } else if (child && childExit !== undefined) {
+      throw new Error(
+        `the store daemon ended (code ${childExit}) before it opened PGlite: ${lastLine(options.logPath)}`,
+      );
+    } else if (!child && runningDaemon(socketPath) === undefined) {
+      // No daemon at all (a socket or pid file left by one that was killed is stale): start one.
+      rmSync(socketPath, { force: true });
+      rmSync(pidFileOf(socketPath), { force: true });
+      child = spawnDaemon(options, pglite, build);
+      child.once('exit', (code) => (childExit = code));
+    }
+    // Otherwise a daemon is starting (ours, or another's) or stopping: ask again shortly.
+    if (Date.now() > deadline) {
+      child?.kill();
+      throw new Error(`no store daemon answered at ${socketPath} in time; see ${options.logPath}`);
+    }
+    await delay(5);
   }
-  const started = connection === undefined;
-  if (!connection) {
-    // Nothing answers there: a socket file left by a daemon that was killed, or none.
-    rmSync(options.socketPath, { force: true });
-    connection = await waitForDaemon(spawnDaemon(options, pglite, build), options);
-  }
+}
+
+async function withSearchPath(connection: DaemonConnection, schema: string): Promise<PgliteHostDatabase> {
   const db = new PgliteHostDatabase(connection);
   try {
-    await db.query(searchPathSetup(options.schema));
+    await db.query(searchPathSetup(schema));
   } catch (error) {
     await db.close();
     throw error;
   }
-  return { db, pid: connection.hello.pid, started };
+  return db;
 }
 
 /**
@@ -95,11 +115,46 @@ export async function openPgliteDaemonDatabase(options: PgliteDaemonOptions): Pr
  * free, or undefined when no daemon answered.
  */
 export async function stopPgliteDaemon(socketPath: string): Promise<number | undefined> {
-  if (!existsSync(socketPath)) return undefined;
-  const connection = await DaemonConnection.open(socketPath);
-  if (!connection) return undefined;
-  await connection.shutDown(socketPath);
-  return connection.hello.pid;
+  const connection = existsSync(socketPath) ? await DaemonConnection.open(socketPath) : undefined;
+  if (connection) {
+    await connection.shutDown(socketPath);
+    return connection.hello.pid;
+  }
+  // One that is starting or stopping: let it finish, then the directory is free.
+  await daemonGone(socketPath);
+  return undefined;
+}
+
+/** The daemon's pid file: written before it opens PGlite, removed after it closed it. */
+function pidFileOf(socketPath: string): string {
+  return `${socketPath}.pid`;
+}
+
+/** The pid of the daemon whose pid file is there, if that process is alive. */
+function runningDaemon(socketPath: string): number | undefined {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(pidFileOf(socketPath), 'utf8'));
+  } catch {
+    return undefined;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM' ? pid : undefined;
+  }
+}
+
+/** Resolves once no daemon holds the data directory (its pid file gone, or its process). */
+async function daemonGone(socketPath: string): Promise<void> {
+  for (let waited = 0; runningDaemon(socketPath) !== undefined; waited += 5) {
+    if (waited > 30_000) {
+      throw new Error(`the store daemon (pid ${runningDaemon(socketPath)}) did not stop; see ${pidFileOf(socketPath)}`);
+    }
+    await delay(5);
+  }
 }
 
 function pgliteVersion(pglite: string): string {
@@ -126,6 +181,7 @@ function spawnDaemon(options: PgliteDaemonOptions, pglite: string, build: string
           build,
           dataDir: options.dataDir,
           socketPath: options.socketPath,
+          pidPath: pidFileOf(options.socketPath),
           idleMs: options.idleMs,
           settings: STORE_SETTINGS,
         }),
@@ -136,26 +192,6 @@ function spawnDaemon(options: PgliteDaemonOptions, pglite: string, build: string
     return child;
   } finally {
     closeSync(log);
-  }
-}
-
-async function waitForDaemon(child: ChildProcess, options: PgliteDaemonOptions): Promise<DaemonConnection> {
-  let exitCode: number | null | undefined;
-  child.once('exit', (code) => (exitCode = code));
-  const deadline = Date.now() + (options.startTimeoutMs ?? 120_000);
-  for (;;) {
-    const connection = existsSync(options.socketPath) ? await DaemonConnection.open(options.socketPath) : undefined;
-    if (connection) return connection;
-    if (exitCode !== undefined) {
-      throw new Error(
-        `the store daemon ended (code ${exitCode}) before it opened PGlite: ${lastLine(options.logPath)}`,
-      );
-    }
-    if (Date.now() > deadline) {
-      child.kill();
-      throw new Error(`the store daemon did not open PGlite in time; see ${options.logPath}`);
-    }
-    await delay(5);
   }
 }
 
@@ -206,7 +242,10 @@ class DaemonConnection implements HostChannel {
     socket.on('close', () => this.lose(new Error('the store daemon closed the connection')));
   }
 
-  /** Connects and waits for the greeting; undefined when nothing listens at the path. */
+  /**
+   * Connects and waits for the greeting; undefined when nothing listens at the
+   * path, or the daemon closed the connection unanswered (it is ending).
+   */
   static open(socketPath: string): Promise<DaemonConnection | undefined> {
     return new Promise((resolve, reject) => {
       const socket = connect(socketPath);
@@ -225,7 +264,9 @@ class DaemonConnection implements HostChannel {
       };
       const onError = (error: NodeJS.ErrnoException) => {
         socket.destroy();
-        settle(undefined, error.code === 'ENOENT' || error.code === 'ECONNREFUSED' ? undefined : error);
+        // Nothing listens (no daemon, or one that is starting or ending), or it hung up on us (ending).
+        const unanswered = ['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE'].includes(error.code ?? '');
+        settle(undefined, unanswered ? undefined : error);
       };
       const onClose = () => settle(undefined);
       socket.on('error', onError);
@@ -280,10 +321,7 @@ class DaemonConnection implements HostChannel {
     const reply = await acknowledged;
     if (reply.error) throw revive(reply.error);
     this.ending = true;
-    for (let waited = 0; existsSync(socketPath); waited += 5) {
-      if (waited > 30_000) throw new Error(`the store daemon (pid ${this.hello.pid}) did not stop`);
-      await delay(5);
-    }
+    await daemonGone(socketPath);
     this.socket.destroy();
   }
 

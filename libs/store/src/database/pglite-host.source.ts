@@ -74,10 +74,12 @@ const { PGlite } = require(workerData.pglite);
  * left open is rolled back and its session reset. `{ shutdown: true }` closes
  * PGlite and ends the daemon. It ends by itself after `idleMs` without a
  * client, and at once when its data directory or its socket disappears (the
- * home was removed). Configured by AOE_PGLITE_DAEMON (JSON).
+ * home was removed). Its pid file is written before PGlite opens and removed
+ * after PGlite closed: while it is there and the process lives, the data
+ * directory is taken. Configured by AOE_PGLITE_DAEMON (JSON).
  */
 export const DAEMON_SOURCE = `${HOST_CORE}
-const { existsSync, rmSync } = require('node:fs');
+const { existsSync, rmSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const net = require('node:net');
 const v8 = require('node:v8');
@@ -96,12 +98,20 @@ const onFrames = (socket, onMessage) => {
     buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
     while (buffered.length >= 4 && buffered.length >= 4 + buffered.readUInt32BE(0)) {
       const size = buffered.readUInt32BE(0);
-      onMessage(v8.deserialize(buffered.subarray(4, 4 + size)));
+      let message;
+      try {
+        message = v8.deserialize(buffered.subarray(4, 4 + size));
+      } catch {
+        socket.destroy();
+        return;
+      }
       buffered = buffered.subarray(4 + size);
+      onMessage(message);
     }
   });
 };
 (async () => {
+  writeFileSync(config.pidPath, String(process.pid));
   const db = await openPglite(PGlite, config.dataDir, config.settings);
   const waiting = [];
   let active;
@@ -118,10 +128,15 @@ const onFrames = (socket, onMessage) => {
     if (stopping) return;
     stopping = true;
     clearTimeout(idle);
+    // A daemon that never listened (its socket was taken) must not remove the socket.
+    const listened = server.listening;
     server.close();
+    // Those waiting for their turn see the connection close unanswered: they wait for the socket to go.
+    for (const socket of waiting.splice(0)) socket.destroy();
     await work.catch(() => undefined);
     if (!db.closed) await db.close().catch(() => undefined);
-    rmSync(config.socketPath, { force: true });
+    if (listened) rmSync(config.socketPath, { force: true });
+    rmSync(config.pidPath, { force: true });
     process.exit(code);
   };
   const reset = async () => {
@@ -168,6 +183,7 @@ const onFrames = (socket, onMessage) => {
   process.on('SIGTERM', () => void stop(0));
 })().catch((error) => {
   process.stderr.write('aoe store daemon: ' + (error?.message ?? String(error)) + '\\n');
+  rmSync(config.pidPath, { force: true });
   process.exit(1);
 });
 `;
