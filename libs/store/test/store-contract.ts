@@ -190,6 +190,22 @@ export function describeStoreContract(engine: string, options: StoreContractOpti
         expect((await store.plans.latest(pipelineId))?.version).toBe(2);
         const pages = await collectAll((page) => store.plans.list(pipelineId, page), 1);
         expect(pages.items.map((p) => p.version)).toEqual([2, 1]);
+        const [extract, load] = planOf(pipelineId, sourceId, 3).tasks;
+        const incrementalExtract = {
+          ...extract,
+          params: { ...extract.params, mode: 'incremental', cursorColumn: 'id' },
+        };
+        await store.plans.save({
+          ...planOf(pipelineId, sourceId, 3),
+          tasks: [incrementalExtract, load] as (typeof extract)[],
+        });
+        await store.plans.save({ ...planOf(pipelineId, sourceId, 4), tasks: [{ ...load, dependsOn: [] }] });
+        const modes = await store.plans.extractModes(pipelineId, 2);
+        expect([...modes].sort(([a], [b]) => a - b)).toEqual([
+          [2, 'full'],
+          [3, 'incremental'],
+          [4, undefined],
+        ]);
 
         const current = await store.pipelines.setCurrentPlanVersion(pipelineId, 2);
         expect(current?.currentPlanVersion).toBe(2);

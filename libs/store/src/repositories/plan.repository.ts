@@ -32,6 +32,8 @@ const PlanVersionRow = z
 
 const toPlanVersion = (row: RawRow) => parseRow(PlanVersionRow, row, 'plan_versions', ['pipeline_id', 'version']);
 
+export type ExtractMode = 'full' | 'incremental';
+
 /** Plans are immutable: a change is a new version; the pipeline points at its current one. */
 export class PlanRepository {
   constructor(private readonly db: Database) {}
@@ -79,6 +81,28 @@ export class PlanRepository {
       [pipelineId],
     );
     return z.number().int().parse(result.rows[0]?.next);
+  }
+
+  /**
+   * The extract mode ('full' or 'incremental') of each plan version from
+   * `fromVersion` up, undefined for a plan without one: read in SQL, without
+   * reading and checking whole plans (what the optimizer's run history needs
+   * for up to a hundred runs).
+   */
+  async extractModes(pipelineId: string, fromVersion: number): Promise<Map<number, ExtractMode | undefined>> {
+    const result = await this.db.query<{ version: number; mode: string | null }>(
+      `SELECT version,
+              (SELECT task->'params'->>'mode' FROM jsonb_array_elements(plan->'tasks') AS task
+                WHERE task->>'kind' = 'extract' LIMIT 1) AS mode
+         FROM plan_versions WHERE pipeline_id = $1 AND version >= $2`,
+      [pipelineId, fromVersion],
+    );
+    return new Map(
+      result.rows.map(({ version, mode }) => [
+        Number(version),
+        mode === 'full' || mode === 'incremental' ? mode : undefined,
+      ]),
+    );
   }
 
   /** Newest version first. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { PipelinePlan, SourceProfile } from '@aoe/contracts';
-import { MAX_PAGE_SIZE, Store } from '@aoe/store';
+import { Store } from '@aoe/store';
 import { observationOf, throughput, type RunObservation } from '../tuning/run-observation';
 import { similarProfiles } from '../tuning/similar-profile';
 
@@ -42,29 +42,13 @@ export class RunHistoryReader {
     });
   }
 
-  /**
-   * The extract mode of each plan version these runs used. The versions are read
-   * newest first, a page at a time, down to the oldest one needed: one query
-   * where reading them one by one took one per run (a hundred in a long history).
-   */
+  /** The extract mode of each plan version these runs used: one query, from the oldest of them up. */
   private async extractModes(
     pipelineId: string,
     versions: ReadonlySet<number>,
   ): Promise<Map<number, 'full' | 'incremental' | undefined>> {
-    const modes = new Map<number, 'full' | 'incremental' | undefined>();
-    if (versions.size === 0) return modes;
-    const oldest = Math.min(...versions);
-    let cursor: string | null = null;
-    do {
-      const page = await this.store.plans.list(pipelineId, { limit: MAX_PAGE_SIZE, cursor });
-      for (const { version, plan } of page.items) {
-        if (!versions.has(version)) continue;
-        const extract = plan.tasks.find((t) => t.kind === 'extract');
-        modes.set(version, extract?.kind === 'extract' ? extract.params.mode : undefined);
-      }
-      cursor = (page.items.at(-1)?.version ?? oldest) > oldest ? page.nextCursor : null;
-    } while (cursor);
-    return modes;
+    if (versions.size === 0) return new Map();
+    return this.store.plans.extractModes(pipelineId, Math.min(...versions));
   }
 
   private async similarRuns(pipelineId: string, profile: SourceProfile): Promise<RunObservation[]> {
