@@ -84,9 +84,10 @@ export class PostgresQuarantineSink implements QuarantineSink {
       try {
         await this.db.query(sql);
       } catch (error) {
-        // Two workers creating the same object at once: the loser sees a duplicate; the object exists either way.
-        const code = (error as { code?: string }).code;
-        if (code !== '23505' && code !== '42P07' && code !== '42P06') throw error;
+        // Two workers creating the same object at once: the loser sees a duplicate (of the table, the
+        // schema, the table's row type, or a catalogue key); the object exists either way.
+        const code = (error as { code?: string }).code ?? '';
+        if (!['23505', '42P07', '42P06', '42710'].includes(code)) throw error;
       }
     }
   }
