@@ -6,14 +6,8 @@ export * from './errors';
 export type { Database, DatabaseDialect, QueryResult, SqlParam } from './database/database';
 export { PostgresDatabase, type PostgresDatabaseOptions } from './database/postgres.database';
 export { PgliteDatabase, type PgliteDatabaseOptions } from './database/pglite.database';
-export { PgliteHostDatabase, type PgliteWorkerDatabaseOptions } from './database/pglite-host.database';
-export {
-  daemonSupported,
-  openPgliteDaemonDatabase,
-  stopPgliteDaemon,
-  type PgliteDaemonDatabase,
-  type PgliteDaemonOptions,
-} from './database/pglite-daemon';
+// PGlite in a worker thread or in the store daemon: the same exports as `@aoe/store/pglite-worker`.
+export * from './pglite-worker';
 export { openDatabase, parseStoreUrl, type DatabaseConnectOptions, type StoreLocation } from './database/open-database';
 export { DEFAULT_SCHEMA, validateSchemaName } from './database/schema-name';
 

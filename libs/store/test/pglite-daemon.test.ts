@@ -4,27 +4,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { processAlive as alive, waitUntil } from '@aoe/testing';
 import { openPgliteDaemonDatabase, stopPgliteDaemon, type PgliteDaemonOptions } from '../src';
 import { encodeFrame, FrameDecoder } from '../src/database/pglite-daemon';
 
 jest.setTimeout(120_000);
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await delay(20);
-  }
-}
 
 /** The store daemon: real processes, a real Unix socket, PGlite on disk. */
 describe('the PGlite store daemon', () => {
@@ -117,7 +101,7 @@ describe('the PGlite store daemon', () => {
     const { db, pid } = await open(opts);
     await db.query('SELECT 1');
     await db.close();
-    await until(() => !alive(pid) && !existsSync(opts.socketPath), 'the idle daemon ended');
+    await waitUntil(() => (!alive(pid) && !existsSync(opts.socketPath)) || undefined, 'the idle daemon ended');
     // Its data are kept: the next client starts a new daemon on them.
     const next = await open(opts);
     expect(next.started).toBe(true);
@@ -130,7 +114,7 @@ describe('the PGlite store daemon', () => {
     const { db, pid } = await open(opts);
     await db.close();
     rmSync(opts.dataDir, { recursive: true, force: true });
-    await until(() => !alive(pid), 'the daemon of a removed home ended');
+    await waitUntil(() => !alive(pid) || undefined, 'the daemon of a removed home ended');
   });
 
   it('stops on request, and says when there is none to stop', async () => {
@@ -141,7 +125,7 @@ describe('the PGlite store daemon', () => {
     expect(await stopPgliteDaemon(opts.socketPath)).toBe(pid);
     expect(existsSync(opts.socketPath)).toBe(false);
     expect(existsSync(`${opts.socketPath}.pid`)).toBe(false);
-    await until(() => !alive(pid), 'the stopped daemon ended');
+    await waitUntil(() => !alive(pid) || undefined, 'the stopped daemon ended');
     expect(await stopPgliteDaemon(opts.socketPath)).toBeUndefined();
   });
 
@@ -198,7 +182,7 @@ describe('the PGlite store daemon', () => {
     const { db, pid } = await open(opts);
     await db.query('SELECT 1');
     process.kill(pid, 'SIGKILL');
-    await until(() => !alive(pid), 'the killed daemon ended');
+    await waitUntil(() => !alive(pid) || undefined, 'the killed daemon ended');
     await expect(db.query('SELECT 1')).rejects.toThrow('the store daemon closed the connection');
     await db.close();
     const next = await open(opts);

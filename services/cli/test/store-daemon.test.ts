@@ -1,17 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { processAlive, waitUntil } from '@aoe/testing';
 import { aoe, parseJsonLine, tempDir } from './support';
 
 jest.setTimeout(120_000);
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The home's store daemon, as the CLI starts, reuses and stops it. */
 describe('aoe and its store daemon', () => {
@@ -36,9 +28,7 @@ describe('aoe and its store daemon', () => {
     };
     expect(stopped).toMatchObject({ home, stopped: true });
     expect(existsSync(join(home, 'store.sock'))).toBe(false);
-    const deadline = Date.now() + 10_000;
-    while (alive(stopped.pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(alive(stopped.pid)).toBe(false);
+    await waitUntil(() => !processAlive(stopped.pid) || undefined, 'the stopped daemon to end');
 
     const again = await aoe(['store', 'stop'], env());
     expect(again).toMatchObject({ code: 0, stdout: `no store daemon is running for ${home}\n`, stderr: '' });

@@ -143,13 +143,16 @@ const onFrames = (socket, onMessage) => {
     await db.query('ROLLBACK').catch(() => undefined);
     await db.query('DISCARD ALL').catch(() => undefined);
   };
+  let served = 0;
   const serveNext = () => {
     if (active || stopping) return;
     const socket = waiting.shift();
     if (!socket) {
-      idle = setTimeout(() => void stop(0), config.idleMs);
+      // The command that started the daemon gets a minute to connect, however short the idle time.
+      idle = setTimeout(() => void stop(0), served === 0 ? Math.max(config.idleMs, 60000) : config.idleMs);
       return;
     }
+    served += 1;
     clearTimeout(idle);
     active = socket;
     onFrames(socket, (message) => {

@@ -6,3 +6,4 @@ export * from './fault-schedule';
 export * from './apply-fault';
 export * from './seeded-random';
 export * from './wait';
+export * from './process-alive';
