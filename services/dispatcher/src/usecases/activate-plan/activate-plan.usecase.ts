@@ -32,8 +32,9 @@ function stableJson(value: unknown): string {
 /**
  * Makes an optimized plan the pipeline's current plan: stored as its version
  * (or as the next version when that number already holds a different plan,
- * such as the planner's draft), pointed at by the pipeline, and its schedule
- * (if any) set on the pipeline for the scheduler. Once per message.
+ * such as the planner's draft), pointed at by the pipeline unless a newer
+ * version is current already, and its schedule (if any) set on the pipeline
+ * for the scheduler. Once per message.
  *
  * Activating a plan does not start a run: whoever wants one (the CLI after
  * `aoe ingest`, the scheduler, the API) sends `aoe.cmd.run.requested`.
@@ -60,7 +61,10 @@ export class ActivatePlanUseCase {
         version = await tx.plans.nextVersion(plan.pipelineId);
         await tx.plans.save({ ...plan, version });
       }
-      await tx.pipelines.setCurrentPlanVersion(plan.pipelineId, version);
+      // Never back: a newer version may be current already (the CLI's `--mode` override of this very plan).
+      if (pipeline.currentPlanVersion === undefined || version >= pipeline.currentPlanVersion) {
+        await tx.pipelines.setCurrentPlanVersion(plan.pipelineId, version);
+      }
       if (plan.schedule !== undefined && plan.schedule !== pipeline.schedule && !cronProblem(plan.schedule)) {
         await tx.pipelines.setSchedule(plan.pipelineId, plan.schedule);
       }
