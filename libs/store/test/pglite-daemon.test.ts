@@ -177,6 +177,15 @@ describe('the PGlite store daemon', () => {
     await opened.db.close();
   });
 
+  it('names the pid file when a live process holds it and no daemon answers', async () => {
+    const opts = options({ patienceMs: 300 });
+    writeFileSync(`${opts.socketPath}.pid`, String(process.pid));
+    await expect(openPgliteDaemonDatabase(opts)).rejects.toThrow(
+      `process ${process.pid} holds ${opts.socketPath}.pid but no store daemon answers`,
+    );
+    expect(existsSync(opts.dataDir)).toBe(false);
+  });
+
   it('fails a statement with a clear error when the daemon dies, and the next open starts another', async () => {
     const opts = options();
     const { db, pid } = await open(opts);

@@ -37,6 +37,8 @@ export interface PgliteDaemonOptions {
   nodeFlags?: string[];
   /** How long a daemon may take to open PGlite (a new data directory is created first, which takes seconds). */
   startTimeoutMs?: number;
+  /** How long a process that holds the daemon's pid file but does not answer is waited for (default 30 s). */
+  patienceMs?: number;
 }
 
 export interface PgliteDaemonDatabase {
@@ -72,6 +74,7 @@ export async function openPgliteDaemonDatabase(options: PgliteDaemonOptions): Pr
   const deadline = Date.now() + (options.startTimeoutMs ?? 120_000);
   let child: ChildProcess | undefined;
   let childExit: number | null | undefined;
+  const waitingSince = Date.now();
   for (;;) {
     const connection = await DaemonConnection.open(socketPath);
     if (connection && connection.hello.build !== build) {
@@ -82,12 +85,19 @@ export async function openPgliteDaemonDatabase(options: PgliteDaemonOptions): Pr
       throw new Error(
         `the store daemon ended (code ${childExit}) before it opened PGlite: ${lastLine(options.logPath)}`,
       );
-    } else if (!child && runningDaemon(socketPath) === undefined) {
-      // No daemon at all (a socket or pid file left by one that was killed is stale): start one.
-      rmSync(socketPath, { force: true });
-      rmSync(pidFileOf(socketPath), { force: true });
-      child = spawnDaemon(options, pglite, build);
-      child.once('exit', (code) => (childExit = code));
+    } else if (!child) {
+      const holder = runningDaemon(socketPath);
+      if (holder === undefined) {
+        // No daemon at all (a socket or pid file left by one that was killed is stale): start one.
+        rmSync(socketPath, { force: true });
+        rmSync(pidFileOf(socketPath), { force: true });
+        child = spawnDaemon(options, pglite, build);
+        child.once('exit', (code) => (childExit = code));
+      } else if (Date.now() - waitingSince > (options.patienceMs ?? HOLDER_PATIENCE_MS)) {
+        throw new Error(
+          `process ${holder} holds ${pidFileOf(socketPath)} but no store daemon answers; stop it, or remove the file if it is not a store daemon`,
+        );
+      }
     }
     // Otherwise a daemon is starting (ours, or another's) or stopping: ask again shortly.
     if (Date.now() > deadline) {
@@ -150,7 +160,7 @@ function runningDaemon(socketPath: string): number | undefined {
 /** Resolves once no daemon holds the data directory (its pid file gone, or its process). */
 async function daemonGone(socketPath: string): Promise<void> {
   for (let waited = 0; runningDaemon(socketPath) !== undefined; waited += 5) {
-    if (waited > 30_000) {
+    if (waited > HOLDER_PATIENCE_MS) {
       throw new Error(`the store daemon (pid ${runningDaemon(socketPath)}) did not stop; see ${pidFileOf(socketPath)}`);
     }
     await delay(5);
@@ -223,6 +233,9 @@ export class FrameDecoder {
     return messages;
   }
 }
+
+/** How long a daemon that holds the pid file but does not answer (starting, or ending) is waited for. */
+const HOLDER_PATIENCE_MS = 30_000;
 
 /** How long a connected daemon may take to greet: it serves one client at a time. */
 const HELLO_TIMEOUT_MS = 10_000;
