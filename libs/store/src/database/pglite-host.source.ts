@@ -113,6 +113,7 @@ const onFrames = (socket, onMessage) => {
 (async () => {
   writeFileSync(config.pidPath, String(process.pid));
   const db = await openPglite(PGlite, config.dataDir, config.settings);
+  // Connections waiting for their turn, and the one being served.
   const waiting = [];
   let active;
   let work = Promise.resolve();
@@ -131,7 +132,7 @@ const onFrames = (socket, onMessage) => {
     // A daemon that never listened (its socket was taken) must not remove the socket.
     const listened = server.listening;
     server.close();
-    // Those waiting for their turn see the connection close unanswered: they wait for the socket to go.
+    // Those waiting for their turn see the connection close unanswered: they wait for the pid file to go.
     for (const socket of waiting.splice(0)) socket.destroy();
     await work.catch(() => undefined);
     if (!db.closed) await db.close().catch(() => undefined);
