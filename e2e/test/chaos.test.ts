@@ -104,12 +104,15 @@ describe('chaos: 50 pipelines on a two-replica mesh, one replica of each service
             ended: statuses.filter((s) => TERMINAL.includes(s)).length,
           };
         };
+        // Killed while the doomed dispatcher holds a run: that run must then resume on the other replica.
+        const doomedDispatcher = processes.find((p) => p.service === 'dispatcher' && p.replica === 0)!;
         const atKill = await eventually(
           async () => {
             const now = await progress();
-            return now.running > 0 && now.ended >= PIPELINES / 10 ? now : undefined;
+            const ready = now.running > 0 && now.ended >= PIPELINES / 10;
+            return ready && (await runsHeldBy(doomedDispatcher)) > 0 ? now : undefined;
           },
-          'runs to be under way',
+          'runs to be under way, one of them on dispatcher replica 0',
           300_000,
         );
         for (const victim of processes.filter((p) => p.replica === 0)) process.kill(victim.pid, 'SIGKILL');
@@ -242,4 +245,13 @@ async function withLogTailsOnFailure(processes: readonly MeshProcessView[], fn: 
     }
     throw error;
   }
+}
+
+/** Run requests a dispatcher replica is handling now (its aoe_bus_handlers_in_flight). */
+async function runsHeldBy(dispatcher: MeshProcessView): Promise<number> {
+  const exposition = await (await fetch(`${dispatcher.url}/metrics`)).text();
+  const line = exposition
+    .split('\n')
+    .find((l) => l.startsWith('aoe_bus_handlers_in_flight{') && l.includes('subject="aoe.cmd.run.requested"'));
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
 }

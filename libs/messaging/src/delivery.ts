@@ -50,6 +50,7 @@ export async function processDelivery(delivery: Delivery, ctx: DeliveryContext):
   }
 
   const started = performance.now();
+  ctx.observer.handling(ctx.service, delivery.subject, 1);
   try {
     await inSpan(
       `handle ${delivery.subject}`,
@@ -76,6 +77,7 @@ export async function processDelivery(delivery: Delivery, ctx: DeliveryContext):
         }),
     );
   } catch (error) {
+    ctx.observer.handling(ctx.service, delivery.subject, -1);
     const willRetry = isRetryable(error) && delivery.attempt < ctx.retry.maxDeliver;
     ctx.observer.failed(ctx.service, delivery.subject, error, delivery.attempt, willRetry);
     if (willRetry) {
@@ -87,6 +89,7 @@ export async function processDelivery(delivery: Delivery, ctx: DeliveryContext):
       : 'handler refused the message as non-retryable';
     return deadLetter(delivery, ctx, 'handler-failed', `${why}: ${describeError(error)}`, envelope);
   }
+  ctx.observer.handling(ctx.service, delivery.subject, -1);
   delivery.ack();
   ctx.observer.handled(ctx.service, delivery.subject, (performance.now() - started) / 1000);
 }

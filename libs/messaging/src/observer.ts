@@ -4,6 +4,8 @@ import { scrubText } from '@aoe/telemetry';
 /** What the bus reports about its traffic: metrics and log lines. */
 export interface BusObserver {
   published(subject: string): void;
+  /** A handler started (+1) or ended (-1), either way. */
+  handling(service: string, subject: string, delta: 1 | -1): void;
   handled(service: string, subject: string, seconds: number): void;
   failed(service: string, subject: string, error: unknown, attempt: number, willRetry: boolean): void;
   deadLettered(service: string, subject: string, kind: string, reason: string): void;
@@ -13,6 +15,7 @@ export interface BusObserver {
 
 export const silentObserver: BusObserver = {
   published: () => undefined,
+  handling: () => undefined,
   handled: () => undefined,
   failed: () => undefined,
   deadLettered: () => undefined,
@@ -22,6 +25,7 @@ export const silentObserver: BusObserver = {
 export function telemetryObserver(metrics: Metrics, logger: Logger): BusObserver {
   return {
     published: (subject) => metrics.bus.published.inc({ subject }),
+    handling: (service, subject, delta) => metrics.bus.inFlight.inc({ service, subject }, delta),
     handled: (service, subject, seconds) => {
       metrics.bus.handled.inc({ service, subject });
       metrics.bus.handlerSeconds.observe({ service, subject }, seconds);

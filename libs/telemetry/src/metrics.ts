@@ -8,6 +8,7 @@ export class BusMetrics {
   readonly deadLettered: Counter<'service' | 'subject' | 'kind'>;
   readonly handlerSeconds: Histogram<'service' | 'subject'>;
   readonly consumerPending: Gauge<'service' | 'consumer'>;
+  readonly inFlight: Gauge<'service' | 'subject'>;
 
   constructor(registry: Registry) {
     this.published = new Counter({
@@ -45,6 +46,12 @@ export class BusMetrics {
       name: 'aoe_bus_consumer_pending_messages',
       help: 'Consumer lag: messages on the stream not yet delivered to the consumer, as of its latest delivery',
       labelNames: ['service', 'consumer'],
+      registers: [registry],
+    });
+    this.inFlight = new Gauge({
+      name: 'aoe_bus_handlers_in_flight',
+      help: 'Messages this replica is handling now (a run request stays in flight for the whole run)',
+      labelNames: ['service', 'subject'],
       registers: [registry],
     });
   }
