@@ -9,8 +9,7 @@ import { abandonStoreOpen, beginStoreOpen, type StoreOpening } from './store-ope
 
 /*
  * The services and the platform are loaded by startEmbedded, once the store has
- * started opening in its worker thread: loading them takes as long as PGlite
- * takes to start, and the two now overlap.
+ * started opening (beginStoreOpen): the two overlap.
  */
 /* eslint-disable @typescript-eslint/no-require-imports */
 const load = {
@@ -59,7 +58,8 @@ export interface EmbeddedOptions {
 
 /**
  * Embedded mode: one process, an in-process bus with JetStream semantics,
- * the control-plane store on PGlite under `<home>/store`, the warehouse under
+ * the control-plane store on PGlite under `<home>/store` (held open by the
+ * home's store daemon, or in a worker thread), the warehouse under
  * `<home>/warehouse`, and every service module mounted without HTTP. Logs go
  * to stderr, and only when LOG_LEVEL asks for them.
  */

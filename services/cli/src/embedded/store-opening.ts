@@ -13,7 +13,7 @@ import { CliError, ExitCode, oneLine } from '../errors';
 import { lockHome } from '../home';
 import { wasmTieringFlag } from '../wasm-tiering';
 
-/** A home's store on its way to open: the home is locked, the store is opening (PGlite in its worker thread). */
+/** A home's store on its way to open: the home is locked, the store is opening (its daemon connecting, or PGlite starting). */
 export interface StoreOpening {
   store: Promise<Store>;
   /** Unlocks the home (after the store is closed). */
@@ -75,8 +75,9 @@ function pgliteLocation(home: string, env: NodeJS.ProcessEnv): PgliteStoreLocati
 }
 
 /**
- * Locks the home and starts opening its store, without waiting for it: PGlite
- * starts in a worker thread (about a third of a second of WebAssembly), a
+ * Locks the home and starts opening its store, without waiting for it: the
+ * home's store daemon is connected to (or started: PGlite's start is about a
+ * third of a second of WebAssembly), or PGlite starts in a worker thread, or a
  * PostgreSQL store connects and checks its migrations, while this thread goes
  * on loading the code the command needs, starting with the store's own. Await
  * `store` when it is needed; close it, then `release()`.
