@@ -21,9 +21,9 @@
  * examples/events.csv into the warehouse in each home (PGlite's one-time
  * initdb of the store), one into PostgreSQL (the bundle's first run of such an
  * ingest writes its V8 code cache), and `aoe runs` on the PostgreSQL store (its
- * migrations). The daemon's own page faults are not in the aoe process's. Each side loads into a fresh table of one
- * fresh schema (dropped at the end), after a CHECKPOINT. Traffic goes only to
- * DATABASE_URL (127.0.0.1 by default).
+ * migrations). The daemon's own page faults are not in the aoe process's. Each
+ * side loads into a fresh table of one fresh schema (dropped at the end), after
+ * a CHECKPOINT. Traffic goes only to DATABASE_URL (127.0.0.1 by default).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
@@ -83,13 +83,13 @@ interface AoeRun {
   runSeconds: number;
 }
 
-/** How aoe is run, in a home of its own; `before` runs (untimed) before each timed ingest. */
+/** How aoe is run, in a home of its own; `stopDaemon`: its store daemon is stopped (untimed) before each timed ingest. */
 interface Variant {
   label: string;
   short: string;
   env: Record<string, string>;
   home: string;
-  before?: string[];
+  stopDaemon?: boolean;
 }
 
 function aoe(
@@ -117,7 +117,13 @@ function aoe(
 
 async function runAoe(csv: string, variant: Variant, schema: string, table: string): Promise<AoeRun> {
   const { home } = variant;
-  if (variant.before) await aoe(variant.before, home, variant.env);
+  if (variant.stopDaemon) {
+    // The previous ingest left the daemon running: it must be gone, or this would measure a warm start.
+    const stop = await aoe(['store', 'stop', '--json'], home, variant.env);
+    if (stop.code !== 0 || !(JSON.parse(stop.stdout) as { stopped: boolean }).stopped) {
+      throw new Error(`aoe store stop found no daemon to stop in ${home}: ${stop.stdout}`);
+    }
+  }
   const { seconds, stdout, code, faults } = await aoe(
     ['ingest', csv, '--into', `${DATABASE_URL}#${schema}.${table}`, '--json'],
     home,
@@ -194,7 +200,7 @@ async function main(): Promise<void> {
       short: 'daemon stopped',
       env: {},
       home: home('first'),
-      before: ['store', 'stop'],
+      stopDaemon: true,
     },
     {
       label: 'store in PGlite, no daemon (AOE_STORE_DAEMON=0)',

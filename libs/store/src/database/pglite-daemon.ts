@@ -76,7 +76,7 @@ export async function openPgliteDaemonDatabase(options: PgliteDaemonOptions): Pr
   let childExit: number | null | undefined;
   const waitingSince = Date.now();
   for (;;) {
-    const connection = await DaemonConnection.open(socketPath);
+    const connection = existsSync(socketPath) ? await DaemonConnection.open(socketPath) : undefined;
     if (connection && connection.hello.build !== build) {
       await connection.shutDown(socketPath);
     } else if (connection) {
@@ -210,7 +210,10 @@ function lastLine(path: string): string {
   return lines[lines.length - 1] || '(nothing logged)';
 }
 
-/** A frame: a 4-byte big-endian length, then a v8.serialize()d message. */
+/**
+ * A frame: a 4-byte big-endian length, then a v8.serialize()d message. The
+ * daemon's own source (DAEMON_SOURCE) writes and reads the same frames.
+ */
 export function encodeFrame(message: unknown): Buffer {
   const body = serialize(message);
   const head = Buffer.alloc(4);

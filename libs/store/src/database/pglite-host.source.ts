@@ -205,13 +205,14 @@ export const STORE_SETTINGS = ['-c', 'shared_buffers=2MB', '-c', 'max_connection
 
 /**
  * What a daemon must match to serve this code: its source, its settings and
- * the PGlite it loads. A daemon started by another build is stopped, not used.
+ * the PGlite it loads (`pglite`: its path and version). A daemon started by
+ * another build is stopped, not used.
  */
-export function daemonBuild(pglitePath: string): string {
+export function daemonBuild(pglite: string): string {
   return createHash('sha256')
     .update(DAEMON_SOURCE)
     .update(STORE_SETTINGS.join(' '))
-    .update(pglitePath)
+    .update(pglite)
     .digest('hex')
     .slice(0, 16);
 }
