@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Messages } from '@aoe/contracts';
-import { JetStreamBus } from '@aoe/messaging';
+import { DEFAULT_ACK_WAIT_MS, JetStreamBus } from '@aoe/messaging';
 import {
   deleteTestStreams,
   dropTestSchema,
@@ -22,6 +22,12 @@ import { Client } from 'pg';
  */
 /** Each test starts Node processes that migrate a store: generous on a loaded machine, never asserted. */
 const SLOW = 180_000;
+/**
+ * After a SIGKILL the server learns of the closed connection on its own time; a
+ * message published meanwhile can be handed to the dead replica's pull request and
+ * comes back only when its ack wait runs out. "Loses no message" means: by then.
+ */
+const AFTER_A_KILL_MS = DEFAULT_ACK_WAIT_MS + 30_000;
 
 describe('ServiceProcess and ReplicaKiller: the monitor as child processes', () => {
   const namespace = uniqueName('faults_proc');
@@ -63,6 +69,15 @@ describe('ServiceProcess and ReplicaKiller: the monitor as child processes', () 
     );
   const recorded = async (runId: string) =>
     (await pg.query(`SELECT 1 FROM "${schema}".run_stats WHERE run_id = $1`, [runId])).rowCount === 1 || undefined;
+  /** Waits for a run published after a kill; a timeout names what the replicas logged. */
+  const recordedAfterKill = async (runId: string, what: string) => {
+    try {
+      await waitUntil(() => recorded(runId), what, { timeoutMs: AFTER_A_KILL_MS });
+    } catch (error) {
+      const logs = replicas.map((r) => `--- ${r.logFile}\n${r.logTail()}`).join('\n');
+      throw new Error(`${(error as Error).message}\n${logs}`);
+    }
+  };
 
   jest.setTimeout(SLOW);
   beforeAll(async () => {
@@ -98,7 +113,7 @@ describe('ServiceProcess and ReplicaKiller: the monitor as child processes', () 
     expect(monitor.pid).not.toBe(pid);
     expect(monitor.starts).toBe(2);
     expect((await fetch(`${monitor.url}/readyz`)).status).toBe(200);
-    await waitUntil(() => recorded('while-dead'), 'the run published while the replica was dead');
+    await recordedAfterKill('while-dead', 'the run published while the replica was dead');
     expect(monitor.logTail()).toMatch(/monitor ready/);
   });
 
@@ -111,7 +126,7 @@ describe('ServiceProcess and ReplicaKiller: the monitor as child processes', () 
     expect((await fetch(`${survivor.url}/readyz`)).status).toBe(200);
 
     await publishRun('one-replica-left');
-    await waitUntil(() => recorded('one-replica-left'), 'the survivor to record the run');
+    await recordedAfterKill('one-replica-left', 'the survivor to record the run');
 
     expect(await killer.restartKilled()).toBe(1);
     expect(replicas.every((r) => r.isRunning())).toBe(true);
