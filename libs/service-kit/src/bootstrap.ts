@@ -1,5 +1,6 @@
 import { Module, type DynamicModule, type INestApplicationContext, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { NestMicroservice } from '@nestjs/microservices';
 import { BusTransportStrategy, RethrowRpcErrorsFilter } from '@aoe/messaging';
 import { PinoNestLogger } from '@aoe/telemetry';
 import { httpTracing } from './http-tracing.middleware';
@@ -53,11 +54,14 @@ export async function startServiceApp(options: StartOptions): Promise<ServiceApp
     const http = await NestFactory.create(ServiceRootModule, { logger, bodyParser: false });
     http.use(httpTracing);
     http.use(jsonBody(options.bodyLimit ?? '1mb'));
-    http
-      // Deferred, so the filter is in place before the handlers are wrapped.
-      .connectMicroservice({ strategy }, { deferInitialization: true })
-      .useGlobalFilters(new RethrowRpcErrorsFilter());
+    // Deferred, so the filter is in place before the handlers are wrapped.
+    const bus = http.connectMicroservice({ strategy }, { deferInitialization: true });
+    bus.useGlobalFilters(new RethrowRpcErrorsFilter());
     if (options.shutdownHooks ?? true) http.enableShutdownHooks();
+    // Lifecycle hooks run once, before the bus delivers anything. A deferred
+    // microservice would run them a second time when it starts (Nest 11).
+    await http.init();
+    if (bus instanceof NestMicroservice) bus.setIsInitHookCalled(true);
     await http.startAllMicroservices();
     await http.listen(options.port ?? 0, options.host ?? '127.0.0.1');
     url = (await http.getUrl()).replace('[::1]', '127.0.0.1');

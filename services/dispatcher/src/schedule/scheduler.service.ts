@@ -25,8 +25,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
   ) {}
 
   onApplicationBootstrap(): void {
-    // Nest calls this for the HTTP app and again for its bus microservice: start once.
-    if (this.config.schedulerIntervalMs <= 0 || this.timer || this.stopped) return;
+    if (this.config.schedulerIntervalMs <= 0) return;
     this.last = this.clock.now();
     this.timer = setInterval(() => void this.tick(), this.config.schedulerIntervalMs);
     this.timer.unref();

@@ -86,7 +86,6 @@ const id = (request: Req) => request.id ?? '';
 @Injectable()
 export class GrpcGateway implements OnApplicationBootstrap, OnApplicationShutdown {
   private server: Server | undefined;
-  private starting: Promise<void> | undefined;
   /** The port it listens on, once started (0 when off). */
   port = 0;
 
@@ -119,16 +118,7 @@ export class GrpcGateway implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly revokeApiKey: RevokeApiKeyUseCase,
   ) {}
 
-  /**
-   * Nest calls this hook twice in a hybrid app (once for the bus microservice,
-   * once for the HTTP app): start the server once, or a fixed port is bound twice.
-   */
-  onApplicationBootstrap(): Promise<void> {
-    this.starting ??= this.start();
-    return this.starting;
-  }
-
-  private async start(): Promise<void> {
+  async onApplicationBootstrap(): Promise<void> {
     if (this.config.grpcPort < 0) return;
     await this.hub.start();
     const definition = loadSync(GATEWAY_PROTO, { includeDirs: [protoRoot()], defaults: true, longs: Number });
