@@ -14,7 +14,7 @@ import { fieldEncoder } from './copy-text';
 import { columnReader } from './row-access';
 import { sqlCastFor } from './sql-casts';
 import type { CsvFieldChecker } from '../formats/csv-field-checks';
-import { keptByDedupeSql, rawRowsSql, SEQUENCE_COLUMN, type StagedSqlSpec } from './staged-sql';
+import { keptByDedupeSql, rawRowsSql, SEQUENCE_COLUMN, type StagedColumn, type StagedSqlSpec } from './staged-sql';
 
 /** A staging column of raw text, positional (`c0`, `c1`, …) so any source name fits. */
 export function textColumn(column: ColumnSchema, index: number) {
@@ -61,6 +61,24 @@ export function stagedProblem(
   return undefined;
 }
 
+/** Types whose equal values are identical, so `IS DISTINCT FROM` tells a change. */
+const COMPARED_AS_VALUES = new Set(['int2', 'int4', 'int8', 'bool', 'date', 'timestamp', 'timestamptz', 'uuid']);
+/** Types whose equal values can differ (`0` and `-0`, `1.0` and `1.00`): compared by their text. */
+const COMPARED_AS_TEXT = new Set(['float4', 'float8', 'numeric']);
+
+/**
+ * How a merge compares a target column of this type with an incoming value
+ * (staged-sql.ts, `StagedColumn.compare`); undefined for any other type
+ * (json has no equality, arrays, domains, citext, intervals whose equal
+ * values differ…): the merge then rewrites every row, as it always did.
+ */
+export function comparisonOf(typname: string): NonNullable<StagedColumn['compare']>['how'] | undefined {
+  if (COMPARED_AS_VALUES.has(typname)) return 'value';
+  if (COMPARED_AS_TEXT.has(typname)) return 'text';
+  if (typname === 'text' || typname === 'varchar') return 'bytes';
+  return undefined;
+}
+
 /** The type each column is stored as: the target's own, or the one the sink creates. */
 function storedTypes(
   incoming: readonly ColumnSchema[],
@@ -85,6 +103,11 @@ export function stagedSqlSpec(
 ): StagedSqlSpec {
   const casts = new Map(transform.casts.map((c) => [c.column, c.to]));
   const types = storedTypes(plan.columns, relation, retyped);
+  const compare = (name: string) => {
+    const current = retyped.has(name) ? undefined : relation?.columns.find((c) => c.name === name);
+    const how = current && comparisonOf(current.typname);
+    return how && current ? { compare: { how, type: current.declared } } : {};
+  };
   return {
     staging: plan.staging,
     target: plan.target,
@@ -92,8 +115,8 @@ export function stagedSqlSpec(
       const to = casts.get(column.name);
       const staged = textColumn(column, index).staged;
       const type = types.get(column.name)!;
-      if (to) return { name: column.name, staged, cast: sqlCastFor(to)! };
-      return { name: column.name, staged, ...(type === 'text' ? {} : { storedAs: type }) };
+      if (to) return { name: column.name, staged, cast: sqlCastFor(to)!, ...compare(column.name) };
+      return { name: column.name, staged, ...(type === 'text' ? {} : { storedAs: type }), ...compare(column.name) };
     }),
     dedupeKey: transform.dedupeKey,
     mode: options.mode,

@@ -21,6 +21,17 @@ export interface StagedColumn {
   cast?: SqlCast;
   /** An uncast column the target stores as another type than text: parsed from the text as COPY would. */
   storedAs?: string;
+  /**
+   * How a merge tells this column's value from the one the target holds, so
+   * rows that would not change are not rewritten: `value` where equal values
+   * are identical (integers, booleans, dates, timestamps, uuid), `bytes` for
+   * text (byte-wise, whatever the column's collation), `text` where equal
+   * values can differ (`0` and `-0`, `1.0` and `1.00`): the incoming value as
+   * `type` (the target column's, so `numeric(10,2)` rounds as the upsert
+   * would store it) against the stored one, as text. Absent: the target's
+   * type gives no such test, and the merge rewrites every row.
+   */
+  compare?: { how: 'value' | 'bytes' | 'text'; type: string };
 }
 
 export interface StagedSqlSpec {
@@ -152,6 +163,9 @@ export function publishSql(
     ? ''
     : ` ON CONFLICT (${keys.map(quoteIdent).join(', ')}) ` +
       (updates.length > 0 ? `DO UPDATE SET ${updates.join(', ')}` : 'DO NOTHING');
+  if (!fresh && updates.length > 0 && comparable(spec, keys)) {
+    return { text: mergeChangedSql(spec, source, insert, conflict), params, counts: 'counted' };
+  }
   if (keysAlreadyUnique(spec) && (updates.length > 0 || fresh)) {
     // One row per key: each is inserted or updates one row, so the row count is what was handed over.
     return { text: `${insert} SELECT ${values} FROM (${source}) AS f${conflict}`, params, counts: 'row-count' };
@@ -165,4 +179,54 @@ export function publishSql(
     params,
     counts: 'counted',
   };
+}
+
+/** Whether every column outside the key can be compared with the target's current value. */
+function comparable(spec: StagedSqlSpec, keys: readonly string[]): boolean {
+  return spec.columns.every((c) => keys.includes(c.name) || c.compare !== undefined);
+}
+
+/** `cur.<column>` differs from the incoming value `p.v<i>`, as `compare` says. */
+function differs(column: StagedColumn, index: number): string {
+  const current = `cur.${quoteIdent(column.name)}`;
+  const incoming = `p.${valueName(index)}`;
+  switch (column.compare!.how) {
+    case 'bytes':
+      return `${current} COLLATE "C" IS DISTINCT FROM ${incoming} COLLATE "C"`;
+    case 'text':
+      return `${current}::text IS DISTINCT FROM (${incoming}::${column.compare!.type})::text`;
+    case 'value':
+      return `${current} IS DISTINCT FROM ${incoming}`;
+  }
+}
+
+/**
+ * The merge that writes only what changes: of the rows to load (the last of
+ * each key), those whose key is new or whose values differ from the target's
+ * go through the upsert; the others are left as they are, with no new row
+ * version, index entry or WAL. A re-run over the same data rewrites nothing.
+ * `written` still counts every row merged, changed or not (the target holds
+ * each as loaded), so the figures match the row path's.
+ */
+function mergeChangedSql(spec: StagedSqlSpec, source: string, insert: string, conflict: string): string {
+  const keys = spec.primaryKey!;
+  const index = (name: string) => spec.columns.findIndex((c) => c.name === name);
+  const values = spec.columns.map((_, i) => `p.${valueName(i)}`).join(', ');
+  const join = keys.map((k) => `cur.${quoteIdent(k)} = p.${valueName(index(k))}`).join(' AND ');
+  const changed = spec.columns
+    .map((column, i) => (keys.includes(column.name) ? undefined : differs(column, i)))
+    .filter((test): test is string => test !== undefined);
+  const key = keyValues(spec, keys);
+  // p: the rows to merge, one per key; f: the rows to load (the same when the keys are unique already).
+  const rows = keysAlreadyUnique(spec)
+    ? `p AS MATERIALIZED (${source})`
+    : `f AS MATERIALIZED (${source}), ` +
+      `p AS MATERIALIZED (SELECT DISTINCT ON (${key}) * FROM f ORDER BY ${key}, ${spec.seq} DESC)`;
+  return (
+    `WITH ${rows}, ` +
+    `ins AS (${insert} SELECT ${values} FROM p LEFT JOIN ${spec.target} AS cur ON ${join} ` +
+    `WHERE cur.${quoteIdent(keys[0])} IS NULL OR ${changed.join(' OR ')}${conflict}) ` +
+    `SELECT (SELECT count(*) FROM p)::bigint AS written, ` +
+    `(SELECT count(*) FROM ${keysAlreadyUnique(spec) ? 'p' : 'f'})::bigint AS to_load`
+  );
 }
