@@ -23,7 +23,12 @@
  * ingest writes its V8 code cache), and `aoe runs` on the PostgreSQL store (its
  * migrations). The daemon's own page faults are not in the aoe process's. Each
  * side loads into a fresh table of one fresh schema (dropped at the end), after
- * a CHECKPOINT. Traffic goes only to DATABASE_URL (127.0.0.1 by default).
+ * a CHECKPOINT. Then the re-ingest: the same file again into the table aoe's
+ * first round made (the planner's merge on `id`, the default way), against
+ * psql's upsert of the file into its own first table (`\copy` into a
+ * temporary table, then `INSERT … ON CONFLICT (id) DO UPDATE`), and against the
+ * same upsert skipping unchanged rows. Traffic goes only to DATABASE_URL
+ * (127.0.0.1 by default).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
@@ -167,6 +172,51 @@ function runPsql(csv: string, schema: string, table: string): { seconds: number;
   return { seconds: (performance.now() - started) / 1000, faults: faultsSince(faultsBefore) };
 }
 
+const COLUMNS = [
+  'id',
+  'customer_id',
+  'email',
+  'amount',
+  'quantity',
+  'status',
+  'country',
+  'created_at',
+  'is_active',
+  'note',
+];
+
+/**
+ * psql's upsert of the file into `table` (which has a primary key on id): `\copy` into a temporary table,
+ * then INSERT … ON CONFLICT DO UPDATE; `skipUnchanged` adds the join that leaves equal rows alone.
+ */
+function runPsqlUpsert(csv: string, schema: string, table: string, skipUnchanged: boolean): number {
+  const target = `"${schema}"."${table}"`;
+  const others = COLUMNS.filter((c) => c !== 'id');
+  const update = `ON CONFLICT (id) DO UPDATE SET ${others.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`;
+  const upsert = skipUnchanged
+    ? `INSERT INTO ${target} SELECT s.* FROM staged s LEFT JOIN ${target} t ON t.id = s.id ` +
+      `WHERE t.id IS NULL OR (${others.map((c) => `t.${c}`).join(', ')}) IS DISTINCT FROM (${others.map((c) => `s.${c}`).join(', ')}) ${update}`
+    : `INSERT INTO ${target} SELECT * FROM staged ${update}`;
+  const started = performance.now();
+  execFileSync(
+    'psql',
+    [
+      DATABASE_URL,
+      '-q',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-c',
+      `CREATE TEMPORARY TABLE staged (LIKE ${target})`,
+      '-c',
+      `\\copy staged FROM '${csv}' WITH (FORMAT csv, HEADER true)`,
+      '-c',
+      upsert,
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  return (performance.now() - started) / 1000;
+}
+
 /** Row count and a digest of every value, in one text form for both tables' column types (amount as a double). */
 async function tableDigest(db: Client, schema: string, table: string): Promise<{ rows: number; md5: string }> {
   const { rows } = await db.query<{ rows: number; md5: string }>(
@@ -262,6 +312,25 @@ async function main(): Promise<void> {
       }
       process.stdout.write(`  run ${i}: ${line.join(', ')}\n`);
     }
+    // The re-ingest: psql's upserts into its first table, aoe's default into the table of its first round.
+    await db.query(`ALTER TABLE "${schema}".psql_1 ADD PRIMARY KEY (id)`);
+    const reingest = { psql: Infinity, psqlSkipping: Infinity, aoe: undefined as AoeRun | undefined };
+    for (let i = 1; i <= REPEAT; i++) {
+      await db.query('CHECKPOINT');
+      reingest.psql = Math.min(reingest.psql, runPsqlUpsert(csv, schema, 'psql_1', false));
+      await db.query('CHECKPOINT');
+      reingest.psqlSkipping = Math.min(reingest.psqlSkipping, runPsqlUpsert(csv, schema, 'psql_1', true));
+      await db.query('CHECKPOINT');
+      const ours = await runAoe(csv, variants[0], schema, 'aoe_0_1');
+      if (!reingest.aoe || ours.seconds < reingest.aoe.seconds) reingest.aoe = ours;
+      const [mine, theirs] = [await tableDigest(db, schema, 'aoe_0_1'), await tableDigest(db, schema, 'psql_1')];
+      if (mine.rows !== ROWS || mine.md5 !== theirs.md5) {
+        throw new Error(`after the re-ingest the tables differ: aoe ${mine.rows} rows, psql ${theirs.rows}`);
+      }
+      process.stdout.write(
+        `  re-ingest ${i}: psql upsert ${reingest.psql.toFixed(2)} s, skipping unchanged ${reingest.psqlSkipping.toFixed(2)} s, aoe (default) ${ours.seconds.toFixed(2)} s (the run ${ours.runSeconds.toFixed(2)} s)\n`,
+      );
+    }
     const plan = JSON.parse(
       (await aoe(['decisions', best[0]!.summary.runId, '--json'], variants[0].home)).stdout,
     ) as Array<{
@@ -286,6 +355,13 @@ async function main(): Promise<void> {
         );
       }
     }
+    const again = reingest.aoe!;
+    report.push(
+      `re-ingest of the same file into the table the first load made (aoe: the planner's merge on id; best of ${REPEAT}):`,
+      `  psql \\copy into a temporary table + INSERT … ON CONFLICT DO UPDATE: ${reingest.psql.toFixed(2)} s; the same leaving equal rows alone: ${reingest.psqlSkipping.toFixed(2)} s`,
+      `  aoe ingest (default): ${again.seconds.toFixed(2)} s (the run ${again.runSeconds.toFixed(2)} s; ${count(again.summary.rowsLoaded)} rows merged, same values as psql's table, by md5)`,
+      `  ratio psql/aoe: ${(reingest.psql / again.seconds).toFixed(2)} against the upsert, ${(reingest.psqlSkipping / again.seconds).toFixed(2)} against the one leaving equal rows alone`,
+    );
     report.push(`agents decided: ${plan.map((d) => d.agent).join(', ')} (aoe decisions ${best[0]!.summary.runId})`);
     process.stdout.write(`${report.join('\n')}\n`);
   } finally {
