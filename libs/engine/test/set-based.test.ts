@@ -172,10 +172,14 @@ describe('set-based path, CSV → PostgreSQL', () => {
 
   it('a merge re-run rewrites only the rows that changed, and counts as the row path does', async () => {
     const first = await pg.writeFile('rerun-1.csv', mixedCsv());
-    // The second file: row 5's note and row 6's amount change, row 500 is new, the rest is the same.
+    // The second file: row 5's note and row 6's amount change, row 7's price keeps its value with another
+    // scale (7.50 → 7.5: stored otherwise), row 500 is new. Row 29's amount goes from -0 to 0, which the
+    // cast to number stores alike (as the row path does): no change. The rest is the same.
     const changed = mixedCsv()
       .replace(/^5,(.*),n5$/m, '5,$1,changed')
       .replace(/^6,u6@example\.com,0\.750,/m, '6,u6@example.com,0.751,')
+      .replace(/^7,u7@example\.com,0\.875,7\.50,/m, '7,u7@example.com,0.875,7.5,')
+      .replace(/^29,u29@example\.com,-0,/m, '29,u29@example.com,0,')
       .concat('500,u500@example.com,1,1.50,t,2024-02-01,2024-01-01 10:00:00,v500,new\n');
     const second = await pg.writeFile('rerun-2.csv', changed);
     const versions = async (table: string) =>
@@ -206,7 +210,7 @@ describe('set-based path, CSV → PostgreSQL', () => {
     const slow = await rerun('rerun_rows', { passThrough: false });
     expect(fast.again.path?.kind).toBe('set-based');
     expect(await digest('rerun_sql')).toEqual(await digest('rerun_rows'));
-    expect(fast.rewritten).toEqual([5, 6, 500]);
+    expect(fast.rewritten).toEqual([5, 6, 7, 500]);
     expect(slow.rewritten.length).toBe(slow.rows);
     expect(fast.again.metrics.rowsLoaded).toBe(slow.again.metrics.rowsLoaded);
     expect(fast.again.metrics.rowsToLoad).toBe(slow.again.metrics.rowsToLoad);

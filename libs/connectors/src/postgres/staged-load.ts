@@ -63,20 +63,21 @@ export function stagedProblem(
 
 /** Types whose equal values are identical, so `IS DISTINCT FROM` tells a change. */
 const COMPARED_AS_VALUES = new Set(['int2', 'int4', 'int8', 'bool', 'date', 'timestamp', 'timestamptz', 'uuid']);
-/** Types whose equal values can differ (`0` and `-0`, `1.0` and `1.00`): compared by their text. */
-const COMPARED_AS_TEXT = new Set(['float4', 'float8', 'numeric']);
+/** Types whose equal values can differ (`0` and `-0`, `1.0` and `1.00`), by their send function: compared in binary. */
+const SEND_FUNCTIONS: Record<string, string> = { float4: 'float4send', float8: 'float8send', numeric: 'numeric_send' };
 
 /**
- * How a merge compares a target column of this type with an incoming value
- * (staged-sql.ts, `StagedColumn.compare`); undefined for any other type
- * (json has no equality, arrays, domains, citext, intervals whose equal
- * values differ…): the merge then rewrites every row, as it always did.
+ * How a merge compares a target column of this type (its base type, and as
+ * declared) with an incoming value (staged-sql.ts, `StagedColumn.compare`);
+ * undefined for any other type (json has no equality; arrays, citext,
+ * intervals whose equal values differ…): the merge then rewrites every row,
+ * as it always did.
  */
-export function comparisonOf(typname: string): NonNullable<StagedColumn['compare']>['how'] | undefined {
-  if (COMPARED_AS_VALUES.has(typname)) return 'value';
-  if (COMPARED_AS_TEXT.has(typname)) return 'text';
-  if (typname === 'text' || typname === 'varchar') return 'bytes';
-  return undefined;
+export function comparisonOf(typname: string, declared: string): StagedColumn['compare'] {
+  if (COMPARED_AS_VALUES.has(typname)) return { how: 'value' };
+  if (typname === 'text' || typname === 'varchar') return { how: 'bytes' };
+  const send = SEND_FUNCTIONS[typname];
+  return send ? { how: 'binary', type: declared, send } : undefined;
 }
 
 /** The type each column is stored as: the target's own, or the one the sink creates. */
@@ -105,8 +106,8 @@ export function stagedSqlSpec(
   const types = storedTypes(plan.columns, relation, retyped);
   const compare = (name: string) => {
     const current = retyped.has(name) ? undefined : relation?.columns.find((c) => c.name === name);
-    const how = current && comparisonOf(current.typname);
-    return how && current ? { compare: { how, type: current.declared } } : {};
+    const how = current && comparisonOf(current.typname, current.declared);
+    return how ? { compare: how } : {};
   };
   return {
     staging: plan.staging,

@@ -25,13 +25,14 @@ export interface StagedColumn {
    * How a merge tells this column's value from the one the target holds, so
    * rows that would not change are not rewritten: `value` where equal values
    * are identical (integers, booleans, dates, timestamps, uuid), `bytes` for
-   * text (byte-wise, whatever the column's collation), `text` where equal
+   * text (byte-wise, whatever the column's collation), `binary` where equal
    * values can differ (`0` and `-0`, `1.0` and `1.00`): the incoming value as
    * `type` (the target column's, so `numeric(10,2)` rounds as the upsert
-   * would store it) against the stored one, as text. Absent: the target's
-   * type gives no such test, and the merge rewrites every row.
+   * would store it) against the stored one, in their binary form (`send`, the
+   * type's send function). Absent: the target's type gives no such test, and
+   * the merge rewrites every row.
    */
-  compare?: { how: 'value' | 'bytes' | 'text'; type: string };
+  compare?: { how: 'value' | 'bytes' } | { how: 'binary'; type: string; send: string };
 }
 
 export interface StagedSqlSpec {
@@ -190,11 +191,12 @@ function comparable(spec: StagedSqlSpec, keys: readonly string[]): boolean {
 function differs(column: StagedColumn, index: number): string {
   const current = `cur.${quoteIdent(column.name)}`;
   const incoming = `p.${valueName(index)}`;
-  switch (column.compare!.how) {
+  const compare = column.compare!;
+  switch (compare.how) {
     case 'bytes':
       return `${current} COLLATE "C" IS DISTINCT FROM ${incoming} COLLATE "C"`;
-    case 'text':
-      return `${current}::text IS DISTINCT FROM (${incoming}::${column.compare!.type})::text`;
+    case 'binary':
+      return `${compare.send}(${current}) IS DISTINCT FROM ${compare.send}(${incoming}::${compare.type})`;
     case 'value':
       return `${current} IS DISTINCT FROM ${incoming}`;
   }
