@@ -187,11 +187,9 @@ function comparable(spec: StagedSqlSpec, keys: readonly string[]): boolean {
   return spec.columns.every((c) => keys.includes(c.name) || c.compare !== undefined);
 }
 
-/** `cur.<column>` differs from the incoming value `p.v<i>`, as `compare` says. */
-function differs(column: StagedColumn, index: number): string {
-  const current = `cur.${quoteIdent(column.name)}`;
-  const incoming = `p.${valueName(index)}`;
-  const compare = column.compare!;
+/** `cur.<column>` (the target's row) differs from `incoming`, as `compare` says. */
+function differs(name: string, compare: NonNullable<StagedColumn['compare']>, incoming: string): string {
+  const current = `cur.${quoteIdent(name)}`;
   switch (compare.how) {
     case 'bytes':
       return `${current} COLLATE "C" IS DISTINCT FROM ${incoming} COLLATE "C"`;
@@ -200,6 +198,32 @@ function differs(column: StagedColumn, index: number): string {
     case 'value':
       return `${current} IS DISTINCT FROM ${incoming}`;
   }
+}
+
+/** A column of an upsert that leaves equal rows alone, and the expression of its incoming value. */
+export interface ComparedColumn {
+  name: string;
+  incoming: string;
+  compare?: StagedColumn['compare'];
+}
+
+/**
+ * The part of an upsert that leaves rows equal to the target's alone:
+ * `FROM <rows> LEFT JOIN <target> AS cur ON <keys> WHERE <new key or a value differs>`.
+ * Every column outside `keys` must carry its `compare`.
+ */
+export function changedRowsSql(
+  target: string,
+  rows: string,
+  columns: readonly ComparedColumn[],
+  keys: readonly string[],
+): string {
+  const incoming = (name: string) => columns.find((c) => c.name === name)!.incoming;
+  const join = keys.map((k) => `cur.${quoteIdent(k)} = ${incoming(k)}`).join(' AND ');
+  const changed = columns
+    .filter((c) => !keys.includes(c.name))
+    .map((c) => differs(c.name, c.compare!, c.incoming));
+  return `FROM ${rows} LEFT JOIN ${target} AS cur ON ${join} WHERE cur.${quoteIdent(keys[0])} IS NULL OR ${changed.join(' OR ')}`;
 }
 
 /**
@@ -212,12 +236,8 @@ function differs(column: StagedColumn, index: number): string {
  */
 function mergeChangedSql(spec: StagedSqlSpec, source: string, insert: string, conflict: string): string {
   const keys = spec.primaryKey!;
-  const index = (name: string) => spec.columns.findIndex((c) => c.name === name);
-  const values = spec.columns.map((_, i) => `p.${valueName(i)}`).join(', ');
-  const join = keys.map((k) => `cur.${quoteIdent(k)} = p.${valueName(index(k))}`).join(' AND ');
-  const changed = spec.columns
-    .map((column, i) => (keys.includes(column.name) ? undefined : differs(column, i)))
-    .filter((test): test is string => test !== undefined);
+  const compared = spec.columns.map((c, i) => ({ name: c.name, incoming: `p.${valueName(i)}`, compare: c.compare }));
+  const values = compared.map((c) => c.incoming).join(', ');
   const key = keyValues(spec, keys);
   // p: the rows to merge, one per key; f: the rows to load (the same when the keys are unique already).
   const rows = keysAlreadyUnique(spec)
@@ -226,8 +246,7 @@ function mergeChangedSql(spec: StagedSqlSpec, source: string, insert: string, co
       `p AS MATERIALIZED (SELECT DISTINCT ON (${key}) * FROM f ORDER BY ${key}, ${spec.seq} DESC)`;
   return (
     `WITH ${rows}, ` +
-    `ins AS (${insert} SELECT ${values} FROM p LEFT JOIN ${spec.target} AS cur ON ${join} ` +
-    `WHERE cur.${quoteIdent(keys[0])} IS NULL OR ${changed.join(' OR ')}${conflict}) ` +
+    `ins AS (${insert} SELECT ${values} ${changedRowsSql(spec.target, 'p', compared, keys)}${conflict}) ` +
     `SELECT (SELECT count(*) FROM p)::bigint AS written, ` +
     `(SELECT count(*) FROM ${keysAlreadyUnique(spec) ? 'p' : 'f'})::bigint AS to_load`
   );
