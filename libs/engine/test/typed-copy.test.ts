@@ -6,9 +6,11 @@ import { keyedCsvPlan, PgFixture } from './pg-helpers';
 /**
  * The typed COPY (the set-based path into a table that does not exist yet:
  * parallel COPY sessions straight into the typed table, keys proved by the
- * primary key or a unique index, the table renamed into place): the same
- * rows, metrics and table as the staged path and the row path; anything in
- * doubt hands the load to the staged path with nothing left behind.
+ * primary key or a unique index, the table renamed into place; or a merge
+ * into a table that exists with the load's columns: the same into a typed
+ * staging table, then an upsert of what changed): the same rows, metrics and
+ * table as the staged path and the row path; anything in doubt hands the load
+ * to the staged path with nothing left behind.
  */
 
 const pg = new PgFixture();
@@ -223,7 +225,7 @@ describe('typed COPY into a new table', () => {
     expect(await leftovers()).toEqual([]);
   });
 
-  it('leaves a target that exists to the staged path', async () => {
+  it('leaves a target that exists with other columns to the staged path', async () => {
     await pg.query(`CREATE TABLE ${pg.table('existing')} (id integer PRIMARY KEY)`);
     const path = await pg.writeFile('existing.csv', cleanCsv(200));
     const { result } = await load('existing', path, plan());
@@ -259,6 +261,90 @@ describe('typed COPY into a new table', () => {
     expect(await pg.checksum('killed')).toEqual(await pg.checksum('killed_rows'));
     const ledger = await pg.query(`SELECT 1 FROM ${pg.table('_aoe_loads')} WHERE run_id = 'run-killed'`);
     expect(ledger).toHaveLength(1);
+    expect(await leftovers()).toEqual([]);
+  });
+});
+
+describe('typed COPY merging into a table that exists', () => {
+  /** Each row's version (xmin), by id. */
+  const versions = async (table: string) =>
+    new Map(
+      (await pg.query<{ id: number; v: string }>(`SELECT id, xmin::text AS v FROM ${pg.table(table)}`)).map((r) => [
+        r.id,
+        r.v,
+      ]),
+    );
+  /** The second file: row 100's note and row 200's amount change, rows 3,001–3,010 are new. */
+  const changedCsv = (change: (i: number, fields: string[]) => void = () => undefined) =>
+    cleanCsv(3_010, (i, f) => {
+      if (i === 100) f[9] = 'changed';
+      if (i === 200) f[3] = '99.500';
+      change(i, f);
+    });
+
+  it('merges a re-run by typed COPY: the row path’s rows and metrics, equal rows untouched, nothing left', async () => {
+    const first = await pg.writeFile('remerge-1.csv', cleanCsv(3_000));
+    const second = await pg.writeFile('remerge-2.csv', changedCsv());
+    await load('remerge', first, plan());
+    await load('remerge_rows', first, plan(), { passThrough: false });
+    const before = await versions('remerge');
+
+    const typed = await load('remerge', second, plan(), { runId: 'run-remerge-2' });
+    const rows = await load('remerge_rows', second, plan(), { runId: 'run-remerge-rows-2', passThrough: false });
+    expect(typed.result.error).toBeUndefined();
+    expect(typed.result.path).toEqual({ kind: 'set-based', typedCopy: true });
+    expect(await pg.checksum('remerge')).toEqual(await pg.checksum('remerge_rows'));
+    expect(metricsOf(typed.result.metrics)).toEqual(metricsOf(rows.result.metrics));
+    expect(typed.result.metrics.rowsLoaded).toBe(3_010);
+    const after = await versions('remerge');
+    const rewritten = [...after].filter(([id, v]) => before.get(id) !== v).map(([id]) => id);
+    expect(rewritten.sort((a, b) => a - b)).toEqual([100, 200, ...Array.from({ length: 10 }, (_, i) => 3_001 + i)]);
+    expect(await constraintsOf('remerge')).toEqual(['<table>_pkey PRIMARY KEY (id)']);
+    expect(await leftovers()).toEqual([]);
+    const [ledger] = await pg.query<{ rows: string }>(
+      `SELECT rows::text FROM ${pg.table('_aoe_loads')} WHERE run_id = 'run-remerge-2'`,
+    );
+    expect(ledger.rows).toBe('3010');
+  });
+
+  it('hands a value in doubt to the staged path, and a crash before the commit changes nothing', async () => {
+    const first = await pg.writeFile('remerge-doubt-1.csv', cleanCsv(3_000));
+    await load('remerge_doubt', first, plan());
+    await load('remerge_doubt_rows', first, plan(), { passThrough: false });
+    const doubtful = await pg.writeFile(
+      'remerge-doubt-2.csv',
+      changedCsv((i, f) => i === 2_500 && (f[3] = 'n/a')),
+    );
+    const typed = await load('remerge_doubt', doubtful, plan(), { runId: 'run-remerge-doubt-2' });
+    const rows = await load('remerge_doubt_rows', doubtful, plan(), {
+      runId: 'run-remerge-doubt-rows-2',
+      passThrough: false,
+    });
+    expect(typed.result.path).toEqual({
+      kind: 'set-based',
+      typedCopyRefused: 'record 2500 holds a value the typed COPY cannot vouch for',
+    });
+    expect(await pg.checksum('remerge_doubt')).toEqual(await pg.checksum('remerge_doubt_rows'));
+    expect(typed.quarantined).toEqual(rows.quarantined);
+
+    const clean = await pg.writeFile(
+      'remerge-doubt-3.csv',
+      changedCsv((i, f) => i === 7 && (f[9] = 'third')),
+    );
+    const unchanged = await pg.checksum('remerge_doubt');
+    const crashed = await load('remerge_doubt', clean, plan(), {
+      runId: 'run-remerge-doubt-3',
+      faults: { at: 'before-commit', action: 'throw' },
+    });
+    expect(crashed.result.status).toBe('failed');
+    expect(await pg.checksum('remerge_doubt')).toEqual(unchanged);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const retried = await load('remerge_doubt', clean, plan(), { runId: 'run-remerge-doubt-3' });
+      expect(retried.result.status).toBe('succeeded');
+    }
+    await load('remerge_doubt_rows', clean, plan(), { runId: 'run-remerge-doubt-rows-3', passThrough: false });
+    expect(await pg.checksum('remerge_doubt')).toEqual(await pg.checksum('remerge_doubt_rows'));
+    expect(await pg.query(`SELECT note FROM ${pg.table('remerge_doubt')} WHERE id = 7`)).toEqual([{ note: 'third' }]);
     expect(await leftovers()).toEqual([]);
   });
 });

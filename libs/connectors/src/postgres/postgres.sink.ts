@@ -330,7 +330,7 @@ export class PostgresSink implements SinkConnector {
     }
   }
 
-  /** The typed COPY into a target that does not exist yet; undefined when this load cannot take it. */
+  /** The typed COPY into a target that does not exist yet, or a merge into one that fits; undefined when this load cannot take it. */
   private async loadTyped(
     session: PgSession,
     plan: LoadPlan,
@@ -342,7 +342,7 @@ export class PostgresSink implements SinkConnector {
     if (this.kind !== 'postgres' || this.options.typedCopy === false) return undefined;
     const relation = await readRelation(session, plan.table);
     const problem =
-      typedCopyProblem(relation, reader) ??
+      typedCopyProblem(relation, reader, plan, options) ??
       passThroughProblem(plan.columns, relation, new Set(), reader.valuesAreText) ??
       stagedProblem(plan.columns, relation, new Set(), transform, reader);
     if (problem) return undefined;
@@ -357,6 +357,7 @@ export class PostgresSink implements SinkConnector {
       streams: this.options.copyStreams ?? copyStreamsFrom(),
       fault,
       location: this.location,
+      merging: relation,
     });
   }
 

@@ -220,9 +220,7 @@ export function changedRowsSql(
 ): string {
   const incoming = (name: string) => columns.find((c) => c.name === name)!.incoming;
   const join = keys.map((k) => `cur.${quoteIdent(k)} = ${incoming(k)}`).join(' AND ');
-  const changed = columns
-    .filter((c) => !keys.includes(c.name))
-    .map((c) => differs(c.name, c.compare!, c.incoming));
+  const changed = columns.filter((c) => !keys.includes(c.name)).map((c) => differs(c.name, c.compare!, c.incoming));
   return `FROM ${rows} LEFT JOIN ${target} AS cur ON ${join} WHERE cur.${quoteIdent(keys[0])} IS NULL OR ${changed.join(' OR ')}`;
 }
 

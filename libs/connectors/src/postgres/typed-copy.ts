@@ -7,9 +7,12 @@
  * exactly as the staged path's SQL cast would. The keys are proved by
  * building the target's primary key (and a unique index on the dedupe key),
  * then one short transaction renames the table into place with the ledger
- * row and the checkpoint. Anything in doubt — a value, a duplicate or
- * missing key, a target created meanwhile — refuses the typed COPY before
- * anything is published, and the staged path loads from a fresh reader.
+ * row and the checkpoint. A merge into a target that exists with exactly the
+ * load's columns and types does the same into a staging table of those
+ * types, then upserts from it the rows that are new or differ (no casts, no
+ * dedupe: the key was proved). Anything in doubt — a value, a duplicate or
+ * missing key, a target created or changed meanwhile — refuses the typed COPY
+ * before anything is published, and the staged path loads from a fresh reader.
  */
 import type { WriteOptions } from '../connector';
 import { ConnectorError } from '../connector-error';
@@ -24,8 +27,10 @@ import { readRelation, type CatalogRelation } from './pg-catalog';
 import type { PgConnectionFactory, PgSession } from './pg-connection';
 import { qualifiedName, quoteIdent } from './pg-identifiers';
 import { planSchemaChange, schemaChangeStatements } from './schema-evolution';
+import { pgTypeFor } from './pg-types';
+import { changedRowsSql } from './staged-sql';
 import { openCopyStream, type CopyDataStream, type StagingColumn } from './staging-writer';
-import { textColumn } from './staged-load';
+import { comparisonOf, textColumn } from './staged-load';
 
 export interface TypedCopyContext {
   factory: PgConnectionFactory;
@@ -41,6 +46,8 @@ export interface TypedCopyContext {
   fault: (point: FaultPoint, rows: number) => Promise<void>;
   /** The sink's location, for the result. */
   location: string;
+  /** The existing target a merge goes into (typedMergeProblem found none); undefined: a new table. */
+  merging?: CatalogRelation;
 }
 
 const DEFAULT_COPY_STREAMS = 2;
@@ -62,9 +69,47 @@ export type TypedCopyOutcome = LoadOutcome | { kind: 'refused'; reason: string }
 class TypedCopyRefusal extends Error {}
 
 /** Why this load cannot take the typed COPY (undefined when it can); decided before a byte is read. */
-export function typedCopyProblem(relation: CatalogRelation | undefined, reader: PassThroughReader): string | undefined {
-  if (relation) return 'the target exists';
+export function typedCopyProblem(
+  relation: CatalogRelation | undefined,
+  reader: PassThroughReader,
+  plan: Pick<LoadPlan, 'columns' | 'primaryKey' | 'target'>,
+  options: Pick<WriteOptions, 'mode' | 'schemaEvolution'>,
+): string | undefined {
   if (reader.format.kind !== 'csv' || !reader.valuesAreText) return 'the typed COPY reads CSV text';
+  if (relation) return typedMergeProblem(relation, plan, options);
+  return undefined;
+}
+
+/**
+ * Why the typed COPY cannot merge into this existing target: it needs a
+ * merge, a unique key on the merge key, the load's columns with the types the
+ * staging table gets (so the upsert converts nothing), no column to add,
+ * retype or drop, and a comparison for every other column (so equal rows are
+ * left alone, as on the staged path).
+ */
+export function typedMergeProblem(
+  relation: CatalogRelation,
+  plan: Pick<LoadPlan, 'columns' | 'primaryKey' | 'target'>,
+  options: Pick<WriteOptions, 'mode' | 'schemaEvolution'>,
+): string | undefined {
+  const key = plan.primaryKey ?? [];
+  if (options.mode !== 'merge' || key.length === 0) return 'the target exists';
+  if (plan.columns.every((c) => key.includes(c.name))) return 'every column is in the merge key';
+  if (!relation.uniqueKeys.some((k) => sameColumns(k, key))) return 'the target has no unique key on the merge key';
+  const existing = new Map(relation.columns.map((c) => [c.name, c]));
+  for (const column of plan.columns) {
+    const current = existing.get(column.name);
+    if (!current || current.declared !== pgTypeFor(column.type)) return `column "${column.name}" differs in the target`;
+    if (!key.includes(column.name) && !comparisonOf(current.typname, current.declared)) {
+      return `column "${column.name}" has no comparison for leaving equal rows alone`;
+    }
+  }
+  try {
+    const change = planSchemaChange(relation.columns, plan.columns, options.schemaEvolution, plan.target);
+    if (change.add.length + change.retype.length + change.drop.length > 0) return 'the target’s columns would change';
+  } catch (error) {
+    return (error as Error).message;
+  }
   return undefined;
 }
 
@@ -75,6 +120,8 @@ export async function loadTypedCopy(ctx: TypedCopyContext): Promise<TypedCopyOut
   const change = planSchemaChange(undefined, plan.columns, options.schemaEvolution, plan.target);
   await session.query(`DROP TABLE IF EXISTS ${plan.staging}`);
   for (const statement of schemaChangeStatements(plan.staging, change, undefined)) await session.query(statement);
+  // A merge's staging table is dropped once merged: no WAL for it (a new table's becomes the target).
+  if (ctx.merging) await session.query(`ALTER TABLE ${plan.staging} SET UNLOGGED`);
   const key = primaryKeyOf(ctx);
   if (key.length > 0) {
     // NOT NULL from the start, as the primary key makes them anyway: COPY checks each row as it
@@ -89,7 +136,7 @@ export async function loadTypedCopy(ctx: TypedCopyContext): Promise<TypedCopyOut
       columns.map((c) => ({ ...c, staged: quoteIdent(c.source) })),
     );
     await proveKeys(ctx);
-    return await publish(ctx, copied);
+    return await (ctx.merging ? publishMerge(ctx, copied, ctx.merging) : publish(ctx, copied));
   } catch (error) {
     if (error instanceof TypedCopyRefusal) return { kind: 'refused', reason: error.message };
     throw error;
@@ -256,6 +303,84 @@ async function publish(ctx: TypedCopyContext, copied: { rows: number; bytes: num
       typedCopy: true,
     },
   };
+}
+
+/**
+ * The transaction that merges the typed staging table into the existing
+ * target: the new keys and the rows that differ go through the upsert, then
+ * the staging table goes. Every row read is a row merged (the keys were proved
+ * unique, no value was in doubt).
+ */
+async function publishMerge(
+  ctx: TypedCopyContext,
+  copied: { rows: number; bytes: number },
+  merging: CatalogRelation,
+): Promise<TypedCopyOutcome> {
+  const { session, plan, options, transform, ledgerSchema } = ctx;
+  await session.query('BEGIN');
+  try {
+    await session.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`aoe-table:${plan.key.table}`]);
+    if (!(await claimLoad(session, ledgerSchema, plan.key, options.mode))) {
+      await session.query('ROLLBACK');
+      await session.query(`DROP TABLE IF EXISTS ${plan.staging}`);
+      return { kind: 'claimed-elsewhere' };
+    }
+    const relation = await readRelation(session, plan.table);
+    if (!relation || relation.oid !== merging.oid || typedMergeProblem(relation, plan, options)) {
+      throw new TypedCopyRefusal('the target changed meanwhile');
+    }
+    await session.query(`SET LOCAL work_mem = '256MB'`);
+    await session.query(typedMergeSql(plan, relation));
+    transform.finish(copied.rows);
+    const state = options.checkpoint?.state();
+    if (state && options.checkpoint) {
+      await writeCheckpoint(session, ledgerSchema, options.checkpoint.pipelineId, options.checkpoint.stream, state);
+    }
+    await recordLoadRows(session, ledgerSchema, plan.key, copied.rows);
+    await session.query(`DROP TABLE ${plan.staging}`);
+    await ctx.fault('before-commit', copied.rows);
+    // A load stopped while it was being written commits nothing, however far it got.
+    options.signal?.throwIfAborted();
+    await session.query('COMMIT');
+  } catch (error) {
+    await session.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+  await ctx.fault('after-commit', copied.rows);
+  return {
+    kind: 'committed',
+    result: {
+      rowsWritten: copied.rows,
+      bytesWritten: copied.bytes,
+      location: ctx.location,
+      alreadyCommitted: false,
+      rowsToLoad: copied.rows,
+      typedCopy: true,
+    },
+  };
+}
+
+/** The upsert from the typed staging table of the rows that are new or differ from the target's. */
+function typedMergeSql(plan: LoadPlan, relation: CatalogRelation): string {
+  const keys = plan.primaryKey!;
+  const current = new Map(relation.columns.map((c) => [c.name, c]));
+  const columns = plan.columns.map((c) => {
+    const target = current.get(c.name)!;
+    return {
+      name: c.name,
+      incoming: `s.${quoteIdent(c.name)}`,
+      compare: comparisonOf(target.typname, target.declared),
+    };
+  });
+  const updates = columns
+    .filter((c) => !keys.includes(c.name))
+    .map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`);
+  return (
+    `INSERT INTO ${plan.target} (${columns.map((c) => quoteIdent(c.name)).join(', ')}) ` +
+    `SELECT ${columns.map((c) => c.incoming).join(', ')} ` +
+    changedRowsSql(plan.target, `${plan.staging} AS s`, columns, keys) +
+    ` ON CONFLICT (${keys.map(quoteIdent).join(', ')}) DO UPDATE SET ${updates.join(', ')}`
+  );
 }
 
 /**
