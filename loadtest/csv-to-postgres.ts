@@ -30,21 +30,10 @@ import {
   workspaceRequire,
   type ChildRun,
 } from './support/child-benchmark';
+import { ORDERS_COLUMNS } from './support/orders-csv';
 
 const HEAP_CAP_MB = Number(process.env.HEAP_CAP_MB ?? 160);
 const DATA_DIR = join(tmpdir(), 'aoe-bench');
-const COLUMNS = [
-  'id',
-  'customer_id',
-  'email',
-  'amount',
-  'quantity',
-  'status',
-  'country',
-  'created_at',
-  'is_active',
-  'note',
-];
 
 // ------------------------------------------------------------------ data
 
@@ -58,7 +47,7 @@ function generateCsv(rows: number): string {
   const countries = ['FR', 'DE', 'US', 'GB', 'JP'];
   const base = Date.UTC(2024, 0, 1);
   const fd = openSync(path, 'w');
-  let chunk = `${COLUMNS.join(',')}\n`;
+  let chunk = `${ORDERS_COLUMNS.join(',')}\n`;
   for (let i = 1; i <= rows; i++) {
     const note = i % 10 === 0 ? `"note ${i}, with a comma"` : `note ${i}`;
     chunk +=
@@ -198,14 +187,14 @@ async function main(): Promise<void> {
     const small = generateCsv(smallRows);
     const large = generateCsv(rows);
     process.stdout.write(
-      `csv-to-postgres: ${rows.toLocaleString('en-US')} rows x ${COLUMNS.length} columns, ${mb(statSync(large).size)} CSV; batch ${BATCH_SIZE}\n`,
+      `csv-to-postgres: ${rows.toLocaleString('en-US')} rows x ${ORDERS_COLUMNS.length} columns, ${mb(statSync(large).size)} CSV; batch ${BATCH_SIZE}\n`,
     );
 
     const loadPsql = async (csv: string, like: string, table: string): Promise<number> => {
       await client.query(`CREATE TABLE ${quote(schema)}.${quote(table)} (LIKE ${quote(schema)}.${quote(like)})`);
       await client.query('CHECKPOINT');
       const seconds = runPsql(
-        `\\copy ${quote(schema)}.${quote(table)} (${COLUMNS.map(quote).join(', ')}) FROM '${csv.replace(/'/g, "''")}' WITH (FORMAT csv, HEADER true)`,
+        `\\copy ${quote(schema)}.${quote(table)} (${ORDERS_COLUMNS.map(quote).join(', ')}) FROM '${csv.replace(/'/g, "''")}' WITH (FORMAT csv, HEADER true)`,
       );
       const [{ n }] = (
         await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${quote(schema)}.${quote(table)}`)

@@ -37,6 +37,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { childrenMinorFaults, firstTouchMicrosPerPage } from './support/machine';
+import { ORDERS_COLUMNS } from './support/orders-csv';
 
 const ROOT = resolve(__dirname, '..');
 const CLI = join(ROOT, 'services/cli/bin/aoe.js');
@@ -61,7 +62,7 @@ function generateCsv(rows: number): string {
   const countries = ['FR', 'DE', 'US', 'GB', 'JP'];
   const base = Date.UTC(2024, 0, 1);
   const fd = openSync(path, 'w');
-  let chunk = 'id,customer_id,email,amount,quantity,status,country,created_at,is_active,note\n';
+  let chunk = `${ORDERS_COLUMNS.join(',')}\n`;
   for (let i = 1; i <= rows; i++) {
     const note = i % 10 === 0 ? `"note ${i}, with a comma"` : `note ${i}`;
     chunk +=
@@ -151,39 +152,21 @@ function faultsSince(before: number | undefined): number | undefined {
   return before === undefined || after === undefined ? undefined : after - before;
 }
 
+/** Runs psql with these commands in one session (stopping at the first error); returns its seconds. */
+function psql(...commands: string[]): number {
+  const started = performance.now();
+  execFileSync('psql', [DATABASE_URL, '-q', '-v', 'ON_ERROR_STOP=1', ...commands.flatMap((c) => ['-c', c])], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return (performance.now() - started) / 1000;
+}
+
 /** psql's time, and its process's page faults (the server's are not its). */
 function runPsql(csv: string, schema: string, table: string): { seconds: number; faults?: number } {
   const faultsBefore = childrenMinorFaults();
-  const started = performance.now();
-  execFileSync(
-    'psql',
-    [
-      DATABASE_URL,
-      '-q',
-      '-v',
-      'ON_ERROR_STOP=1',
-      '-c',
-      `\\copy "${schema}"."${table}" FROM '${csv}' WITH (FORMAT csv, HEADER true)`,
-    ],
-    {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
-  return { seconds: (performance.now() - started) / 1000, faults: faultsSince(faultsBefore) };
+  const seconds = psql(`\\copy "${schema}"."${table}" FROM '${csv}' WITH (FORMAT csv, HEADER true)`);
+  return { seconds, faults: faultsSince(faultsBefore) };
 }
-
-const COLUMNS = [
-  'id',
-  'customer_id',
-  'email',
-  'amount',
-  'quantity',
-  'status',
-  'country',
-  'created_at',
-  'is_active',
-  'note',
-];
 
 /**
  * psql's upsert of the file into `table` (which has a primary key on id): `\copy` into a temporary table,
@@ -191,30 +174,17 @@ const COLUMNS = [
  */
 function runPsqlUpsert(csv: string, schema: string, table: string, skipUnchanged: boolean): number {
   const target = `"${schema}"."${table}"`;
-  const others = COLUMNS.filter((c) => c !== 'id');
+  const others = ORDERS_COLUMNS.filter((c) => c !== 'id');
   const update = `ON CONFLICT (id) DO UPDATE SET ${others.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`;
   const upsert = skipUnchanged
     ? `INSERT INTO ${target} SELECT s.* FROM staged s LEFT JOIN ${target} t ON t.id = s.id ` +
       `WHERE t.id IS NULL OR (${others.map((c) => `t.${c}`).join(', ')}) IS DISTINCT FROM (${others.map((c) => `s.${c}`).join(', ')}) ${update}`
     : `INSERT INTO ${target} SELECT * FROM staged ${update}`;
-  const started = performance.now();
-  execFileSync(
-    'psql',
-    [
-      DATABASE_URL,
-      '-q',
-      '-v',
-      'ON_ERROR_STOP=1',
-      '-c',
-      `CREATE TEMPORARY TABLE staged (LIKE ${target})`,
-      '-c',
-      `\\copy staged FROM '${csv}' WITH (FORMAT csv, HEADER true)`,
-      '-c',
-      upsert,
-    ],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
+  return psql(
+    `CREATE TEMPORARY TABLE staged (LIKE ${target})`,
+    `\\copy staged FROM '${csv}' WITH (FORMAT csv, HEADER true)`,
+    upsert,
   );
-  return (performance.now() - started) / 1000;
 }
 
 /** Row count and a digest of every value, in one text form for both tables' column types (amount as a double). */

@@ -247,16 +247,9 @@ async function proveKeys(ctx: TypedCopyContext): Promise<void> {
 }
 
 /** The transaction that makes the load visible: the loaded table takes the target's name. */
-async function publish(ctx: TypedCopyContext, copied: { rows: number; bytes: number }): Promise<TypedCopyOutcome> {
-  const { session, plan, options, transform, ledgerSchema } = ctx;
-  await session.query('BEGIN');
-  try {
-    await session.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`aoe-table:${plan.key.table}`]);
-    if (!(await claimLoad(session, ledgerSchema, plan.key, options.mode))) {
-      await session.query('ROLLBACK');
-      await session.query(`DROP TABLE IF EXISTS ${plan.staging}`);
-      return { kind: 'claimed-elsewhere' };
-    }
+function publish(ctx: TypedCopyContext, copied: { rows: number; bytes: number }): Promise<TypedCopyOutcome> {
+  const { session, plan, transform } = ctx;
+  return inPublishTransaction(ctx, copied, async () => {
     if (await readRelation(session, plan.table)) throw new TypedCopyRefusal('the target was created meanwhile');
     const primaryKey = primaryKeyOf(ctx);
     if (transform.dedupeKey && !sameColumns(transform.dedupeKey, primaryKey)) {
@@ -276,45 +269,42 @@ async function publish(ctx: TypedCopyContext, copied: { rows: number; bytes: num
             : error;
         });
     }
-    // Nothing was rejected or dropped as a duplicate: every row read is a row to load.
-    transform.finish(copied.rows);
-    const state = options.checkpoint?.state();
-    if (state && options.checkpoint) {
-      await writeCheckpoint(session, ledgerSchema, options.checkpoint.pipelineId, options.checkpoint.stream, state);
-    }
-    await recordLoadRows(session, ledgerSchema, plan.key, copied.rows);
-    await ctx.fault('before-commit', copied.rows);
-    // A load stopped while it was being written commits nothing, however far it got.
-    options.signal?.throwIfAborted();
-    await session.query('COMMIT');
-  } catch (error) {
-    await session.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  }
-  await ctx.fault('after-commit', copied.rows);
-  return {
-    kind: 'committed',
-    result: {
-      rowsWritten: copied.rows,
-      bytesWritten: copied.bytes,
-      location: ctx.location,
-      alreadyCommitted: false,
-      rowsToLoad: copied.rows,
-      typedCopy: true,
-    },
-  };
+  });
 }
 
 /**
  * The transaction that merges the typed staging table into the existing
  * target: the new keys and the rows that differ go through the upsert, then
- * the staging table goes. Every row read is a row merged (the keys were proved
- * unique, no value was in doubt).
+ * the staging table goes.
  */
-async function publishMerge(
+function publishMerge(
   ctx: TypedCopyContext,
   copied: { rows: number; bytes: number },
   merging: CatalogRelation,
+): Promise<TypedCopyOutcome> {
+  const { session, plan, options } = ctx;
+  return inPublishTransaction(ctx, copied, async () => {
+    const relation = await readRelation(session, plan.table);
+    if (!relation || relation.oid !== merging.oid || typedMergeProblem(relation, plan, options)) {
+      throw new TypedCopyRefusal('the target changed meanwhile');
+    }
+    await session.query(`SET LOCAL work_mem = '256MB'`);
+    await session.query(typedMergeSql(plan, relation));
+    await session.query(`DROP TABLE ${plan.staging}`);
+  });
+}
+
+/**
+ * One publish: under the table's lock and the ledger's claim, `publishRows`
+ * puts the rows in the target; then the row-count rules, the checkpoint and
+ * the ledger's count, and the commit. Nothing was rejected or dropped as a
+ * duplicate (no value was in doubt, the keys were proved): every row read is
+ * a row loaded.
+ */
+async function inPublishTransaction(
+  ctx: TypedCopyContext,
+  copied: { rows: number; bytes: number },
+  publishRows: () => Promise<void>,
 ): Promise<TypedCopyOutcome> {
   const { session, plan, options, transform, ledgerSchema } = ctx;
   await session.query('BEGIN');
@@ -325,19 +315,13 @@ async function publishMerge(
       await session.query(`DROP TABLE IF EXISTS ${plan.staging}`);
       return { kind: 'claimed-elsewhere' };
     }
-    const relation = await readRelation(session, plan.table);
-    if (!relation || relation.oid !== merging.oid || typedMergeProblem(relation, plan, options)) {
-      throw new TypedCopyRefusal('the target changed meanwhile');
-    }
-    await session.query(`SET LOCAL work_mem = '256MB'`);
-    await session.query(typedMergeSql(plan, relation));
+    await publishRows();
     transform.finish(copied.rows);
     const state = options.checkpoint?.state();
     if (state && options.checkpoint) {
       await writeCheckpoint(session, ledgerSchema, options.checkpoint.pipelineId, options.checkpoint.stream, state);
     }
     await recordLoadRows(session, ledgerSchema, plan.key, copied.rows);
-    await session.query(`DROP TABLE ${plan.staging}`);
     await ctx.fault('before-commit', copied.rows);
     // A load stopped while it was being written commits nothing, however far it got.
     options.signal?.throwIfAborted();
