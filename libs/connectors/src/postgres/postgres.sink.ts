@@ -23,7 +23,7 @@ import { columnReader } from './row-access';
 import { planSchemaChange, schemaChangeStatements } from './schema-evolution';
 import { checkReaderFields, fieldChecker } from './field-checker';
 import { judgeStaged, stagedProblem, stagedSqlSpec, textColumn } from './staged-load';
-import { publishSql, SEQUENCE_COLUMN } from './staged-sql';
+import { onConflictSql, publishSql, SEQUENCE_COLUMN } from './staged-sql';
 import type { LoadOutcome, LoadPlan, PostgresWriteResult } from './load-plan';
 import { copyStreamsFrom, loadTypedCopy, typedCopyProblem, type TypedCopyOutcome } from './typed-copy';
 import { sqlCastFor } from './sql-casts';
@@ -707,15 +707,14 @@ export class PostgresSink implements SinkConnector {
       case 'merge': {
         const keys = plan.primaryKey!;
         const stagedKey = keys.map((k) => columns[plan.columns.findIndex((c) => c.name === k)].staged).join(', ');
-        const updates = plan.columns
-          .filter((c) => !keys.includes(c.name))
-          .map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`);
         const sql =
           `INSERT INTO ${plan.target} (${targetColumns}) ` +
           `SELECT DISTINCT ON (${stagedKey}) ${staged} FROM ${plan.staging} ` +
           `ORDER BY ${stagedKey}, ${quoteIdent(SEQUENCE_COLUMN)} DESC ` +
-          `ON CONFLICT (${keys.map(quoteIdent).join(', ')}) ` +
-          (updates.length > 0 ? `DO UPDATE SET ${updates.join(', ')}` : 'DO NOTHING');
+          onConflictSql(
+            keys,
+            plan.columns.map((c) => c.name),
+          );
         return (await session.query(sql)).rowCount;
       }
     }

@@ -157,17 +157,17 @@ export function publishSql(
     return { text: `${insert} SELECT ${values} FROM (${source}) AS f`, params, counts: 'row-count' };
   }
   const keys = spec.primaryKey!;
-  const updates = spec.columns
-    .filter((c) => !keys.includes(c.name))
-    .map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`);
+  const updating = spec.columns.some((c) => !keys.includes(c.name));
   const conflict = fresh
     ? ''
-    : ` ON CONFLICT (${keys.map(quoteIdent).join(', ')}) ` +
-      (updates.length > 0 ? `DO UPDATE SET ${updates.join(', ')}` : 'DO NOTHING');
-  if (!fresh && updates.length > 0 && comparable(spec, keys)) {
+    : ` ${onConflictSql(
+        keys,
+        spec.columns.map((c) => c.name),
+      )}`;
+  if (!fresh && updating && comparable(spec, keys)) {
     return { text: mergeChangedSql(spec, source, insert, conflict), params, counts: 'counted' };
   }
-  if (keysAlreadyUnique(spec) && (updates.length > 0 || fresh)) {
+  if (keysAlreadyUnique(spec) && (updating || fresh)) {
     // One row per key: each is inserted or updates one row, so the row count is what was handed over.
     return { text: `${insert} SELECT ${values} FROM (${source}) AS f${conflict}`, params, counts: 'row-count' };
   }
@@ -180,6 +180,17 @@ export function publishSql(
     params,
     counts: 'counted',
   };
+}
+
+/** A merge's `ON CONFLICT` clause: the columns outside `keys` take the incoming values (nothing to do without any). */
+export function onConflictSql(keys: readonly string[], columns: readonly string[]): string {
+  const updates = columns
+    .filter((name) => !keys.includes(name))
+    .map((name) => `${quoteIdent(name)} = EXCLUDED.${quoteIdent(name)}`);
+  return (
+    `ON CONFLICT (${keys.map(quoteIdent).join(', ')}) ` +
+    (updates.length > 0 ? `DO UPDATE SET ${updates.join(', ')}` : 'DO NOTHING')
+  );
 }
 
 /** Whether every column outside the key can be compared with the target's current value. */

@@ -28,7 +28,7 @@ import type { PgConnectionFactory, PgSession } from './pg-connection';
 import { qualifiedName, quoteIdent } from './pg-identifiers';
 import { planSchemaChange, schemaChangeStatements } from './schema-evolution';
 import { pgTypeFor } from './pg-types';
-import { changedRowsSql } from './staged-sql';
+import { changedRowsSql, onConflictSql } from './staged-sql';
 import { openCopyStream, type CopyDataStream, type StagingColumn } from './staging-writer';
 import { comparisonOf, textColumn } from './staged-load';
 
@@ -356,14 +356,11 @@ function typedMergeSql(plan: LoadPlan, relation: CatalogRelation): string {
       compare: comparisonOf(target.typname, target.declared),
     };
   });
-  const updates = columns
-    .filter((c) => !keys.includes(c.name))
-    .map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`);
+  const names = columns.map((c) => c.name);
   return (
-    `INSERT INTO ${plan.target} (${columns.map((c) => quoteIdent(c.name)).join(', ')}) ` +
+    `INSERT INTO ${plan.target} (${names.map(quoteIdent).join(', ')}) ` +
     `SELECT ${columns.map((c) => c.incoming).join(', ')} ` +
-    changedRowsSql(plan.target, `${plan.staging} AS s`, columns, keys) +
-    ` ON CONFLICT (${keys.map(quoteIdent).join(', ')}) DO UPDATE SET ${updates.join(', ')}`
+    `${changedRowsSql(plan.target, `${plan.staging} AS s`, columns, keys)} ${onConflictSql(keys, names)}`
   );
 }
 
